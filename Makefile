@@ -1,0 +1,62 @@
+# CannaRewards: `make run` serves the demo on the embedded default; `make test` runs everything.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PORT ?= 5000
+HOST ?= 127.0.0.1
+
+.PHONY: run test lint services browser worker clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+worker: $(VENV)/.runtime
+	$(BIN)/python worker.py
+
+# MariaDB and Redis must answer before the suite starts; start them when they don't.
+services:
+	@if ! mariadb-admin --host=127.0.0.1 --user=root ping >/dev/null 2>&1; then \
+	  echo "starting MariaDB"; \
+	  start-stop-daemon --start --oknodo --background --exec "$$(command -v mariadbd)"; \
+	fi
+	@for i in $$(seq 1 60); do \
+	  mariadb-admin --host=127.0.0.1 --user=root ping >/dev/null 2>&1 && break; sleep 1; \
+	done; mariadb-admin --host=127.0.0.1 --user=root ping
+	@if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then \
+	  echo "starting Redis"; \
+	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no; \
+	fi
+	@for i in $$(seq 1 30); do \
+	  redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; \
+	done; redis-cli -h 127.0.0.1 -p 6379 ping
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(VENV)/.dev services browser lint
+	$(BIN)/pytest
+	TEST_ENGINE=sqlite $(BIN)/pytest -m sqlite_ok
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3

@@ -1,0 +1,147 @@
+"""Test base: a fresh database (MariaDB, or SQLite for the embedded set) per run, a Redis key
+prefix per run, a clean slate per test, factories and an auth helper."""
+
+import os
+import secrets
+
+import pytest
+import redis
+from cryptography.fernet import Fernet
+from sqlalchemy import create_engine, text
+
+from tests import factories
+from tests.fake_customerio import fake_cio  # noqa: F401  (fixture)
+from webapp import create_app
+from webapp.extensions import db
+
+ENGINE = os.environ.get("TEST_ENGINE", "mariadb")
+MARIADB_SERVER_URL = os.environ.get("TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+RUN_TOKEN = f"{os.getpid()}_{secrets.token_hex(3)}"
+
+
+def create_mariadb_database(name):
+    """Create an empty utf8mb4 database on the test server; returns its URL."""
+    server = create_engine(f"{MARIADB_SERVER_URL}/", isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(
+            text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+        )
+    server.dispose()
+    return f"{MARIADB_SERVER_URL}/{name}?charset=utf8mb4"
+
+
+def drop_mariadb_database(name):
+    """Drop a database created by `create_mariadb_database`."""
+    server = create_engine(f"{MARIADB_SERVER_URL}/", isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+    server.dispose()
+
+
+def app_config(database_url, **overrides):
+    """The settings every test app shares."""
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": REDIS_URL if ENGINE == "mariadb" else None,
+        "QUEUE_PREFIX": f"crt-{RUN_TOKEN}",
+        "SECRET_KEY": "test-secret-key",
+        "ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "PUBLIC_URL": "http://rewards.test",
+        "WTF_CSRF_ENABLED": False,
+        "CUSTOMERIO_TRACK_URL": "http://127.0.0.1:9",
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A database of this run's own, migrated lazily by the `app` fixture."""
+    if ENGINE == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    name = f"crt_{RUN_TOKEN}"
+    url = create_mariadb_database(name)
+    yield url
+    drop_mariadb_database(name)
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    """One app per test session, on its own migrated database."""
+    from flask_migrate import upgrade
+
+    application = create_app(app_config(database_url))
+    with application.app_context():
+        upgrade()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+    if application.config["REDIS_URL"]:
+        client = redis.Redis.from_url(application.config["REDIS_URL"])
+        for key in client.scan_iter(f"*{application.config['QUEUE_PREFIX']}*"):
+            client.delete(key)
+
+
+def wipe_tables():
+    """Empty every table (foreign key checks off while doing it)."""
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        else:
+            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=0")
+        for table in tables:
+            conn.exec_driver_sql(
+                f"DELETE FROM `{table}`"
+                if conn.dialect.name != "sqlite"
+                else f'DELETE FROM "{table}"'
+            )
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        else:
+            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=1")
+
+
+@pytest.fixture(autouse=True)
+def _clean_slate(request):
+    """Every test that uses the app starts and ends with empty tables and a fresh session."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    from webapp.tenancy import invalidate_brand_cache
+
+    application = request.getfixturevalue("app")
+    with application.app_context():
+        db.session.remove()
+        wipe_tables()
+    invalidate_brand_cache()
+
+
+@pytest.fixture
+def make(app):
+    """Factories bound to the test database: make.brand(), make.user(), ..."""
+    return factories
+
+
+class AuthActions:
+    """Sign a test client in and out."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email, password=factories.DEFAULT_PASSWORD):
+        """POST the login form; returns the response."""
+        return self._client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        """POST /logout."""
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    """The auth helper for the `client` fixture."""
+    return AuthActions(client)

@@ -1,0 +1,120 @@
+"""Operator commands: demo data, staff accounts, scan code generation."""
+
+import csv
+import io
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.loyalty.codes import ALPHABET, CODE_LENGTH
+from webapp.models import Brand, BrandStaff, Product, Rank, ScanCode, User
+
+pytestmark = pytest.mark.sqlite_ok
+
+
+def seed(runner):
+    result = runner.invoke(args=["seed-demo", "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_seed_demo_json_gives_what_a_tester_needs(app):
+    data = seed(app.test_cli_runner())
+    assert data["brand"] == "green-harbor"
+    assert set(data["staff"]) == {"email", "password"}
+    assert set(data["consumer"]) == {"email", "password"}
+    assert len(data["codes"]) >= 20
+    reward = db.session.get(Product, data["reward_product_id"])
+    assert reward.points_cost > 0
+    ranks = {
+        r.key: (r.points_required, str(r.point_multiplier))
+        for r in db.session.scalars(select(Rank))
+    }
+    assert ranks == {"bronze": (1000, "1.20"), "silver": (5000, "1.50"), "gold": (10000, "2.00")}
+    assert db.session.scalar(select(func.count()).select_from(Product)) >= 12
+
+
+def test_seed_demo_is_idempotent(app):
+    runner = app.test_cli_runner()
+    first = seed(runner)
+    second = seed(runner)
+    assert first["codes"] == second["codes"]
+    assert db.session.scalar(select(func.count()).select_from(Brand)) == 1
+    assert db.session.scalar(select(func.count()).select_from(User)) == 2
+
+
+def test_seeded_accounts_can_sign_in(app, client, auth):
+    data = seed(app.test_cli_runner())
+    response = auth.login(data["consumer"]["email"], data["consumer"]["password"])
+    assert response.status_code == 303
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="points-balance"' in page and 'id="rank-name"' in page
+
+
+def test_create_staff_creates_the_user_and_role(app, make):
+    brand = make.brand(slug="acme")
+    result = app.test_cli_runner().invoke(
+        args=[
+            "create-staff",
+            "--brand",
+            "acme",
+            "--email",
+            "Boss@Acme.example",
+            "--role",
+            "manager",
+            "--password",
+            "s3cret-pass",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "boss@acme.example"))
+    staff = db.session.scalar(select(BrandStaff).where(BrandStaff.user_id == user.id))
+    assert (staff.brand_id, staff.role) == (brand.id, "manager")
+
+
+def test_create_staff_rejects_an_unknown_brand(app):
+    result = app.test_cli_runner().invoke(
+        args=[
+            "create-staff",
+            "--brand",
+            "nope",
+            "--email",
+            "a@b.example",
+            "--role",
+            "owner",
+            "--password",
+            "x",
+        ]
+    )
+    assert result.exit_code != 0
+    assert "No brand" in result.output
+
+
+def test_codes_generate_writes_a_csv_of_claim_urls(app, make, tmp_path):
+    brand = make.brand(slug="acme")
+    make.product(brand, sku="CART-1")
+    out = tmp_path / "codes.csv"
+    result = app.test_cli_runner().invoke(
+        args=[
+            "codes",
+            "generate",
+            "--brand",
+            "acme",
+            "--sku",
+            "CART-1",
+            "--count",
+            "250",
+            "--out",
+            str(out),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert len(rows) == 250
+    assert len({row["code"] for row in rows}) == 250
+    for row in rows:
+        assert len(row["code"]) == CODE_LENGTH and set(row["code"]) <= set(ALPHABET)
+        assert row["url"] == f"http://rewards.test/s/{row['code']}"
+    assert db.session.scalar(select(func.count()).select_from(ScanCode)) == 250

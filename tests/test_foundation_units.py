@@ -1,0 +1,83 @@
+"""Small pieces of the base: password hashing and the queue seam."""
+
+import pytest
+import rq
+
+from webapp import jobs
+from webapp.loyalty.passwords import hash_password, verify_password
+
+CALLS = []
+
+
+def record_call(*ids):
+    """A job that records its arguments."""
+    CALLS.append(ids)
+
+
+@pytest.mark.sqlite_ok
+def test_bcrypt_hashes_verify_and_reject():
+    stored = hash_password("open sesame", rounds=4)
+    assert stored.startswith("$2b$")
+    assert verify_password("open sesame", stored)
+    assert not verify_password("open sesame!", stored)
+    assert not verify_password("", stored)
+    assert not verify_password("x", "not-a-hash")
+
+
+@pytest.mark.sqlite_ok
+def test_laravel_2y_hashes_verify():
+    import bcrypt
+
+    php_style = "$2y$" + bcrypt.hashpw(b"secret-pass", bcrypt.gensalt(4)).decode()[4:]
+    assert verify_password("secret-pass", php_style)
+    assert not verify_password("wrong-pass", php_style)
+
+
+@pytest.mark.sqlite_ok
+def test_jobs_run_inline_without_redis(app):
+    app.config["REDIS_URL"], saved = None, app.config["REDIS_URL"]
+    try:
+        CALLS.clear()
+        assert jobs.enqueue(record_call, 1, 2)
+        assert CALLS == [(1, 2)]
+    finally:
+        app.config["REDIS_URL"] = saved
+
+
+@pytest.mark.sqlite_ok
+def test_jobs_wait_for_the_commit(app):
+    app.config["REDIS_URL"], saved = None, app.config["REDIS_URL"]
+    try:
+        CALLS.clear()
+        jobs.enqueue_after_commit(record_call, 7)
+        jobs.enqueue_after_commit(record_call, 7)
+        assert CALLS == []
+        jobs.commit()
+        assert CALLS == [(7,)]
+        jobs.enqueue_after_commit(record_call, 8)
+        from webapp.extensions import db
+
+        db.session.rollback()
+        jobs.commit()
+        assert CALLS == [(7,)]
+    finally:
+        app.config["REDIS_URL"] = saved
+
+
+def test_jobs_go_to_the_prefixed_rq_queue_with_redis(app):
+    queue = jobs.get_queue("default")
+    queue.empty()
+    assert jobs.enqueue(record_call, 42)
+    assert queue.name.startswith(app.config["QUEUE_PREFIX"])
+    queued = queue.jobs
+    assert len(queued) == 1 and queued[0].args == (42,)
+    assert isinstance(queued[0], rq.job.Job)
+    queue.empty()
+
+
+def test_unreachable_redis_is_reported_not_raised(app):
+    app.config["REDIS_URL"], saved = "redis://127.0.0.1:1/0", app.config["REDIS_URL"]
+    try:
+        assert jobs.enqueue(record_call, 1) is False
+    finally:
+        app.config["REDIS_URL"] = saved

@@ -1,0 +1,92 @@
+"""CannaRewards: the application factory."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from webapp.config import load_config
+from webapp.extensions import csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None):
+    """Build the app: settings, extensions, blueprints, error pages, commands."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(load_config(app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_request_hooks(app)
+    register_commands(app)
+    return app
+
+
+def configure_logging(app):
+    """Log to stderr at INFO (gunicorn and the worker collect it)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
+
+
+def register_extensions(app):
+    """Bind the unbound extension objects to this app."""
+    from webapp import models  # noqa: F401  (registers every table on the metadata)
+    from webapp.database import configure_engine_options
+
+    configure_engine_options(app)
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    csrf.init_app(app)
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        return db.session.get(models.User, int(user_id))
+
+
+def register_blueprints(app):
+    """Attach each area of the app."""
+    from webapp.auth.views import bp as auth_bp
+    from webapp.portal.views import bp as portal_bp
+    from webapp.system import bp as system_bp
+
+    app.register_blueprint(system_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(portal_bp)
+
+
+def register_errorhandlers(app):
+    """Friendly error pages for people, JSON for machines."""
+    from webapp.errors import register
+
+    register(app)
+
+
+def register_request_hooks(app):
+    """Per-request context: the brand and the template globals."""
+    from webapp.tenancy import register
+
+    register(app)
+
+
+def register_commands(app):
+    """The `flask` commands operators use."""
+    from webapp.cli import register
+
+    register(app)

@@ -1,0 +1,1 @@
+"""The brand staff admin area."""

@@ -1,0 +1,1 @@
+"""Sign-in, registration and password flows."""

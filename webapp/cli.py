@@ -1,0 +1,110 @@
+"""`flask` commands for operators: demo data, staff accounts, scan codes."""
+
+import json
+import sys
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Brand, BrandStaff, Product, User
+from webapp.models.staff import STAFF_ROLES
+
+
+def _brand_or_fail(slug):
+    brand = db.session.scalar(select(Brand).where(Brand.slug == slug))
+    if brand is None:
+        raise click.ClickException(f"No brand with slug {slug!r}.")
+    return brand
+
+
+@click.command("seed-demo")
+@click.option("--json", "as_json", is_flag=True, help="Print only the demo credentials as JSON.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when a brand already exists.")
+def seed_demo_command(as_json, if_empty):
+    """Load the demo program (idempotent)."""
+    from webapp.demo import database_is_empty, seed_demo
+
+    if if_empty and not database_is_empty():
+        click.echo("Database already has data; demo not loaded.", err=True)
+        return
+    result = seed_demo()
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(f"Demo brand: {result['brand']}")
+    click.echo(f"Staff owner: {result['staff']['email']} / {result['staff']['password']}")
+    click.echo(f"Consumer:    {result['consumer']['email']} / {result['consumer']['password']}")
+    public_url = current_app.config["PUBLIC_URL"]
+    click.echo("Unclaimed codes (open on a phone to claim):")
+    for code in result["codes"]:
+        click.echo(f"  {public_url}/s/{code}")
+
+
+@click.command("create-staff")
+@click.option("--brand", "brand_slug", required=True)
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(STAFF_ROLES), required=True)
+@click.option("--password", default=None, help="Prompted for when absent.")
+def create_staff_command(brand_slug, email, role, password):
+    """Give a user (created when needed) a staff role in a brand."""
+    from webapp.loyalty.passwords import hash_password
+
+    brand = _brand_or_fail(brand_slug)
+    email = email.strip().lower()
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        if password is None:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        user = User(email=email, password_hash=hash_password(password), signup_brand_id=brand.id)
+        db.session.add(user)
+        db.session.flush()
+    elif password:
+        user.password_hash = hash_password(password)
+    staff = db.session.scalar(select(BrandStaff).filter_by(user_id=user.id, brand_id=brand.id))
+    if staff is None:
+        db.session.add(BrandStaff(user_id=user.id, brand_id=brand.id, role=role))
+    else:
+        staff.role = role
+    db.session.commit()
+    click.echo(f"{email} is now {role} of {brand.slug}.")
+
+
+@click.group("codes")
+def codes_group():
+    """Scan codes."""
+
+
+@codes_group.command("generate")
+@click.option("--brand", "brand_slug", required=True)
+@click.option("--sku", required=True)
+@click.option("--count", type=click.IntRange(1, 1_000_000), required=True)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="CSV file to write (stdout when absent).",
+)
+def generate_codes_command(brand_slug, sku, count, out):
+    """Generate COUNT single-use codes for a product; CSV `code,url`."""
+    from webapp.loyalty.codes import batch_csv_rows, generate_codes
+
+    brand = _brand_or_fail(brand_slug)
+    product = db.session.scalar(select(Product).filter_by(brand_id=brand.id, sku=sku))
+    if product is None:
+        raise click.ClickException(f"No product with SKU {sku!r} in {brand.slug}.")
+    batch = generate_codes(brand.id, product.id, count)
+    rows = batch_csv_rows(batch.id, current_app.config["PUBLIC_URL"])
+    if out:
+        with open(out, "w", encoding="utf-8", newline="") as handle:
+            handle.writelines(rows)
+        click.echo(f"Batch {batch.id}: {count} codes written to {out}.", err=True)
+    else:
+        sys.stdout.writelines(rows)
+
+
+def register(app):
+    """Attach the commands to the app's CLI."""
+    for command in (seed_demo_command, create_staff_command, codes_group):
+        app.cli.add_command(command)

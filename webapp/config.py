@@ -1,0 +1,92 @@
+"""Every setting, read from the environment once, with embedded defaults."""
+
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+US_TRACK_URL = "https://track.customer.io"
+EU_TRACK_URL = "https://track-eu.customer.io"
+
+
+class ConfigError(RuntimeError):
+    """The environment is missing something production needs."""
+
+
+def _flag(value):
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dev_secret(instance_path, name, make):
+    """Read a development secret from instance/, generating it on first use."""
+    path = Path(instance_path) / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _track_url(env):
+    if env.get("CUSTOMERIO_TRACK_URL"):
+        return env["CUSTOMERIO_TRACK_URL"].rstrip("/")
+    return EU_TRACK_URL if env.get("CUSTOMERIO_REGION", "us").lower() == "eu" else US_TRACK_URL
+
+
+def _secrets(env, instance_path, production):
+    secret_key = env.get("SECRET_KEY")
+    encryption_key = env.get("ENCRYPTION_KEY")
+    if production:
+        missing = [
+            n for n, v in (("SECRET_KEY", secret_key), ("ENCRYPTION_KEY", encryption_key)) if not v
+        ]
+        if missing:
+            raise ConfigError(
+                "APP_ENV=production needs " + " and ".join(missing) + ". Set SECRET_KEY to a long "
+                "random string and ENCRYPTION_KEY to one or more comma-separated Fernet keys "
+                "(python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')."
+            )
+    secret_key = secret_key or _dev_secret(instance_path, "secret_key", secrets.token_urlsafe)
+    encryption_key = encryption_key or _dev_secret(
+        instance_path, "encryption_key", lambda: Fernet.generate_key().decode()
+    )
+    return secret_key, encryption_key
+
+
+def load_config(instance_path, environ=None):
+    """Build the Flask config mapping from the environment (os.environ by default)."""
+    env = os.environ if environ is None else environ
+    app_env = env.get("APP_ENV", "development")
+    production = app_env == "production"
+    secret_key, encryption_key = _secrets(env, instance_path, production)
+    sqlite_path = Path(instance_path) / "cannarewards.sqlite3"
+    return {
+        "APP_ENV": app_env,
+        "SECRET_KEY": secret_key,
+        "ENCRYPTION_KEY": encryption_key,
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or f"sqlite:///{sqlite_path}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_recycle": 3600},
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "QUEUE_PREFIX": env.get("QUEUE_PREFIX", "cannarewards"),
+        "PUBLIC_URL": env.get("PUBLIC_URL", f"http://127.0.0.1:{env.get('PORT', '5000')}").rstrip(
+            "/"
+        ),
+        "DEFAULT_BRAND": env.get("DEFAULT_BRAND") or None,
+        "CUSTOMERIO_TRACK_URL": _track_url(env),
+        "CUSTOMERIO_SITE_ID": env.get("CUSTOMERIO_SITE_ID") or None,
+        "CUSTOMERIO_API_KEY": env.get("CUSTOMERIO_API_KEY") or None,
+        "CUSTOMERIO_WEBHOOK_SIGNING_KEY": env.get("CUSTOMERIO_WEBHOOK_SIGNING_KEY") or None,
+        "CUSTOMERIO_WEBHOOK_TOKEN": env.get("CUSTOMERIO_WEBHOOK_TOKEN") or None,
+        "WEBHOOK_REPLAY_WINDOW": int(env.get("WEBHOOK_REPLAY_WINDOW", "300")),
+        "WEBHOOK_MAX_BYTES": int(env.get("WEBHOOK_MAX_BYTES", str(256 * 1024))),
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
+        "PORT": int(env.get("PORT", "5000")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "TESTING": _flag(env.get("TESTING", "0")),
+    }

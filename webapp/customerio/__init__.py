@@ -1,0 +1,1 @@
+"""Customer.io: outbound events, the Track API client and inbound webhooks."""

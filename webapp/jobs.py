@@ -1,0 +1,89 @@
+"""The queue seam: enqueue(fn, *ids) goes to RQ when REDIS_URL is set, else runs inline."""
+
+import logging
+import threading
+
+import redis
+from flask import current_app
+from rq import Queue
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from webapp.extensions import db
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAMES = ("high", "default", "low")
+_connections = {}
+_connections_lock = threading.Lock()
+
+
+def redis_connection(url=None):
+    """A process-wide Redis client for REDIS_URL (clients are thread-safe pools)."""
+    url = url or current_app.config["REDIS_URL"]
+    with _connections_lock:
+        if url not in _connections:
+            _connections[url] = redis.Redis.from_url(
+                url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
+            )
+        return _connections[url]
+
+
+def queue_name(name):
+    """The RQ queue name, prefixed so deployments (and test runs) sharing Redis never mix."""
+    return f"{current_app.config['QUEUE_PREFIX']}-{name}"
+
+
+def get_queue(name="default"):
+    """The RQ queue `name` (high, default or low)."""
+    return Queue(queue_name(name), connection=redis_connection())
+
+
+def enqueue(fn, *ids, queue="default", **options):
+    """Run `fn(*ids)` in a worker, or right now when no Redis is configured.
+
+    Returns True when the job was queued or ran; False when Redis could not be reached
+    (the periodic sweep picks the work up later, so nothing is lost).
+    """
+    if not current_app.config.get("REDIS_URL"):
+        return _run_inline(fn, ids)
+    try:
+        get_queue(queue).enqueue(fn, *ids, **options)
+        return True
+    except redis.RedisError as error:
+        log.warning("queue unavailable, %s left for the sweep: %s", fn.__name__, error)
+        return False
+
+
+def _run_inline(fn, ids):
+    try:
+        fn(*ids)
+    except Exception:
+        # Inline jobs run inside a person's request: their work is already committed and a
+        # failed job is retried by the sweep, so the person must not see an error page.
+        log.exception("inline job %s%r failed", fn.__name__, ids)
+        return False
+    return True
+
+
+def enqueue_after_commit(fn, *ids, queue="default"):
+    """Enqueue `fn(*ids)` once the current transaction commits through `commit()`."""
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so that a rollback (which clears the list) is seen
+    jobs = session.info.setdefault("after_commit_jobs", [])
+    if (fn, ids, queue) not in jobs:
+        jobs.append((fn, ids, queue))
+
+
+def commit():
+    """Commit the session, then hand the jobs the transaction asked for to the queue."""
+    db.session.commit()
+    jobs = db.session.info.pop("after_commit_jobs", [])
+    for fn, ids, queue in jobs:
+        enqueue(fn, *ids, queue=queue)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_rollback(session):
+    session.info.pop("after_commit_jobs", None)

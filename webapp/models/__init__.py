@@ -1,0 +1,50 @@
+"""The data model: one module per section of the schema contract, plus our additions."""
+
+from webapp.models.achievements import ACHIEVEMENT_TYPES, AchievementConfig, UserAchievement
+from webapp.models.codes import CodeBatch, ScanCode
+from webapp.models.core import Brand, User
+from webapp.models.custom_fields import CustomField, UserCustomFieldValue
+from webapp.models.customerio import (
+    CustomerIoWebhookLog,
+    CustomerIoWebhookLogArchive,
+    UserAiProfile,
+)
+from webapp.models.economy import Product, Rank
+from webapp.models.events import (
+    ACTION_TYPES,
+    CustomerIoEventQueue,
+    UserActionLog,
+    UserActionLogArchive,
+)
+from webapp.models.goals import UserGoal, Wishlist
+from webapp.models.redemptions import Redemption
+from webapp.models.referrals import Referral, ReferralCode
+from webapp.models.staff import BrandStaff, StaffAuditLog
+
+__all__ = [
+    "ACHIEVEMENT_TYPES",
+    "ACTION_TYPES",
+    "AchievementConfig",
+    "Brand",
+    "BrandStaff",
+    "CodeBatch",
+    "CustomField",
+    "CustomerIoEventQueue",
+    "CustomerIoWebhookLog",
+    "CustomerIoWebhookLogArchive",
+    "Product",
+    "Rank",
+    "Redemption",
+    "Referral",
+    "ReferralCode",
+    "ScanCode",
+    "StaffAuditLog",
+    "User",
+    "UserAchievement",
+    "UserActionLog",
+    "UserActionLogArchive",
+    "UserAiProfile",
+    "UserCustomFieldValue",
+    "UserGoal",
+    "Wishlist",
+]

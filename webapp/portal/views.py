@@ -1,0 +1,69 @@
+"""The consumer portal: landing page, dashboard and the PWA files."""
+
+from flask import Blueprint, current_app, render_template, send_from_directory, url_for
+from flask_login import current_user
+
+from webapp.tenancy import current_brand
+
+bp = Blueprint("portal", __name__)
+
+
+@bp.get("/")
+def index():
+    """The dashboard for members, the landing page for everyone else."""
+    if current_user.is_authenticated:
+        return render_template("portal/dashboard.html")
+    return render_template("portal/landing.html")
+
+
+@bp.get("/offline")
+def offline():
+    """Shown by the service worker when the network is gone."""
+    return render_template("portal/offline.html")
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """The web app manifest, coloured and named for the brand."""
+    brand = current_brand()
+    theme = (brand.setting("theme", default={}) if brand else {}) or {}
+    name = brand.name if brand else "CannaRewards"
+    body = {
+        "name": f"{name} Rewards",
+        "short_name": name,
+        "start_url": url_for("portal.index"),
+        "scope": "/",
+        "display": "standalone",
+        "background_color": theme.get("background", "#f7f5ef"),
+        "theme_color": theme.get("primary", "#1f5f3f"),
+        "icons": [
+            {
+                "src": url_for("static", filename="icons/icon-192.png"),
+                "sizes": "192x192",
+                "type": "image/png",
+            },
+            {
+                "src": url_for("static", filename="icons/icon-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+            },
+            {
+                "src": url_for("static", filename="icons/icon-maskable-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+        ],
+    }
+    response = current_app.json.response(body)
+    response.mimetype = "application/manifest+json"
+    return response
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, served from the root so its scope is the whole site."""
+    response = send_from_directory(current_app.static_folder, "sw.js", max_age=0)
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
