@@ -62,13 +62,17 @@ def register_extensions(app):
 
 def register_blueprints(app):
     """Attach each area of the app."""
+    from webapp.admin.views import bp as admin_bp
     from webapp.auth.views import bp as auth_bp
+    from webapp.customerio.webhooks import bp as webhooks_bp
     from webapp.portal.views import bp as portal_bp
     from webapp.system import bp as system_bp
 
     app.register_blueprint(system_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(webhooks_bp)
 
 
 def register_errorhandlers(app):
