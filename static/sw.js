@@ -32,7 +32,8 @@ function isCacheable(response) {
   return response && response.ok && response.type === "basic" && !response.redirected;
 }
 
-/* The offline page is fetched without cookies so that it never holds a member's data. */
+/* The offline page is fetched without cookies so that it never holds a member's data:
+   /offline must answer 200 to a request without cookies (no age gate, no sign-in). */
 async function precacheOfflinePage(cache) {
   const response = await fetch(new Request(OFFLINE_URL, { credentials: "omit", cache: "reload" }));
   if (!isCacheable(response)) {

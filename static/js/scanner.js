@@ -161,9 +161,9 @@
       video.setAttribute("playsinline", "");
       video.muted = true;
       video.srcObject = stream;
+      var frame = video.closest(".scanner");
+      if (frame) frame.classList.add("scanner--live"); // shown before play(): iOS won't play a hidden video
       return video.play().then(function () {
-        var frame = video.closest(".scanner");
-        if (frame) frame.classList.add("scanner--live");
         setButton(true);
         setStatus("Point your camera at the QR code on the package.");
         tick();
