@@ -3,7 +3,7 @@
 import threading
 import time
 
-from flask import current_app, g, request
+from flask import current_app, g, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -67,6 +67,9 @@ def _template_context():
         "points_word": wording.get("points", "Points"),
         "rank_word": wording.get("rank", "Rank"),
         "current_rank_name": _rank_name(brand),
+        "home_url": url_for("portal.index"),
+        "sw_url": url_for("portal.service_worker"),
+        "manifest_url": url_for("portal.manifest"),
     }
 
 
