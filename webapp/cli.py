@@ -104,7 +104,23 @@ def generate_codes_command(brand_slug, sku, count, out):
         sys.stdout.writelines(rows)
 
 
+@click.group("archive")
+def archive_group():
+    """Old rows into the archive tables."""
+
+
+@archive_group.command("run")
+@click.option("--dry-run", is_flag=True, help="Only count what would move.")
+def archive_run_command(dry_run):
+    """Move action logs older than a year and webhook logs older than six months."""
+    from webapp.archive import run_archive
+
+    for table, rows in run_archive(dry_run=dry_run).items():
+        verb = "would move" if dry_run else "moved"
+        click.echo(f"{table}: {verb} {rows} rows")
+
+
 def register(app):
     """Attach the commands to the app's CLI."""
-    for command in (seed_demo_command, create_staff_command, codes_group):
+    for command in (seed_demo_command, create_staff_command, codes_group, archive_group):
         app.cli.add_command(command)
