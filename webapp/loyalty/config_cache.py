@@ -7,6 +7,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 CACHE_SECONDS = 30
+_caches = []
 
 
 class ConfigCache:
@@ -20,6 +21,7 @@ class ConfigCache:
         self._seconds = seconds
         self._entries = {}
         self._lock = threading.Lock()
+        _caches.append(self)
 
     def get(self, key):
         """The cached value for `key`, loaded again when missing or older than the TTL."""
@@ -40,6 +42,12 @@ class ConfigCache:
                 self._entries.clear()
             else:
                 self._entries.pop(key, None)
+
+
+def invalidate_all():
+    """Forget every cached configuration (ladders, achievements) of every brand."""
+    for cache in _caches:
+        cache.invalidate()
 
 
 def invalidate_on_write(model, cache):
