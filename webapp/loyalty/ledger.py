@@ -80,12 +80,18 @@ def grant(
     action_data=None,
     ip_address=None,
     user_agent=None,
+    count_towards_lifetime=True,
 ):
-    """Add `points` (>= 0) to a locked user's balance and lifetime, logged as `action_type`."""
+    """Add `points` (>= 0) to a locked user's balance and lifetime, logged as `action_type`.
+
+    A refund of spent points passes `count_towards_lifetime=False`: it restores the balance
+    without raising lifetime points (or the rank) a second time.
+    """
     if points < 0:
         raise ValueError("grant() takes a positive amount; use spend() to take points")
     user.points_balance = (user.points_balance or 0) + points
-    user.lifetime_points = (user.lifetime_points or 0) + points
+    if count_towards_lifetime:
+        user.lifetime_points = (user.lifetime_points or 0) + points
     details = LogDetails(brand_id, product_id, action_data, ip_address, user_agent)
     return _record(user, points, action_type, details)
 
