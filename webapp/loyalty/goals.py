@@ -5,7 +5,8 @@ from sqlalchemy import select
 from webapp.customerio.outbox import record_event
 from webapp.extensions import db
 from webapp.jobs import commit
-from webapp.models import Product, User, UserActionLog, UserGoal, Wishlist
+from webapp.loyalty.ledger import log_action
+from webapp.models import Product, User, UserGoal, Wishlist
 from webapp.timeutil import utcnow
 
 MAX_CUSTOM_TARGET = 10_000_000
@@ -35,17 +36,8 @@ def _complete_goal(user, goal, brand_id):
     goal.completed_at = utcnow()
     product = db.session.get(Product, goal.product_id) if goal.product_id else None
     details = {"goal_id": goal.id, "goal_name": goal.goal_name, "target_points": goal.target_points}
-    # A zero-point row written directly: the ledger calls this function, so it cannot call back.
-    db.session.add(
-        UserActionLog(
-            user_id=user.id,
-            action_type="goal_reached",
-            action_data=details,
-            product_id=goal.product_id,
-            points_awarded=0,
-            brand_id=brand_id,
-            created_at=goal.completed_at,
-        )
+    log_action(
+        user, "goal_reached", brand_id=brand_id, product_id=goal.product_id, action_data=details
     )
     record_event(user, "goal_reached", brand_id=brand_id, product=product, context=details)
 
@@ -123,16 +115,7 @@ def _start_goal(user_id, brand_id, *, goal_type, target_points, goal_name, produ
     db.session.add(goal)
     db.session.flush()
     details = {"goal_id": goal.id, "goal_name": goal_name, "target_points": target_points}
-    db.session.add(
-        UserActionLog(
-            user_id=user_id,
-            action_type="goal_set",
-            action_data=details,
-            product_id=goal.product_id,
-            points_awarded=0,
-            brand_id=brand_id,
-        )
-    )
+    log_action(user, "goal_set", brand_id=brand_id, product_id=goal.product_id, action_data=details)
     record_event(user, "goal_set", brand_id=brand_id, product=product, context=details)
     sync_goals(user, brand_id)
     commit()
