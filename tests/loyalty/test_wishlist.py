@@ -2,6 +2,7 @@
 
 import pytest
 
+from webapp.extensions import db
 from webapp.loyalty.wishlist import (
     WishlistError,
     toggle_wishlist,
@@ -57,3 +58,17 @@ def test_only_the_brands_active_products(make, recorded, case):
         toggle_wishlist(user.id, product_id, brand.id)
     assert wishlist_product_ids(user.id) == set()
     assert recorded.actions(user, "wishlist_added") == []
+
+
+def test_a_retired_product_can_still_be_taken_off(make, recorded):
+    brand = make.brand()
+    user = make.user()
+    product = make.product(brand)
+    toggle_wishlist(user.id, product.id, brand.id)
+    product.is_active = False
+    db.session.commit()
+    assert toggle_wishlist(user.id, product.id, brand.id) is False
+    assert wishlist_product_ids(user.id) == set()
+    assert len(recorded.actions(user, "wishlist_removed")) == 1
+    with pytest.raises(WishlistError, match="not available"):
+        toggle_wishlist(user.id, product.id, brand.id)

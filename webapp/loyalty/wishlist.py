@@ -34,9 +34,12 @@ def wishlist_products(user_id, brand_id):
 
 
 def toggle_wishlist(user_id, product_id, brand_id):
-    """Add the product to the wishlist, or take it off; True when it was added."""
+    """Add the product to the wishlist, or take it off; True when it was added.
+
+    A product the brand has retired can still be taken off, never added.
+    """
     product = db.session.get(Product, product_id)
-    if product is None or product.brand_id != brand_id or not product.is_active:
+    if product is None or product.brand_id != brand_id:
         raise WishlistError("That product is not available.")
     user = lock_user(user_id)
     removed = db.session.execute(
@@ -44,8 +47,11 @@ def toggle_wishlist(user_id, product_id, brand_id):
     ).rowcount
     if removed:
         log_action(user, "wishlist_removed", brand_id=brand_id, product_id=product_id)
-    else:
+    elif product.is_active:
         _add(user, product, brand_id)
+    else:
+        db.session.rollback()
+        raise WishlistError("That product is not available.")
     evaluate_achievements(user, brand_id)
     commit()
     return not removed
