@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from webapp.extensions import db
+from webapp.loyalty.achievements import create_achievement, grant_custom_achievement
 from webapp.loyalty.goals import active_goals, set_goal_from_wishlist
 from webapp.loyalty.ledger import InsufficientPoints
 from webapp.loyalty.redemption import (
@@ -115,6 +116,16 @@ def test_limited_rewards_need_exclusive_access(make):
     with pytest.raises(ExclusiveOnly):
         redeem(user.id, reward.id, brand.id, SHIPPING)
     assert _reload(user).points_balance == 1000
+    create_achievement(
+        brand_id=brand.id,
+        achievement_key="insider",
+        name="Insider",
+        achievement_type="custom",
+        criteria={"metric": "custom"},
+        rewards={"points": 0, "exclusive_access": True},
+    )
+    grant_custom_achievement(user.id, brand.id, "insider", "staff")
+    assert redeem(user.id, reward.id, brand.id, SHIPPING).status == "pending"
 
 
 @pytest.mark.sqlite_ok

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.loyalty import referrals
+from webapp.loyalty.achievements import create_achievement
 from webapp.loyalty.ledger import lock_user
 from webapp.loyalty.referral_codes import ensure_referral_code
 from webapp.loyalty.referrals import (
@@ -237,3 +238,23 @@ def test_concurrent_conversions_pay_once(app, make):
         )
     )
     assert paid == 1
+
+
+@pytest.mark.sqlite_ok
+def test_conversion_moves_the_referrers_referral_achievement(make, recorded):
+    brand = make.brand()
+    referrer, code = _referrer(make)
+    create_achievement(
+        brand_id=brand.id,
+        achievement_key="first-friend",
+        name="First friend",
+        achievement_type="referral_count",
+        criteria={"metric": "referral_count", "operator": ">=", "value": 1},
+        rewards={"points": 100},
+    )
+    referee = make.user()
+    attach_referral(referee.id, code, brand.id)
+    assert recorded.actions(referrer, "achievement_unlocked") == []
+    _convert(referee, brand)
+    assert [r.points_awarded for r in recorded.actions(referrer, "achievement_unlocked")] == [100]
+    assert _reload(referrer).points_balance == 600

@@ -3,12 +3,14 @@
 import pytest
 
 from webapp.extensions import db
+from webapp.loyalty.achievements import create_achievement
 from webapp.loyalty.wishlist import (
     WishlistError,
     toggle_wishlist,
     wishlist_product_ids,
     wishlist_products,
 )
+from webapp.models import User
 
 pytestmark = pytest.mark.sqlite_ok
 
@@ -72,3 +74,24 @@ def test_a_retired_product_can_still_be_taken_off(make, recorded):
     assert len(recorded.actions(user, "wishlist_removed")) == 1
     with pytest.raises(WishlistError, match="not available"):
         toggle_wishlist(user.id, product.id, brand.id)
+
+
+def test_wishlist_achievement_unlocks_on_the_second_heart(make, recorded):
+    brand = make.brand()
+    user = make.user()
+    create_achievement(
+        brand_id=brand.id,
+        achievement_key="collector",
+        name="Collector",
+        achievement_type="wishlist_items",
+        criteria={"metric": "wishlist_items", "operator": ">=", "value": 2},
+        rewards={"points": 25},
+    )
+    first, second = make.product(brand), make.product(brand)
+    toggle_wishlist(user.id, first.id, brand.id)
+    assert recorded.actions(user, "achievement_unlocked") == []
+    toggle_wishlist(user.id, second.id, brand.id)
+    unlocked = recorded.actions(user, "achievement_unlocked")
+    assert [row.points_awarded for row in unlocked] == [25]
+    db.session.expire_all()
+    assert db.session.get(User, user.id).points_balance == 25
