@@ -209,7 +209,8 @@ def test_summary_gives_a_member_without_a_code_one(make):
     assert summary["referrals"] == []
 
 
-def test_concurrent_conversions_pay_once(app, make):
+@pytest.mark.parametrize("lock_referee", [True, False], ids=["like_scans", "unlocked_callers"])
+def test_concurrent_conversions_pay_once(app, make, lock_referee):
     brand = make.brand()
     referrer, code = _referrer(make)
     referee = make.user()
@@ -221,7 +222,10 @@ def test_concurrent_conversions_pay_once(app, make):
         with app.app_context():
             start.wait()
             try:
-                outcomes.append(_convert(referee, brand) is not None)
+                # Scans hold the referee's lock; without it only the conditional claim guards.
+                member = lock_user(referee.id) if lock_referee else db.session.get(User, referee.id)
+                outcomes.append(convert_on_first_scan(member, brand.id) is not None)
+                db.session.commit()
             finally:
                 db.session.remove()
 
