@@ -181,7 +181,8 @@ def test_cancel_refunds_without_raising_lifetime(make, recorded):
     assert (fresh.points_balance, fresh.lifetime_points) == (1000, 1000)
     refund = recorded.actions(user, "points_refunded")
     assert [row.points_awarded for row in refund] == [400]
-    assert len(recorded.events(user, "redemption_cancelled")) == 1
+    cancelled_events = recorded.events(user, "redemption_cancelled")
+    assert [e.event_data["event_context"]["reason"] for e in cancelled_events] == ["Out of stock"]
     total = db.session.scalar(
         select(func.sum(UserActionLog.points_awarded)).where(UserActionLog.user_id == user.id)
     )
@@ -231,3 +232,16 @@ def test_concurrent_redemptions_spend_the_balance_once(app, make):
     assert sorted(outcomes) == ["redeemed"] + ["short"] * 19
     assert _reload(user).points_balance == 100
     assert db.session.scalar(select(func.count(Redemption.id))) == 1
+
+
+@pytest.mark.sqlite_ok
+def test_cancelling_needs_a_reason(make):
+    brand = make.brand()
+    user = _member(make, 1000)
+    reward = make.product(brand, points_cost=100)
+    redemption = redeem(user.id, reward.id, brand.id, SHIPPING)
+    with pytest.raises(RedemptionError, match="Say why"):
+        cancel_redemption(redemption.id, reason="   ")
+    db.session.expire_all()
+    assert db.session.get(Redemption, redemption.id).status == "pending"
+    assert _reload(user).points_balance == 900

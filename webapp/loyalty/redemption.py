@@ -190,6 +190,9 @@ def _close_goals_for(user_id, product_id):
 
 def cancel_redemption(redemption_id, *, staff_user_id=None, reason):
     """Cancel a pending redemption and refund its points through the ledger; committed."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RedemptionError("Say why the redemption is cancelled: the member is told.")
     redemption = _claim_pending(redemption_id, "cancelled", staff_user_id, reason)
     user = lock_user(redemption.user_id)
     grant(
@@ -207,7 +210,11 @@ def cancel_redemption(redemption_id, *, staff_user_id=None, reason):
         "redemption_cancelled",
         brand_id=redemption.brand_id,
         product=db.session.get(Product, redemption.product_id),
-        context={"redemption_id": redemption.id, "points_refunded": redemption.points_spent},
+        context={
+            "redemption_id": redemption.id,
+            "points_refunded": redemption.points_spent,
+            "reason": reason,
+        },
     )
     commit()
     return redemption
