@@ -194,16 +194,16 @@ def evaluate_achievements(user, brand_id, *, state=None, now=None, force=None, s
         unlock(force, source=source)
         pending = [a for a in pending if a.id != force.id]
     while True:  # a fixed point: each round only raises achievement_unlocked counts
-        reached = [a for a in pending if _satisfied(a, _value(a, values, state, now))]
+        current = {a.id: _value(a, values, state, now) for a in pending}
+        for achievement in pending:
+            if current[achievement.id] is not None:
+                state.set_progress(achievement, _progress(achievement, current[achievement.id]))
+        reached = [a for a in pending if _satisfied(a, current[a.id])]
         if not reached:
             break
         for achievement in reached:
             unlock(achievement)
         pending = [a for a in pending if a not in reached]
-    for achievement in pending:
-        value = _value(achievement, values, state, now)
-        if value is not None:
-            state.set_progress(achievement, _progress(achievement, value))
     state.save(now)
     return unlock.unlocks
 
