@@ -1,6 +1,6 @@
 """Scanning a package: claim its code, award the points, and everything a scan sets off.
 
-One transaction: claim (conditional UPDATE) -> lock the member -> points at the rank
+One transaction: lock the member -> claim (conditional UPDATE) -> points at the rank
 multiplier held before the scan times active boosts -> `product_scanned` logged and recorded
 -> a pending referral converted -> achievements evaluated -> commit.
 """
@@ -60,12 +60,15 @@ def scan_code(user_id, raw_code, *, brand_id, ip_address=None, user_agent=None):
     code = normalize_code(raw_code)
     if not bad_codes_allowed(brand_id, user_id, ip_address):
         return ScanResult("rate_limited", message=MESSAGES["rate_limited"])
+    # The member row is locked before the claim: the claim's foreign key check would take a
+    # shared lock on it, and two scans of one member upgrading that lock would deadlock.
+    user = lock_user(user_id)
     now = utcnow()
     if code and claim_code(code, user_id, now):
         product = product_for_code(code)
         if product.brand_id == brand_id:
-            return _award(user_id, code, product, brand_id, ip_address, user_agent, now)
-        db.session.rollback()  # another brand's code: the claim is undone
+            return _award(user, code, product, brand_id, ip_address, user_agent, now)
+    db.session.rollback()  # nothing claimed, or another brand's code: undone, lock released
     outcome = code_status(code, user_id, brand_id) if code else "unknown"
     if outcome in BAD_OUTCOMES:
         record_bad_code(brand_id, user_id, ip_address)
@@ -77,8 +80,7 @@ def scan_points(points_award, multiplier):
     return int((Decimal(points_award) * multiplier).to_integral_value(ROUND_FLOOR))
 
 
-def _award(user_id, code, product, brand_id, ip_address, user_agent, now):
-    user = lock_user(user_id)
+def _award(user, code, product, brand_id, ip_address, user_agent, now):
     rank_key_before = user.current_rank_key or MEMBER_RANK_KEY
     state = AchievementState.load(user.id)
     multiplier = rank_for(ladder(brand_id), user.lifetime_points).multiplier
