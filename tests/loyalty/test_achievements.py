@@ -1,4 +1,4 @@
-"""The achievements engine: every type, timeframes, filters, rewards, targeting, chains."""
+"""The achievements engine: every type, timeframes, filters, operators, custom grants, chains."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -6,77 +6,26 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, text, update
 
-from webapp import jobs
+from tests.loyalty.achievement_helpers import (
+    achievement,
+    balance,
+    evaluate,
+    new_program,
+    progress,
+    scan,
+)
 from webapp.extensions import db
-from webapp.loyalty.achievement_catalog import active_achievements, invalidate_achievements
-from webapp.loyalty.achievements import (
-    AchievementConfigError,
-    UnknownAchievement,
-    create_achievement,
-    evaluate_achievements,
-    grant_custom_achievement,
-    has_exclusive_access,
-)
-from webapp.loyalty.ledger import lock_user
-from webapp.loyalty.scan import scan_code
-from webapp.models import (
-    AchievementConfig,
-    Referral,
-    User,
-    UserAchievement,
-    UserActionLog,
-    UserActionLogArchive,
-    UserAiProfile,
-    Wishlist,
-)
+from webapp.loyalty.achievements import UnknownAchievement, grant_custom_achievement
+from webapp.models import Referral, UserActionLog, UserActionLogArchive, Wishlist
 from webapp.timeutil import utcnow
 
 pytestmark = pytest.mark.sqlite_ok
 
 
-def achievement(brand, key, kind, value=None, rewards=None, brand_id="brand", **parts):
-    """Create an achievement of `brand` (brand_id=None: global)."""
-    criteria = {"value": value, **parts.pop("criteria", {})} if value is not None else {}
-    return create_achievement(
-        brand_id=brand.id if brand_id == "brand" else brand_id,
-        achievement_key=key,
-        name=key.replace("-", " ").title(),
-        achievement_type=kind,
-        criteria=criteria,
-        rewards=rewards or {"points": 0},
-        **parts,
-    )
-
-
-def scan(make, user, product, brand=None):
-    brand_id = brand.id if brand else product.brand_id
-    return scan_code(user.id, make.scan_code(product).code, brand_id=brand_id)
-
-
-def evaluate(user, brand):
-    unlocks = evaluate_achievements(lock_user(user.id), brand.id)
-    jobs.commit()
-    return unlocks
-
-
-def progress(user, config):
-    db.session.expire_all()
-    return db.session.scalar(
-        select(UserAchievement).where(
-            UserAchievement.user_id == user.id, UserAchievement.achievement_config_id == config.id
-        )
-    )
-
-
-def balance(user):
-    db.session.expire_all()
-    return db.session.get(User, user.id).points_balance
-
-
 @pytest.fixture
 def program(make):
-    brand = make.brand()
-    return brand, make.product(brand, points_award=100, msrp=Decimal("40.00")), make.user()
+    """A brand, a product worth 100 points (MSRP 40.00) and a member."""
+    return new_program(make)
 
 
 def test_scan_count_unlocks_once_with_its_reward(make, program, recorded):
@@ -252,176 +201,3 @@ def test_operators(make, program, operator, value, unlock_at):
     achievement(brand, "op", "scan_count", value, criteria={"operator": operator})
     unlocked_at = [n for n in (1, 2, 3) if scan(make, user, product).unlocked]
     assert unlocked_at == [unlock_at]
-
-
-def test_multiplier_reward_boosts_later_scans_until_it_expires(make, program):
-    brand, product, user = program
-    config = achievement(
-        brand, "hot-streak", "scan_count", 1, {"points": 0, "multiplier": 2, "multiplier_days": 3}
-    )
-    first = scan(make, user, product)
-    assert (first.points, first.unlocked[0].boost_multiplier) == (100, Decimal(2))
-    row = progress(user, config)
-    assert row.boost_multiplier == Decimal("2.00")
-    assert timedelta(days=2, hours=23) < row.boost_expires_at - utcnow() <= timedelta(days=3)
-    assert scan(make, user, product).points == 200
-    row.boost_expires_at = utcnow() - timedelta(seconds=1)
-    db.session.commit()
-    assert scan(make, user, product).points == 100
-
-
-def test_exclusive_access(make, program):
-    brand, product, user = program
-    other_brand = make.brand()
-    achievement(other_brand, "elsewhere", "scan_count", 1, {"points": 0, "exclusive_access": True})
-    achievement(brand, "insider", "scan_count", 2, {"points": 0, "exclusive_access": True})
-    scan(make, user, make.product(other_brand), other_brand)
-    assert has_exclusive_access(user.id, other_brand.id)
-    scan(make, user, product)
-    assert not has_exclusive_access(user.id, brand.id)
-    scan(make, user, product)
-    assert has_exclusive_access(user.id, brand.id)
-
-
-def profile(user, segments=None, recommended=None, churn="0.5000"):
-    db.session.add(
-        UserAiProfile(
-            user_id=user.id,
-            segments=segments,
-            recommended_segment=recommended,
-            churn_probability=Decimal(churn),
-        )
-    )
-    db.session.commit()
-
-
-@pytest.mark.parametrize(
-    ("member_profile", "offered"),
-    [
-        (None, False),
-        ({"segments": ["vip"]}, True),
-        ({"segments": {"vip": True, "lapsed": False}}, True),
-        ({"segments": {"vip": False}}, False),
-        ({"recommended": "vip"}, True),
-        ({"segments": ["new"]}, False),
-    ],
-)
-def test_segment_targeting(make, program, member_profile, offered):
-    brand, product, user = program
-    if member_profile is not None:
-        profile(user, **member_profile)
-    achievement(
-        brand, "vip-only", "scan_count", 1, {"points": 100}, ai_enhancement={"segments": ["vip"]}
-    )
-    achievement(brand, "everyone", "scan_count", 1)
-    keys = [u.key for u in scan(make, user, product).unlocked]
-    assert keys == (["vip-only", "everyone"] if offered else ["everyone"])
-
-
-@pytest.mark.parametrize(
-    ("churn", "offered"), [("0.1999", False), ("0.2000", True), ("0.81", False)]
-)
-def test_churn_targeting_and_bonus(make, program, churn, offered):
-    brand, product, user = program
-    profile(user, churn=churn)
-    achievement(
-        brand,
-        "win-back",
-        "scan_count",
-        1,
-        {"points": 100},
-        ai_enhancement={
-            "min_churn_probability": 0.2,
-            "max_churn_probability": 0.8,
-            "bonus_multiplier": 1.55,
-        },
-    )
-    unlocked = scan(make, user, product).unlocked
-    assert [u.points for u in unlocked] == ([155] if offered else [])
-
-
-def test_an_untargeted_bonus_applies_to_everyone(make, program):
-    brand, product, user = program
-    achievement(
-        brand, "bonus", "scan_count", 1, {"points": 10}, ai_enhancement={"bonus_multiplier": 2}
-    )
-    assert [u.points for u in scan(make, user, product).unlocked] == [20]
-
-
-def test_global_achievements_apply_to_every_brand_and_count_everywhere(make, program):
-    brand, product, user = program
-    other = make.brand()
-    achievement(brand, "globetrotter", "scan_count", 2, brand_id=None)
-    achievement(brand, "local", "scan_count", 2)
-    assert scan(make, user, make.product(other), other).unlocked == []
-    assert [u.key for u in scan(make, user, product).unlocked] == ["globetrotter"]
-    assert [u.key for u in scan(make, user, product).unlocked] == ["local"]
-
-
-def test_inactive_achievements_are_not_evaluated(make, program):
-    brand, product, user = program
-    achievement(brand, "hidden", "scan_count", 1, visibility={"active": False})
-    config = achievement(brand, "retired", "scan_count", 1)
-    config.is_active = False
-    db.session.commit()
-    assert scan(make, user, product).unlocked == []
-
-
-def test_duplicate_keys_are_refused_globally_and_per_brand(make, program):
-    brand, _product, _user = program
-    achievement(brand, "welcome", "scan_count", 1, brand_id=None)
-    with pytest.raises(AchievementConfigError) as refused:
-        achievement(brand, "welcome", "scan_count", 5, brand_id=None)
-    assert refused.value.errors == {
-        "achievement_key": "The key 'welcome' is already used by a global achievement; "
-        "choose another."
-    }
-    achievement(brand, "welcome", "scan_count", 1)  # a brand may reuse a global key
-    with pytest.raises(AchievementConfigError, match="another achievement of this brand"):
-        achievement(brand, "welcome", "scan_count", 2)
-    achievement(make.brand(), "welcome", "scan_count", 1)
-    assert db.session.scalar(select(db.func.count(AchievementConfig.id))) == 3
-
-
-def test_invalid_configs_are_refused_with_messages(program):
-    brand, _product, _user = program
-    with pytest.raises(AchievementConfigError) as refused:
-        create_achievement(
-            brand_id=brand.id,
-            achievement_key="Bad Key",
-            name=" ",
-            achievement_type="scan_count",
-            criteria={"value": "lots"},
-            rewards={"points": 10},
-        )
-    assert set(refused.value.errors) == {"achievement_key", "name", "criteria.value"}
-
-
-def test_the_catalogue_is_cached_and_follows_saves(make, program):
-    brand, _product, _user = program
-    achievement(brand, "one", "scan_count", 1)
-    assert [a.key for a in active_achievements(brand.id)] == ["one"]
-    achievement(brand, "two", "scan_count", 2, visibility={"priority": 9})
-    assert [a.key for a in active_achievements(brand.id)] == ["two", "one"]
-    db.session.execute(text("UPDATE achievement_configs SET is_active = 0"))
-    db.session.commit()
-    assert len(active_achievements(brand.id)) == 2  # changed elsewhere: cached for the TTL
-    invalidate_achievements()
-    assert active_achievements(brand.id) == ()
-
-
-def test_a_stored_config_that_fails_validation_is_skipped(make, program):
-    brand, product, user = program
-    achievement(brand, "good", "scan_count", 1)
-    db.session.add(
-        AchievementConfig(
-            brand_id=brand.id,
-            name="Broken",
-            achievement_key="broken",
-            achievement_type="scan_count",
-            criteria={"value": "many"},
-            rewards={"points": 1},
-        )
-    )
-    db.session.commit()
-    assert [u.key for u in scan(make, user, product).unlocked] == ["good"]

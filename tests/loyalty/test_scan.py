@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.loyalty.achievements import create_achievement
-from webapp.loyalty.codes import generate_codes, void_batch, void_code
+from webapp.loyalty.codes import create_batch, fill_batch, generate_codes, void_batch, void_code
 from webapp.loyalty.referral_codes import ensure_referral_code
 from webapp.loyalty.referrals import attach_referral
 from webapp.loyalty.scan import preview_code, scan_code, scan_points
@@ -320,3 +320,14 @@ def test_void_code_and_batch(make, program):
     assert void_code(db.session.scalar(select(ScanCode.id).where(ScanCode.code == codes[0]))) is (
         False
     )
+
+
+@pytest.mark.sqlite_ok
+def test_a_batch_voided_before_it_is_filled_gets_no_codes(program):
+    brand, product, _user = program
+    batch = create_batch(brand.id, product.id, 50)
+    db.session.commit()
+    assert void_batch(batch.id) == 0
+    filled = fill_batch(batch.id)
+    assert (filled.generated_count, filled.voided_at is not None) == (0, True)
+    assert db.session.scalar(select(ScanCode.id).where(ScanCode.batch_id == batch.id)) is None

@@ -5,13 +5,15 @@ are validated by `achievement_schemas`; the cached catalogue is `achievement_cat
 """
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp import jobs
 from webapp.extensions import db
-from webapp.loyalty.achievement_catalog import active_achievements
+from webapp.loyalty.achievement_catalog import Achievement, active_achievements, load_ai_profile
 from webapp.loyalty.achievement_engine import AchievementState, evaluate_achievements
 from webapp.loyalty.achievement_schemas import validate_achievement_config
 from webapp.loyalty.ledger import lock_user
@@ -19,7 +21,9 @@ from webapp.models import AchievementConfig, UserAchievement
 
 __all__ = [
     "AchievementConfigError",
+    "BoardEntry",
     "UnknownAchievement",
+    "achievement_board",
     "create_achievement",
     "evaluate_achievements",
     "grant_custom_achievement",
@@ -173,3 +177,36 @@ def has_exclusive_access(user_id, brand_id):
         )
     )
     return any(isinstance(r, dict) and r.get("exclusive_access") for r in rewards)
+
+
+@dataclass(frozen=True)
+class BoardEntry:
+    """One achievement as a member sees it, with their progress."""
+
+    achievement: Achievement
+    progress: int
+    unlocked: bool
+    unlocked_at: datetime | None
+
+
+def achievement_board(user_id, brand_id):
+    """The achievements a member sees, highest priority first: the ones offered to them
+    (targeting), hidden ones only once unlocked, and every one they unlocked."""
+    catalog = active_achievements(brand_id)
+    profile = load_ai_profile(user_id) if any(a.is_targeted for a in catalog) else None
+    rows = AchievementState.load(user_id).rows
+    board = []
+    for achievement in catalog:
+        row = rows.get(achievement.id)
+        unlocked = bool(row and row.completed)
+        hidden = achievement.parts.visibility.hidden_until_unlocked
+        if unlocked or (achievement.offered_to(profile) and not hidden):
+            board.append(
+                BoardEntry(
+                    achievement,
+                    row.progress if row else 0,
+                    unlocked,
+                    row.completed_at if row else None,
+                )
+            )
+    return board
