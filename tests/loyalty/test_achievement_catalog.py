@@ -73,9 +73,9 @@ def test_invalid_configs_are_refused_with_messages(program):
 
 def test_the_catalogue_is_cached_and_follows_saves(make, program):
     brand, _product, _user = program
-    achievement(brand, "one", "scan_count", 1)
+    achievement(brand, "one", "scan_count", 1, visibility={"priority": 5})
     assert [a.key for a in active_achievements(brand.id)] == ["one"]
-    achievement(brand, "two", "scan_count", 2, visibility={"priority": 9})
+    achievement(brand, "two", "scan_count", 2, visibility={"priority": 1})
     assert [a.key for a in active_achievements(brand.id)] == ["two", "one"]
     db.session.execute(text("UPDATE achievement_configs SET is_active = 0"))
     db.session.commit()
@@ -103,9 +103,11 @@ def test_a_stored_config_that_fails_validation_is_skipped(make, program):
 
 def test_the_board_shows_what_the_member_may_see(make, program):
     brand, product, user = program
-    achievement(brand, "secret", "scan_count", 1, visibility={"hidden_until_unlocked": True})
+    achievement(
+        brand, "secret", "scan_count", 1, visibility={"hidden_until_unlocked": True, "priority": 3}
+    )
     achievement(brand, "vip", "scan_count", 1, ai_enhancement={"segments": ["vip"]})
-    achievement(brand, "five", "scan_count", 5, visibility={"priority": 3})
+    achievement(brand, "five", "scan_count", 5, visibility={"priority": 0})
     achievement(brand, "later-secret", "scan_count", 9, visibility={"hidden_until_unlocked": True})
     assert [e.achievement.key for e in achievement_board(user.id, brand.id)] == ["five"]
     scan(make, user, product)

@@ -114,7 +114,7 @@ def _load_catalog(brand_id):
                     row.id, row.brand_id, row.achievement_key, row.name, row.description, parts
                 )
             )
-    achievements.sort(key=lambda a: (-a.parts.visibility.priority, a.id))
+    achievements.sort(key=lambda a: (a.parts.visibility.priority, a.id))
     return tuple(achievements)
 
 
@@ -123,7 +123,10 @@ invalidate_on_write(AchievementConfig, _catalogs)
 
 
 def active_achievements(brand_id):
-    """The brand's active achievements and the global ones, highest priority first (cached)."""
+    """The brand's active achievements and the global ones, by priority (cached).
+
+    As in the outbox, a lower priority number comes first.
+    """
     return _catalogs.get(brand_id)
 
 

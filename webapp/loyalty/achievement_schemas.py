@@ -108,7 +108,7 @@ class Visibility(Part):
 
     active: bool = True
     show_progress: bool = True
-    priority: int = Field(default=0, ge=0, le=1000)
+    priority: int = Field(default=0, ge=0, le=1000)  # lower comes first
     hidden_until_unlocked: bool = False
 
 

@@ -190,7 +190,7 @@ class BoardEntry:
 
 
 def achievement_board(user_id, brand_id):
-    """The achievements a member sees, highest priority first: the ones offered to them
+    """The achievements a member sees, by priority: the ones offered to them
     (targeting), hidden ones only once unlocked, and every one they unlocked."""
     catalog = active_achievements(brand_id)
     profile = load_ai_profile(user_id) if any(a.is_targeted for a in catalog) else None
