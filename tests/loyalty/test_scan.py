@@ -192,43 +192,12 @@ def test_scan_points_are_exact():
     assert scan_points(7, Decimal("1.00") * Decimal("1.10")) == 7
 
 
-@pytest.mark.sqlite_ok
-def test_active_boosts_multiply_expired_ones_do_not(make, program):
-    brand, product, user = program
-    make.rank(brand, "silver", 0, "1.20")
-    boosts = [("2.00", timedelta(days=1)), ("1.50", timedelta(days=2)), ("3.00", -timedelta(1))]
-    for n, (multiplier, expires_in) in enumerate(boosts):
-        config = create_achievement(
-            brand_id=brand.id,
-            achievement_key=f"boost-{n}",
-            name=f"Boost {n}",
-            achievement_type="custom",
-            criteria={},
-            rewards={"points": 0},
-        )
-        db.session.add(
-            UserAchievement(
-                user_id=user.id,
-                achievement_config_id=config.id,
-                completed=True,
-                completed_at=utcnow(),
-                boost_multiplier=Decimal(multiplier),
-                boost_expires_at=utcnow() + expires_in,
-            )
-        )
-    db.session.commit()
-    result = scan_code(user.id, make.scan_code(product).code, brand_id=brand.id)
-    assert result.points == 360  # floor(100 x 1.20 x 2.00 x 1.50)
-
-
-@pytest.mark.sqlite_ok
-def test_another_brands_boost_does_not_apply(make, program):
-    brand, product, user = program
-    other = make.brand()
+def give_boost(user, brand_id, key, multiplier, expires_in):
+    """An unlocked custom achievement of `brand_id` carrying a boost that expires in `expires_in`."""
     config = create_achievement(
-        brand_id=other.id,
-        achievement_key="elsewhere",
-        name="Elsewhere",
+        brand_id=brand_id,
+        achievement_key=key,
+        name=key,
         achievement_type="custom",
         criteria={},
         rewards={"points": 0},
@@ -238,11 +207,29 @@ def test_another_brands_boost_does_not_apply(make, program):
             user_id=user.id,
             achievement_config_id=config.id,
             completed=True,
-            boost_multiplier=Decimal("2.00"),
-            boost_expires_at=utcnow() + timedelta(days=1),
+            completed_at=utcnow(),
+            boost_multiplier=Decimal(multiplier),
+            boost_expires_at=utcnow() + expires_in,
         )
     )
     db.session.commit()
+
+
+@pytest.mark.sqlite_ok
+def test_active_boosts_multiply_expired_ones_do_not(make, program):
+    brand, product, user = program
+    make.rank(brand, "silver", 0, "1.20")
+    give_boost(user, brand.id, "double", "2.00", timedelta(days=1))
+    give_boost(user, brand.id, "half-again", "1.50", timedelta(days=2))
+    give_boost(user, brand.id, "expired", "3.00", -timedelta(seconds=1))
+    result = scan_code(user.id, make.scan_code(product).code, brand_id=brand.id)
+    assert result.points == 360  # floor(100 x 1.20 x 2.00 x 1.50)
+
+
+@pytest.mark.sqlite_ok
+def test_another_brands_boost_does_not_apply(make, program):
+    brand, product, user = program
+    give_boost(user, make.brand().id, "elsewhere", "2.00", timedelta(days=1))
     assert scan_code(user.id, make.scan_code(product).code, brand_id=brand.id).points == 100
 
 
