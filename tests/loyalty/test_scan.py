@@ -193,7 +193,7 @@ def test_scan_points_are_exact():
 
 
 def give_boost(user, brand_id, key, multiplier, expires_in):
-    """An unlocked custom achievement of `brand_id` carrying a boost that expires in `expires_in`."""
+    """Unlock a custom achievement of `brand_id` carrying a boost ending after `expires_in`."""
     config = create_achievement(
         brand_id=brand_id,
         achievement_key=key,
