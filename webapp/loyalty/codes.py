@@ -1,13 +1,13 @@
-"""Scan codes: generation in batches, CSV export, voiding."""
+"""Scan codes: generation in batches, CSV export, voiding, and the one-winner claim."""
 
 import csv
 import io
 import secrets
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from webapp.extensions import db
-from webapp.models import CodeBatch, ScanCode
+from webapp.models import CodeBatch, Product, ScanCode
 from webapp.timeutil import utcnow
 
 # Crockford-style alphabet without 0/O, 1/I/L, U: nothing a person can misread.
@@ -45,12 +45,28 @@ def create_batch(brand_id, product_id, quantity, created_by_user_id=None):
     return batch
 
 
+def _lock_batch(batch_id):
+    """The batch row, locked: filling a chunk and voiding the batch never interleave."""
+    return db.session.scalars(
+        select(CodeBatch)
+        .where(CodeBatch.id == batch_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def fill_batch(batch_id, progress=None):
-    """Generate the batch's missing codes in chunks, committing after each chunk."""
-    batch = db.session.get(CodeBatch, batch_id)
+    """Generate the batch's missing codes in chunks, committing after each chunk.
+
+    A batch voided meanwhile stops filling: no code is created after it was voided.
+    """
+    batch = _lock_batch(batch_id)
     batch.status = "running"
     db.session.commit()
-    while batch.generated_count < batch.quantity:
+    while True:
+        batch = _lock_batch(batch_id)
+        if batch.voided_at is not None or batch.generated_count >= batch.quantity:
+            break
         size = min(INSERT_CHUNK, batch.quantity - batch.generated_count)
         _insert_unique_codes(batch, size)
         batch.generated_count += size
@@ -61,6 +77,91 @@ def fill_batch(batch_id, progress=None):
     batch.completed_at = utcnow()
     db.session.commit()
     return batch
+
+
+def void_batch(batch_id):
+    """Void a batch and its unclaimed codes (claimed ones keep their history); committed.
+
+    Returns how many codes were voided.
+    """
+    batch = _lock_batch(batch_id)
+    now = utcnow()
+    batch.voided_at = batch.voided_at or now
+    voided = db.session.execute(
+        update(ScanCode)
+        .where(
+            ScanCode.batch_id == batch_id,
+            ScanCode.voided_at.is_(None),
+            ScanCode.claimed_by_user_id.is_(None),
+        )
+        .values(voided_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return voided
+
+
+def void_code(code_id):
+    """Void one unclaimed code; committed. False when it was claimed or already void."""
+    voided = db.session.execute(
+        update(ScanCode)
+        .where(
+            ScanCode.id == code_id,
+            ScanCode.voided_at.is_(None),
+            ScanCode.claimed_by_user_id.is_(None),
+        )
+        .values(voided_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return voided == 1
+
+
+def claim_code(code, user_id, now):
+    """Claim an unclaimed, unvoided code: one conditional UPDATE, True for the one winner.
+
+    Concurrent claimers queue on the row; the ones after the winner match nothing.
+    """
+    claimed = db.session.execute(
+        update(ScanCode)
+        .where(
+            ScanCode.code == code,
+            ScanCode.claimed_by_user_id.is_(None),
+            ScanCode.voided_at.is_(None),
+        )
+        .values(claimed_by_user_id=user_id, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return claimed == 1
+
+
+def product_for_code(code):
+    """The product a code belongs to (None for an unknown code)."""
+    return db.session.scalar(
+        select(Product)
+        .join(ScanCode, ScanCode.product_id == Product.id)
+        .where(ScanCode.code == code)
+    )
+
+
+def code_status(code, user_id, brand_id):
+    """Why a code cannot be claimed by `user_id` in `brand_id` (or "available" when it can):
+    unknown, wrong_brand, voided, already_yours or already_claimed."""
+    row = db.session.execute(
+        select(ScanCode.claimed_by_user_id, ScanCode.voided_at, Product.brand_id)
+        .join(Product, Product.id == ScanCode.product_id)
+        .where(ScanCode.code == code)
+    ).first()
+    if row is None:
+        return "unknown"
+    claimed_by, voided_at, code_brand_id = row
+    if code_brand_id != brand_id:
+        return "wrong_brand"
+    if voided_at is not None:
+        return "voided"
+    if claimed_by is None:
+        return "available"
+    return "already_yours" if claimed_by == user_id else "already_claimed"
 
 
 def _insert_unique_codes(batch, size):

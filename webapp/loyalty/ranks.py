@@ -1,4 +1,4 @@
-"""Rank ladders: the implicit member rank and the brand's active ranks."""
+"""Rank ladders: the implicit member rank, the brand's active ranks, progress to the next."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from webapp.extensions import db
+from webapp.loyalty.config_cache import ConfigCache, invalidate_on_write
 from webapp.models import Rank
 
 MEMBER_RANK_KEY = "member"
@@ -22,11 +23,20 @@ class RankStep:
     benefits: str | None = None
 
 
+@dataclass(frozen=True)
+class RankProgress:
+    """Where a member stands on the ladder: the rank held and the distance to the next."""
+
+    current: RankStep
+    next: RankStep | None
+    points_to_next: int
+    percent: int
+
+
 MEMBER_RANK = RankStep(MEMBER_RANK_KEY, "Member", 0, Decimal("1.00"), None)
 
 
-def ladder(brand_id):
-    """The brand's active ranks, lowest first, starting with the implicit member rank."""
+def _load_ladder(brand_id):
     rows = db.session.scalars(
         select(Rank)
         .where(Rank.brand_id == brand_id, Rank.is_active.is_(True))
@@ -40,7 +50,21 @@ def ladder(brand_id):
     ]
     if not steps or steps[0].points_required > 0:
         steps.insert(0, MEMBER_RANK)
-    return steps
+    return tuple(steps)
+
+
+_ladders = ConfigCache(_load_ladder)
+invalidate_on_write(Rank, _ladders)
+
+
+def invalidate_ladder(brand_id=None):
+    """Forget the cached ladder of one brand (every brand when None)."""
+    _ladders.invalidate(brand_id)
+
+
+def ladder(brand_id):
+    """The brand's active ranks, lowest first, starting with the implicit member rank (cached)."""
+    return _ladders.get(brand_id)
 
 
 def rank_for(steps, lifetime_points):
@@ -50,6 +74,21 @@ def rank_for(steps, lifetime_points):
         if step.points_required <= (lifetime_points or 0):
             current = step
     return current
+
+
+def rank_progress(brand_id, lifetime_points):
+    """The member's rank, the next one, the points still needed and the percent of the way."""
+    steps = ladder(brand_id)
+    lifetime_points = lifetime_points or 0
+    current = rank_for(steps, lifetime_points)
+    higher = [s for s in steps if s.points_required > lifetime_points]
+    if not higher:
+        return RankProgress(current, None, 0, 100)
+    upcoming = higher[0]
+    span = upcoming.points_required - current.points_required
+    done = lifetime_points - current.points_required
+    percent = min(99, max(0, done * 100 // span)) if span > 0 else 0
+    return RankProgress(current, upcoming, upcoming.points_required - lifetime_points, percent)
 
 
 def rank_name_for(brand, rank_key):

@@ -1,0 +1,56 @@
+"""Loyalty tests: configuration caches forgotten, open transactions ended, recorded-row helpers."""
+
+import pytest
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.loyalty.config_cache import invalidate_all
+from webapp.loyalty.scan_limits import reset_scan_limits
+from webapp.models import CustomerIoEventQueue, UserActionLog
+
+
+@pytest.fixture(autouse=True)
+def _forget_cached_configuration():
+    yield
+    invalidate_all()
+
+
+@pytest.fixture(autouse=True)
+def _forget_bad_code_counters(app):
+    """Counters outlive a test (and SQLite reuses member ids)."""
+    yield
+    with app.app_context():
+        reset_scan_limits()
+
+
+@pytest.fixture(autouse=True)
+def _end_open_transaction(app):
+    """A test that stops mid-transaction must not leave row locks for the table wipe."""
+    yield
+    db.session.rollback()
+
+
+@pytest.fixture
+def recorded():
+    """`recorded.events(user, name)` / `recorded.actions(user, action_type)`: rows written."""
+    return RecordedRows()
+
+
+class RecordedRows:
+    """Outbox events and action log rows of one member, for assertions."""
+
+    def events(self, user, name):
+        """The member's outbox rows called `name`, oldest first."""
+        return db.session.scalars(
+            select(CustomerIoEventQueue)
+            .where(CustomerIoEventQueue.user_id == user.id, CustomerIoEventQueue.event_name == name)
+            .order_by(CustomerIoEventQueue.id)
+        ).all()
+
+    def actions(self, user, action_type):
+        """The member's action log rows of `action_type`, oldest first."""
+        return db.session.scalars(
+            select(UserActionLog)
+            .where(UserActionLog.user_id == user.id, UserActionLog.action_type == action_type)
+            .order_by(UserActionLog.id)
+        ).all()

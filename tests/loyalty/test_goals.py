@@ -1,0 +1,188 @@
+"""Goals: setting them, following the balance, completing once, cancelling."""
+
+import pytest
+from sqlalchemy import event, select
+
+from webapp.extensions import db
+from webapp.loyalty.goals import (
+    GoalError,
+    active_goals,
+    cancel_goal,
+    set_custom_goal,
+    set_goal_from_wishlist,
+    sync_goals,
+)
+from webapp.models import CustomerIoEventQueue, UserActionLog, UserGoal, Wishlist
+
+pytestmark = pytest.mark.sqlite_ok
+
+
+def _actions(user, action_type):
+    return db.session.scalars(
+        select(UserActionLog).where(
+            UserActionLog.user_id == user.id, UserActionLog.action_type == action_type
+        )
+    ).all()
+
+
+def _events(user, name):
+    return db.session.scalars(
+        select(CustomerIoEventQueue).where(
+            CustomerIoEventQueue.user_id == user.id, CustomerIoEventQueue.event_name == name
+        )
+    ).all()
+
+
+def _wishlist(user, product):
+    db.session.add(Wishlist(user_id=user.id, product_id=product.id))
+    db.session.commit()
+
+
+def test_custom_goal_reflects_balance_and_is_logged(make):
+    brand = make.brand()
+    user = make.user(points_balance=300, lifetime_points=300)
+    goal = set_custom_goal(user.id, 1000, "New vape", brand.id)
+    assert (goal.goal_type, goal.target_points, goal.current_points) == ("custom", 1000, 300)
+    assert goal.completed_at is None
+    assert len(_actions(user, "goal_set")) == 1
+    assert _actions(user, "goal_set")[0].points_awarded == 0
+    assert _events(user, "goal_set")[0].event_data["event_context"]["target_points"] == 1000
+
+
+@pytest.mark.parametrize(
+    ("target", "name", "message"),
+    [
+        (0, "x", "between 1 and"),
+        (10_000_001, "x", "between 1 and"),
+        ("lots", "x", "whole number"),
+        (100, "   ", "name"),
+        (100, "n" * 256, "under 255"),
+    ],
+)
+def test_custom_goal_rejects_bad_input(make, target, name, message):
+    brand = make.brand()
+    user = make.user()
+    with pytest.raises(GoalError, match=message):
+        set_custom_goal(user.id, target, name, brand.id)
+    assert db.session.scalar(select(UserGoal.id)) is None
+
+
+def test_custom_goal_accepts_the_bounds(make):
+    brand = make.brand()
+    user = make.user()
+    assert set_custom_goal(user.id, 1, "tiny", brand.id).target_points == 1
+    assert set_custom_goal(user.id, 10_000_000, "huge", brand.id).target_points == 10_000_000
+
+
+def test_goal_already_reached_when_set_completes_at_once(make):
+    brand = make.brand()
+    user = make.user(points_balance=500, lifetime_points=500)
+    goal = set_custom_goal(user.id, 200, "Easy", brand.id)
+    assert goal.current_points == 200
+    assert goal.completed_at is not None
+    assert len(_events(user, "goal_reached")) == 1
+
+
+def test_wishlist_goal_targets_the_reward_cost(make):
+    brand = make.brand()
+    user = make.user(points_balance=100)
+    reward = make.product(brand, points_cost=750)
+    _wishlist(user, reward)
+    goal = set_goal_from_wishlist(user.id, reward.id, brand.id)
+    assert (goal.goal_type, goal.target_points, goal.product_id) == (
+        "wishlist_item",
+        750,
+        reward.id,
+    )
+    assert goal.goal_name == reward.name
+    assert goal.current_points == 100
+    assert set_goal_from_wishlist(user.id, reward.id, brand.id).id == goal.id
+    assert len(active_goals(user.id)) == 1
+    assert len(_actions(user, "goal_set")) == 1
+
+
+def test_wishlist_goal_distinct_errors(make):
+    brand = make.brand()
+    other = make.brand()
+    user = make.user()
+    plain = make.product(brand)
+    foreign = make.product(other, points_cost=100)
+    retired = make.product(brand, points_cost=100, is_active=False)
+    reward = make.product(brand, points_cost=100)
+    _wishlist(user, plain)
+    with pytest.raises(GoalError, match="Only rewards"):
+        set_goal_from_wishlist(user.id, plain.id, brand.id)
+    with pytest.raises(GoalError, match="not available"):
+        set_goal_from_wishlist(user.id, foreign.id, brand.id)
+    with pytest.raises(GoalError, match="not available"):
+        set_goal_from_wishlist(user.id, retired.id, brand.id)
+    with pytest.raises(GoalError, match="not available"):
+        set_goal_from_wishlist(user.id, 999_999, brand.id)
+    with pytest.raises(GoalError, match="wishlist first"):
+        set_goal_from_wishlist(user.id, reward.id, brand.id)
+
+
+def test_sync_follows_balance_and_completes_once(make):
+    brand = make.brand()
+    user = make.user(points_balance=0)
+    goal = set_custom_goal(user.id, 500, "Hoodie", brand.id)
+    user.points_balance = 499
+    sync_goals(user, brand.id)
+    assert (goal.current_points, goal.completed_at) == (499, None)
+    user.points_balance = 800
+    sync_goals(user, brand.id)
+    assert goal.current_points == 500
+    stamped = goal.completed_at
+    assert stamped is not None
+    user.points_balance = 100
+    sync_goals(user, brand.id)
+    user.points_balance = 900
+    sync_goals(user, brand.id)
+    db.session.commit()
+    assert goal.current_points == 500
+    assert goal.completed_at == stamped
+    assert len(_events(user, "goal_reached")) == 1
+    reached = _actions(user, "goal_reached")
+    assert [row.points_awarded for row in reached] == [0]
+    assert reached[0].brand_id == brand.id
+
+
+def test_sync_leaves_cancelled_goals_alone(make):
+    brand = make.brand()
+    user = make.user()
+    goal = set_custom_goal(user.id, 500, "Hoodie", brand.id)
+    cancel_goal(user.id, goal.id)
+    user.points_balance = 600
+    sync_goals(user, brand.id)
+    db.session.commit()
+    assert (goal.current_points, goal.completed_at, goal.is_active) == (0, None, False)
+    assert active_goals(user.id) == []
+
+
+def test_sync_without_goals_runs_one_query(app, make):
+    brand = make.brand()
+    user = make.user(points_balance=50)
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        sync_goals(user, brand.id)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 1
+    assert statements[0].lstrip().upper().startswith("SELECT")
+
+
+def test_cancel_goal_only_own_active_goal(make):
+    brand = make.brand()
+    owner = make.user()
+    stranger = make.user()
+    goal = set_custom_goal(owner.id, 100, "Mine", brand.id)
+    with pytest.raises(GoalError, match="no longer active"):
+        cancel_goal(stranger.id, goal.id)
+    cancel_goal(owner.id, goal.id)
+    with pytest.raises(GoalError, match="no longer active"):
+        cancel_goal(owner.id, goal.id)

@@ -1,0 +1,141 @@
+"""A scan runs a fixed number of SQL statements, however many achievements or how much history."""
+
+import itertools
+from datetime import timedelta
+
+from sqlalchemy import event, insert
+
+from webapp.extensions import db
+from webapp.loyalty.achievements import create_achievement
+from webapp.loyalty.scan import scan_code
+from webapp.models import UserActionLog, UserActionLogArchive
+from webapp.timeutil import utcnow
+
+# What the scan of a warm process runs: lock member, claim, product, progress rows, log row
+# and balance update, goals, pending referral, one aggregate over scans, progress insert,
+# product_scanned event.
+EXPECTED_SCAN_STATEMENTS = 11
+
+TIMEFRAMES = ("all_time", "24h", "7d", "30d", "90d", "365d")
+FILTERS = (
+    None,
+    {"product_form": "Vape"},
+    {"product_line": "Gold"},
+    {"strain_type": "Indica"},
+    {"tag": "limited"},
+)
+OPERATORS = (">=", ">", "==")
+
+
+def statements_of(call):
+    """Run `call` and return the SQL statements it sent."""
+    sent = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        call()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return sent
+
+
+def scan_based_configs(count):
+    """`count` achievements measured from scans (all timeframes, filters) or needing no query."""
+    kinds = itertools.cycle(("scan_count", "purchase_amount", "achievement_unlocked", "custom"))
+    shapes = itertools.cycle(itertools.product(TIMEFRAMES, FILTERS, OPERATORS))
+    for n, kind, (timeframe, filters, operator) in zip(range(count), kinds, shapes, strict=False):
+        criteria = {"value": 1_000_000, "timeframe": timeframe, "operator": operator}
+        if filters and kind in ("scan_count", "purchase_amount"):
+            criteria["filters"] = filters
+        yield f"a{n}", kind, ({} if kind == "custom" else criteria), {}
+
+
+def every_type_configs(count):
+    """`count` achievements of all six types, some targeted at AI segments."""
+    kinds = itertools.cycle(
+        (
+            "scan_count",
+            "purchase_amount",
+            "referral_count",
+            "wishlist_items",
+            "achievement_unlocked",
+            "custom",
+        )
+    )
+    for n, kind in zip(range(count), kinds, strict=False):
+        criteria = {} if kind == "custom" else {"value": 1_000_000, "timeframe": "30d"}
+        targeting = {"segments": ["vip"]} if n % 7 == 0 else {}
+        yield f"t{n}", kind, criteria, targeting
+
+
+def create_configs(brand, configs):
+    for key, kind, criteria, targeting in configs:
+        create_achievement(
+            brand_id=brand.id,
+            achievement_key=key,
+            name=key,
+            achievement_type=kind,
+            criteria=criteria,
+            rewards={"points": 10},
+            ai_enhancement=targeting or None,
+        )
+
+
+def add_history(user, product, rows):
+    """`rows` past scans, half of them in the archive."""
+    now = utcnow()
+    values = [
+        {
+            "user_id": user.id,
+            "action_type": "product_scanned",
+            "product_id": product.id,
+            "brand_id": product.brand_id,
+            "points_awarded": 0,
+            "created_at": now - timedelta(hours=n),
+        }
+        for n in range(rows)
+    ]
+    half = rows // 2
+    if half:
+        db.session.execute(insert(UserActionLog), values[:half])
+        archived = [{**v, "id": 10_000_000 + n} for n, v in enumerate(values[half:])]
+        db.session.execute(insert(UserActionLogArchive), archived)
+    db.session.commit()
+
+
+def measured_scan(make, configs, history=0):
+    """Statements of one member's scan in a warm process (caches filled by a first scan)."""
+    brand = make.brand()
+    product = make.product(brand, tags=["limited"])
+    create_configs(brand, configs)
+    warm_up = make.user()
+    assert scan_code(warm_up.id, make.scan_code(product).code, brand_id=brand.id).unlocked == []
+    user = make.user()
+    add_history(user, product, history)
+    code = make.scan_code(product).code
+    result = []
+    sent = statements_of(lambda: result.append(scan_code(user.id, code, brand_id=brand.id)))
+    assert result[0].outcome == "awarded" and result[0].unlocked == []
+    return sent
+
+
+def test_one_or_two_hundred_achievements_cost_the_same(make):
+    one = measured_scan(make, scan_based_configs(1))
+    many = measured_scan(make, scan_based_configs(200))
+    assert len(one) == len(many) == EXPECTED_SCAN_STATEMENTS, "\n".join(many)
+
+
+def test_every_type_and_targeting_add_a_fixed_few(make):
+    six = measured_scan(make, every_type_configs(6))
+    many = measured_scan(make, every_type_configs(200))
+    # + the AI profile, the referral aggregate and the wishlist aggregate
+    assert len(six) == len(many) == EXPECTED_SCAN_STATEMENTS + 3, "\n".join(many)
+
+
+def test_history_does_not_add_statements(make):
+    fresh = measured_scan(make, scan_based_configs(20), history=0)
+    veteran = measured_scan(make, scan_based_configs(20), history=5000)
+    assert len(fresh) == len(veteran) == EXPECTED_SCAN_STATEMENTS

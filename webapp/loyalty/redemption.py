@@ -1,0 +1,252 @@
+"""Redeeming rewards with points, and staff fulfilling or cancelling the redemptions."""
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import select, update
+
+from webapp.customerio.outbox import record_event
+from webapp.extensions import db
+from webapp.jobs import commit
+from webapp.loyalty.achievements import has_exclusive_access
+from webapp.loyalty.ledger import InsufficientPoints, grant, lock_user, spend
+from webapp.loyalty.ranks import ladder, rank_for
+from webapp.models import Product, Redemption, User, UserGoal
+from webapp.timeutil import utcnow
+
+__all__ = [
+    "ExclusiveOnly",
+    "InsufficientPoints",
+    "InvalidShipping",
+    "NotAReward",
+    "RankTooLow",
+    "RedemptionError",
+    "cancel_redemption",
+    "fulfil_redemption",
+    "redeem",
+]
+
+
+class RedemptionError(Exception):
+    """A redemption that cannot go ahead; the message says why."""
+
+
+class NotAReward(RedemptionError):
+    """The product is not an active reward of the brand."""
+
+
+class RankTooLow(RedemptionError):
+    """The reward needs a higher rank than the member has."""
+
+
+class ExclusiveOnly(RedemptionError):
+    """A limited reward, open only to members with exclusive access."""
+
+
+class InvalidShipping(RedemptionError):
+    """Shipping details are missing or malformed; `errors` maps field -> message."""
+
+    def __init__(self, errors):
+        super().__init__("Please check your shipping details.")
+        self.errors = errors
+
+
+class ShippingDetails(BaseModel):
+    """Where a reward is sent."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    address1: str = Field(min_length=1, max_length=255)
+    address2: str | None = Field(default=None, max_length=255)
+    city: str = Field(min_length=1, max_length=100)
+    region: str = Field(min_length=1, max_length=100)
+    postal_code: str = Field(min_length=1, max_length=20)
+    country: str = Field(pattern=r"^[A-Za-z]{2}$")
+    phone: str | None = Field(default=None, max_length=20)
+
+    @field_validator("country")
+    @classmethod
+    def upper_country(cls, value):
+        """Country codes are stored upper case (ISO 3166-1 alpha-2)."""
+        return value.upper()
+
+
+FIELD_LABELS = {
+    "name": "Name",
+    "address1": "Address",
+    "address2": "Address line 2",
+    "city": "City",
+    "region": "State or region",
+    "postal_code": "Postal code",
+    "country": "Country",
+    "phone": "Phone",
+}
+
+
+def validate_shipping(shipping):
+    """Parsed shipping details, or InvalidShipping with one clear message per bad field."""
+    try:
+        return ShippingDetails.model_validate(shipping or {})
+    except ValidationError as error:
+        raise InvalidShipping(
+            {str(item["loc"][0]): _field_message(item) for item in error.errors()}
+        ) from None
+
+
+def _field_message(item):
+    field = str(item["loc"][0])
+    label = FIELD_LABELS.get(field, field)
+    if field == "country":
+        return "Country must be a two-letter code, like US."
+    if item["type"] in ("missing", "string_too_short"):
+        return f"{label} is required."
+    if item["type"] == "string_too_long":
+        return f"{label} is too long (at most {item['ctx']['max_length']} characters)."
+    return f"{label} is not valid."
+
+
+def redeem(user_id, product_id, brand_id, shipping):
+    """Spend the member's points on a reward and open a pending redemption; committed."""
+    details = validate_shipping(shipping)
+    product = db.session.get(Product, product_id)
+    if (
+        product is None
+        or product.brand_id != brand_id
+        or not product.is_active
+        or not product.is_reward
+    ):
+        raise NotAReward("That reward is not available.")
+    user = lock_user(user_id)
+    try:
+        _check_eligibility(user, product, brand_id)
+        entry = spend(
+            user,
+            product.points_cost,
+            "reward_redeemed",
+            brand_id=brand_id,
+            product_id=product.id,
+        )
+    except (RedemptionError, InsufficientPoints):
+        db.session.rollback()
+        raise
+    redemption = _create_redemption(user, product, brand_id, details)
+    entry.log.action_data = {"redemption_id": redemption.id}
+    _close_goals_for(user.id, product.id)
+    record_event(
+        user,
+        "reward_redeemed",
+        brand_id=brand_id,
+        product=product,
+        context={"redemption_id": redemption.id, "points_spent": product.points_cost},
+    )
+    commit()
+    return redemption
+
+
+def _check_eligibility(user, product, brand_id):
+    if product.required_rank_key:
+        steps = ladder(brand_id)
+        positions = {step.key: index for index, step in enumerate(steps)}
+        required = positions.get(product.required_rank_key)
+        current = positions[rank_for(steps, user.lifetime_points).key]
+        if required is None or current < required:
+            raise RankTooLow("Reach a higher rank to unlock this reward.")
+    if product.is_limited and not has_exclusive_access(user.id, brand_id):
+        raise ExclusiveOnly("This limited reward is for members with exclusive access.")
+
+
+def _create_redemption(user, product, brand_id, details):
+    redemption = Redemption(
+        user_id=user.id,
+        brand_id=brand_id,
+        product_id=product.id,
+        points_spent=product.points_cost,
+        status="pending",
+        shipping_name=details.name,
+        shipping_address1=details.address1,
+        shipping_address2=details.address2,
+        shipping_city=details.city,
+        shipping_region=details.region,
+        shipping_postal_code=details.postal_code,
+        shipping_country=details.country,
+        shipping_phone=details.phone,
+    )
+    db.session.add(redemption)
+    db.session.flush()
+    return redemption
+
+
+def _close_goals_for(user_id, product_id):
+    """A goal for a reward the member just redeemed has served its purpose."""
+    db.session.execute(
+        update(UserGoal)
+        .where(
+            UserGoal.user_id == user_id,
+            UserGoal.product_id == product_id,
+            UserGoal.is_active.is_(True),
+        )
+        .values(is_active=False)
+    )
+
+
+def cancel_redemption(redemption_id, *, staff_user_id=None, reason):
+    """Cancel a pending redemption and refund its points through the ledger; committed."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RedemptionError("Say why the redemption is cancelled: the member is told.")
+    redemption = _claim_pending(redemption_id, "cancelled", staff_user_id, reason)
+    user = lock_user(redemption.user_id)
+    grant(
+        user,
+        redemption.points_spent,
+        "points_refunded",
+        brand_id=redemption.brand_id,
+        product_id=redemption.product_id,
+        action_data={"redemption_id": redemption.id, "reason": reason},
+        count_towards_lifetime=False,
+    )
+    redemption.cancelled_at = utcnow()
+    record_event(
+        user,
+        "redemption_cancelled",
+        brand_id=redemption.brand_id,
+        product=db.session.get(Product, redemption.product_id),
+        context={
+            "redemption_id": redemption.id,
+            "points_refunded": redemption.points_spent,
+            "reason": reason,
+        },
+    )
+    commit()
+    return redemption
+
+
+def fulfil_redemption(redemption_id, staff_user_id, note):
+    """Mark a pending redemption as sent, with the staff member's note; committed."""
+    redemption = _claim_pending(redemption_id, "fulfilled", staff_user_id, note)
+    redemption.fulfilled_at = utcnow()
+    record_event(
+        db.session.get(User, redemption.user_id),
+        "redemption_fulfilled",
+        brand_id=redemption.brand_id,
+        product=db.session.get(Product, redemption.product_id),
+        context={"redemption_id": redemption.id, "note": note},
+    )
+    commit()
+    return redemption
+
+
+def _claim_pending(redemption_id, status, staff_user_id, note):
+    """Move a pending redemption to `status` (one conditional UPDATE: only one caller wins)."""
+    changed = db.session.execute(
+        update(Redemption)
+        .where(Redemption.id == redemption_id, Redemption.status == "pending")
+        .values(status=status, handled_by_user_id=staff_user_id, staff_note=note)
+    ).rowcount
+    if not changed:
+        db.session.rollback()
+        raise RedemptionError("Only pending redemptions can be changed.")
+    return db.session.scalars(
+        select(Redemption)
+        .where(Redemption.id == redemption_id)
+        .execution_options(populate_existing=True)
+    ).one()

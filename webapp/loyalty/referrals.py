@@ -1,0 +1,233 @@
+"""Referrals: linking a new member to a friend, converting on the first scan, nudges, expiry."""
+
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from webapp.customerio.outbox import record_event
+from webapp.extensions import db
+from webapp.jobs import commit
+from webapp.loyalty.achievements import evaluate_achievements
+from webapp.loyalty.ledger import grant, lock_user, log_action
+from webapp.loyalty.referral_codes import ensure_referral_code
+from webapp.models import Brand, Referral, ReferralCode, User
+from webapp.timeutil import utcnow
+
+DEFAULT_REFERRER_BONUS = 500
+DEFAULT_REFEREE_BONUS = 0
+DEFAULT_EXPIRY_DAYS = 30
+NUDGE_INTERVAL = timedelta(hours=24)
+
+
+class ReferralError(Exception):
+    """A referral step that cannot happen; the message says why."""
+
+
+def referral_setting(brand, name, default):
+    """A brand's `settings.referral.<name>` as an int (the default when unset)."""
+    value = brand.setting("referral", name, default=default) if brand else default
+    return int(value)
+
+
+def attach_referral(referee_user_id, code, brand_id):
+    """Link a newly signed-up member to the owner of `code`; returns the pending referral."""
+    cleaned = (code or "").strip().upper()
+    referral_code = db.session.scalar(
+        select(ReferralCode).where(
+            func.upper(ReferralCode.code) == cleaned, ReferralCode.is_active.is_(True)
+        )
+    )
+    if not cleaned or referral_code is None:
+        raise ReferralError("We don't recognise that referral code.")
+    if referral_code.user_id == referee_user_id:
+        raise ReferralError("You can't use your own referral code.")
+    referee = db.session.get(User, referee_user_id)
+    if referee.referred_by_user_id is not None or _has_referral(referee_user_id):
+        raise ReferralError("Your account is already linked to a friend's referral.")
+    referral = Referral(
+        referrer_user_id=referral_code.user_id,
+        referee_user_id=referee_user_id,
+        referral_code=referral_code.code,
+        email=referee.email,
+        status="pending",
+        brand_id=brand_id,
+        created_at=utcnow(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(referral)
+    except IntegrityError:
+        raise ReferralError("Your account is already linked to a friend's referral.") from None
+    referee.referred_by_user_id = referral_code.user_id
+    _announce_initiated(referral, referee, brand_id)
+    commit()
+    return referral
+
+
+def _has_referral(referee_user_id):
+    return (
+        db.session.scalar(select(Referral.id).where(Referral.referee_user_id == referee_user_id))
+        is not None
+    )
+
+
+def _announce_initiated(referral, referee, brand_id):
+    referrer = db.session.get(User, referral.referrer_user_id)
+    context = {"referral_id": referral.id, "referee_user_id": referee.id}
+    log_action(referrer, "referral_initiated", brand_id=brand_id, action_data=context)
+    record_event(
+        referrer,
+        "referral_initiated",
+        brand_id=brand_id,
+        context={**context, "referee_first_name": referee.first_name},
+    )
+
+
+def convert_on_first_scan(user, brand_id):
+    """Convert the member's pending, unexpired referral and pay both bonuses; in the caller's
+    transaction. Returns the converted referral, or None when there was nothing to convert."""
+    referral = db.session.scalar(
+        select(Referral).where(Referral.referee_user_id == user.id, Referral.status == "pending")
+    )
+    if referral is None:
+        return None
+    brand = db.session.get(Brand, referral.brand_id or brand_id)
+    expiry_days = referral_setting(brand, "expiry_days", DEFAULT_EXPIRY_DAYS)
+    if referral.created_at < utcnow() - timedelta(days=expiry_days):
+        return None
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Referral)
+        .where(Referral.id == referral.id, Referral.status == "pending")
+        .values(status="converted", converted_at=now)
+    ).rowcount
+    if not claimed:
+        return None
+    referral.status, referral.converted_at = "converted", now
+    _pay_bonuses(referral, brand, brand_id)
+    return referral
+
+
+def _pay_bonuses(referral, brand, brand_id):
+    # Lock both members in id order, the order every two-member lock in the program uses.
+    locked = {
+        uid: lock_user(uid) for uid in sorted((referral.referrer_user_id, referral.referee_user_id))
+    }
+    referrer, referee = locked[referral.referrer_user_id], locked[referral.referee_user_id]
+    referrer_bonus = referral_setting(brand, "referrer_bonus", DEFAULT_REFERRER_BONUS)
+    referee_bonus = referral_setting(brand, "referee_bonus", DEFAULT_REFEREE_BONUS)
+    context = {"referral_id": referral.id, "referee_user_id": referee.id}
+    grant(referrer, referrer_bonus, "referral_converted", brand_id=brand_id, action_data=context)
+    if referee_bonus:
+        grant(referee, referee_bonus, "referral_bonus", brand_id=brand_id, action_data=context)
+    referral.points_awarded_to_referrer = referrer_bonus
+    referral.points_awarded_to_referee = referee_bonus
+    record_event(
+        referrer,
+        "referral_converted",
+        brand_id=brand_id,
+        context={**context, "points_awarded": referrer_bonus, "role": "referrer"},
+    )
+    record_event(
+        referee,
+        "referral_converted",
+        brand_id=brand_id,
+        context={**context, "points_awarded": referee_bonus, "role": "referee"},
+    )
+    evaluate_achievements(referrer, brand_id)
+
+
+def expire_referrals(now=None):
+    """Mark pending referrals older than their brand's window as expired; returns how many."""
+    now = now or utcnow()
+    brand_ids = db.session.scalars(
+        select(Referral.brand_id).where(Referral.status == "pending").distinct()
+    ).all()
+    expired = 0
+    for brand_id in brand_ids:
+        brand = db.session.get(Brand, brand_id) if brand_id is not None else None
+        cutoff = now - timedelta(days=referral_setting(brand, "expiry_days", DEFAULT_EXPIRY_DAYS))
+        same_brand = (
+            Referral.brand_id.is_(None) if brand_id is None else Referral.brand_id == brand_id
+        )
+        expired += db.session.execute(
+            update(Referral)
+            .where(same_brand, Referral.status == "pending", Referral.created_at < cutoff)
+            .values(status="expired")
+        ).rowcount
+    commit()
+    return expired
+
+
+def nudge_referral(referrer_user_id, referral_id):
+    """Ask Customer.io to remind a pending friend to scan; once per 24 hours per friend."""
+    referral = db.session.get(Referral, referral_id)
+    if referral is None or referral.referrer_user_id != referrer_user_id:
+        raise ReferralError("That referral was not found.")
+    if referral.status != "pending":
+        raise ReferralError("Only friends who haven't scanned yet can be nudged.")
+    now = utcnow()
+    window_start = now - NUDGE_INTERVAL
+    claimed = db.session.execute(
+        update(Referral)
+        .where(
+            Referral.id == referral_id,
+            Referral.status == "pending",
+            (Referral.last_nudged_at.is_(None)) | (Referral.last_nudged_at <= window_start),
+        )
+        .values(last_nudged_at=now)
+    ).rowcount
+    if not claimed:
+        db.session.rollback()
+        raise ReferralError("You already nudged this friend today. Try again tomorrow.")
+    referral.last_nudged_at = now
+    referee = db.session.get(User, referral.referee_user_id)
+    referrer = db.session.get(User, referrer_user_id)
+    record_event(
+        referee,
+        "referral_nudge",
+        brand_id=referral.brand_id,
+        context={"referral_id": referral.id, "referrer_first_name": referrer.first_name},
+    )
+    commit()
+    return referral
+
+
+def referral_summary(user_id):
+    """The member's code, share link path, referrals with their statuses, counts and points."""
+    user = db.session.get(User, user_id)
+    if not user.referral_code:
+        ensure_referral_code(user)
+        commit()
+    rows = db.session.execute(
+        select(Referral, User.first_name)
+        .join(User, User.id == Referral.referee_user_id)
+        .where(Referral.referrer_user_id == user_id)
+        .order_by(Referral.created_at.desc(), Referral.id.desc())
+    ).all()
+    nudge_after = utcnow() - NUDGE_INTERVAL
+    referrals = [
+        {
+            "id": referral.id,
+            "first_name": first_name,
+            "email": referral.email,
+            "status": referral.status,
+            "created_at": referral.created_at,
+            "converted_at": referral.converted_at,
+            "points_awarded": referral.points_awarded_to_referrer or 0,
+            "can_nudge": referral.status == "pending"
+            and (referral.last_nudged_at is None or referral.last_nudged_at <= nudge_after),
+        }
+        for referral, first_name in rows
+    ]
+    counts = {status: 0 for status in ("pending", "converted", "expired")}
+    for item in referrals:
+        counts[item["status"]] += 1
+    return {
+        "code": user.referral_code,
+        "link_path": f"/r/{user.referral_code}",
+        "referrals": referrals,
+        "counts": counts,
+        "points_earned": sum(item["points_awarded"] for item in referrals),
+    }

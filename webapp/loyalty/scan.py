@@ -1,0 +1,152 @@
+"""Scanning a package: claim its code, award the points, and everything a scan sets off.
+
+One transaction: lock the member -> claim (conditional UPDATE) -> points at the rank
+multiplier held before the scan times active boosts -> `product_scanned` logged and recorded
+-> a pending referral converted -> achievements evaluated -> commit.
+"""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
+
+from webapp import jobs
+from webapp.customerio.outbox import record_event
+from webapp.extensions import db
+from webapp.loyalty.achievement_engine import AchievementState, evaluate_achievements
+from webapp.loyalty.codes import claim_code, code_status, normalize_code, product_for_code
+from webapp.loyalty.ledger import grant, lock_user
+from webapp.loyalty.ranks import MEMBER_RANK_KEY, ladder, rank_for
+from webapp.loyalty.referrals import convert_on_first_scan
+from webapp.loyalty.scan_limits import bad_codes_allowed, record_bad_code
+from webapp.timeutil import utcnow
+
+MESSAGES = {
+    "unknown": "We couldn't find that code. Check the letters on the pack and try again.",
+    "voided": "This code is no longer valid. Please contact the store where you bought it.",
+    "already_yours": "You already claimed this code. Your points are in your balance.",
+    "already_claimed": "This code has already been claimed by someone else.",
+    "wrong_brand": "This code belongs to another brand's program.",
+    "rate_limited": "Too many codes didn't work. Please wait an hour and try again.",
+}
+# Outcomes that count against the bad-code allowance (scanning your own code twice does not).
+BAD_OUTCOMES = ("unknown", "voided", "already_claimed", "wrong_brand")
+
+
+@dataclass
+class ScanResult:
+    """What a scan did, for the portal to show."""
+
+    outcome: str
+    points: int = 0
+    balance: int | None = None
+    product: object = None
+    rank_changed: bool = False
+    new_rank_name: str | None = None
+    unlocked: list = field(default_factory=list)
+    message: str = ""
+
+
+@dataclass
+class CodePreview:
+    """What an anonymous visitor of /s/<code> sees: the product and the points waiting."""
+
+    outcome: str
+    product: object = None
+    points: int = 0
+    message: str = ""
+
+
+def scan_code(user_id, raw_code, *, brand_id, ip_address=None, user_agent=None):
+    """Claim `raw_code` for the member in `brand_id` and award its points; committed."""
+    code = normalize_code(raw_code)
+    if not bad_codes_allowed(brand_id, user_id, ip_address):
+        return ScanResult("rate_limited", message=MESSAGES["rate_limited"])
+    # The member row is locked before the claim: the claim's foreign key check would take a
+    # shared lock on it, and two scans of one member upgrading that lock would deadlock.
+    user = lock_user(user_id)
+    now = utcnow()
+    if code and claim_code(code, user_id, now):
+        product = product_for_code(code)
+        if product.brand_id == brand_id:
+            return _award(user, code, product, brand_id, ip_address, user_agent, now)
+    db.session.rollback()  # nothing claimed, or another brand's code: undone, lock released
+    outcome = code_status(code, user_id, brand_id) if code else "unknown"
+    if outcome in BAD_OUTCOMES:
+        record_bad_code(brand_id, user_id, ip_address)
+    return ScanResult(outcome, message=MESSAGES[outcome])
+
+
+def scan_points(points_award, multiplier):
+    """floor(points_award x multiplier), exactly."""
+    return int((Decimal(points_award) * multiplier).to_integral_value(ROUND_FLOOR))
+
+
+def _award(user, code, product, brand_id, ip_address, user_agent, now):
+    rank_key_before = user.current_rank_key or MEMBER_RANK_KEY
+    state = AchievementState.load(user.id)
+    multiplier = rank_for(ladder(brand_id), user.lifetime_points).multiplier
+    multiplier *= state.boost(brand_id, now)
+    points = scan_points(product.points_award, multiplier)
+    action_data = {"code": code, "base_points": product.points_award, "multiplier": str(multiplier)}
+    grant(
+        user,
+        points,
+        "product_scanned",
+        brand_id=brand_id,
+        product_id=product.id,
+        action_data=action_data,
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
+    record_event(
+        user,
+        "product_scanned",
+        brand_id=brand_id,
+        product=product,
+        context={"points_awarded": points, "multiplier": str(multiplier), "scan_code": code},
+    )
+    convert_on_first_scan(user, brand_id)
+    unlocks = evaluate_achievements(user, brand_id, state=state, now=now)
+    jobs.commit()
+    new_rank = rank_for(ladder(brand_id), user.lifetime_points)
+    new_rank_name = new_rank.name if new_rank.key != rank_key_before else None
+    return ScanResult(
+        "awarded",
+        points=points,
+        balance=user.points_balance,
+        product=product,
+        rank_changed=new_rank_name is not None,
+        new_rank_name=new_rank_name,
+        unlocked=unlocks,
+        message=_award_message(points, product, unlocks, new_rank_name),
+    )
+
+
+def _award_message(points, product, unlocks, new_rank_name):
+    parts = [f"You earned {points:,} points for {product.name}."]
+    if new_rank_name:
+        parts.append(f"Welcome to {new_rank_name}!")
+    if unlocks:
+        parts.append("Unlocked: " + ", ".join(u.name for u in unlocks) + ".")
+    return " ".join(parts)
+
+
+def preview_code(raw_code, brand_id, *, ip_address=None):
+    """The product and points behind a code, without claiming it (anonymous landing page).
+
+    Unknown codes count against the IP's bad-code allowance, so guessing codes here is
+    limited like scanning them.
+    """
+    code = normalize_code(raw_code)
+    if not bad_codes_allowed(brand_id, None, ip_address):
+        return CodePreview("rate_limited", message=MESSAGES["rate_limited"])
+    outcome = code_status(code, None, brand_id) if code else "unknown"
+    if outcome in ("unknown", "wrong_brand"):
+        record_bad_code(brand_id, None, ip_address)
+        return CodePreview(outcome, message=MESSAGES[outcome])
+    product = product_for_code(code)
+    points = scan_points(product.points_award, ladder(brand_id)[0].multiplier)
+    if outcome != "available":
+        return CodePreview(outcome, product, points, MESSAGES[outcome])
+    return CodePreview(
+        "available", product, points, f"Join to claim {points:,} points for {product.name}."
+    )

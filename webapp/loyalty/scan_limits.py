@@ -1,0 +1,93 @@
+"""Rate limits on bad scan codes, per member and per IP, with the `limits` library.
+
+Counters live in Redis when REDIS_URL is set (keys prefixed by QUEUE_PREFIX, so deployments
+and test runs sharing a Redis never mix) and in process memory otherwise. Thresholds per hour
+come from `brands.settings["rate_limits"]`.
+"""
+
+import logging
+import threading
+
+from flask import current_app
+from limits import RateLimitItemPerHour
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from webapp.extensions import db
+from webapp.models import Brand
+from webapp.tenancy import active_brands
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LIMITS = {"bad_codes_per_user_per_hour": 10, "bad_codes_per_ip_per_hour": 30}
+_limiters = {}
+_lock = threading.Lock()
+
+
+def _limiter():
+    redis_url = current_app.config.get("REDIS_URL")
+    prefix = current_app.config["QUEUE_PREFIX"]
+    with _lock:
+        if (redis_url, prefix) not in _limiters:
+            store = (
+                storage_from_string(redis_url, key_prefix=f"{prefix}-limits", wrap_exceptions=True)
+                if redis_url
+                else MemoryStorage()
+            )
+            _limiters[(redis_url, prefix)] = MovingWindowRateLimiter(store)
+        return _limiters[(redis_url, prefix)]
+
+
+def _threshold(brand_id, name):
+    brand = next((b for b in active_brands() if b.id == brand_id), None)
+    if brand is None:
+        brand = db.session.get(Brand, brand_id)
+    value = brand.setting("rate_limits", name) if brand else None
+    return value if isinstance(value, int) and value > 0 else DEFAULT_LIMITS[name]
+
+
+def _checks(brand_id, user_id, ip_address):
+    checks = []
+    if user_id is not None:
+        limit = RateLimitItemPerHour(_threshold(brand_id, "bad_codes_per_user_per_hour"))
+        checks.append((limit, ("bad-code", "user", str(user_id))))
+    if ip_address:
+        limit = RateLimitItemPerHour(_threshold(brand_id, "bad_codes_per_ip_per_hour"))
+        checks.append((limit, ("bad-code", "ip", ip_address)))
+    return checks
+
+
+def bad_codes_allowed(brand_id, user_id, ip_address):
+    """False once the member or the IP used up its hourly allowance of bad codes."""
+    limiter = _limiter()
+    try:
+        return all(
+            limiter.test(limit, *key) for limit, key in _checks(brand_id, user_id, ip_address)
+        )
+    except StorageError as error:
+        # Rate limiting protects codes, it must not stop every scan while Redis is away.
+        log.warning("rate limit storage unavailable, allowing the attempt: %s", error)
+        return True
+
+
+def record_bad_code(brand_id, user_id, ip_address):
+    """Count an unknown, voided, wrong-brand or someone else's code against both allowances."""
+    limiter = _limiter()
+    try:
+        for limit, key in _checks(brand_id, user_id, ip_address):
+            limiter.hit(limit, *key)
+    except StorageError as error:
+        log.warning("rate limit storage unavailable, bad code not counted: %s", error)
+
+
+def clear_bad_codes(brand_id, user_id=None, ip_address=None):
+    """Lift a bad-code block for a member and/or an IP (support, after checking the person)."""
+    limiter = _limiter()
+    for limit, key in _checks(brand_id, user_id, ip_address):
+        limiter.clear(limit, *key)
+
+
+def reset_scan_limits():
+    """Forget every bad-code counter of this deployment (its prefix only)."""
+    _limiter().storage.reset()
