@@ -146,8 +146,8 @@ def apply_segment_change(row):
         profile.recommended_segment = segment
     else:
         segments.pop(segment, None)
-        if profile.recommended_segment == segment:
-            profile.recommended_segment = None
+        if profile.recommended_segment == segment:  # back to the latest segment still held
+            profile.recommended_segment = max(segments, key=segments.get) if segments else None
     profile.segments = segments
     return None
 
