@@ -264,3 +264,19 @@ def test_the_sweep_applies_webhooks_a_lost_job_left_behind(cio, make):
     run_jobs()
     assert profile(user).engagement_score == Decimal("0.4000")
     assert log_rows()[0].processed_at is not None
+
+
+def test_absurd_ids_and_timestamps_are_stored_and_fail_cleanly(cio, client):
+    payload = {"type": "prediction_update", "customer_id": "9" * 40, "timestamp": 10**20}
+    response = post_bearer(client, payload | {"data": {"churn_probability": 0.1}})
+    assert response.status_code == 202
+    run_jobs()
+    [row] = log_rows()
+    assert row.user_id is None and row.event_timestamp is None
+    assert row.processed_successfully is False and row.error_message.startswith("unknown user")
+
+
+def test_valid_json_without_a_type_is_rejected_as_malformed(cio, client):
+    response = post_bearer(client, {"customer_id": "1"})
+    assert response.status_code == 400 and "neither `type`" in response.json["error"]
+    assert [row.webhook_type for row in log_rows()] == ["invalid"]

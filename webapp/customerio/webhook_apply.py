@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 PROBABILITIES = ("churn_probability", "engagement_score", "purchase_probability")
 MAX_LIFETIME_VALUE = Decimal("99999999.99")
 TEXT_FIELDS = ("recommended_segment", "next_best_action")
+MAX_ID = 2**63  # BIGINT ids; anything larger cannot be one of our members
+MAX_TIMESTAMP = 2**31  # the last second a TIMESTAMP column holds
 
 
 class WebhookRejected(ValueError):
@@ -29,15 +31,19 @@ def customer_id_of(payload):
     data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
     identifiers = data.get("identifiers") if isinstance(data.get("identifiers"), dict) else {}
     for value in (payload.get("customer_id"), data.get("customer_id"), identifiers.get("id")):
+        if isinstance(value, bool):
+            continue
         if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
-            return int(value)
+            return int(value) if 0 < int(value) < MAX_ID else None
     return None
 
 
 def event_time_of(payload):
     """The payload's unix `timestamp` as a naive UTC datetime, else None."""
     value = payload.get("timestamp")
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not 0 < value < MAX_TIMESTAMP:
         return None
     return datetime.fromtimestamp(int(value), UTC).replace(tzinfo=None)
 
@@ -45,9 +51,10 @@ def event_time_of(payload):
 def member(row):
     """The member the webhook is about."""
     user = db.session.get(User, row.user_id) if row.user_id is not None else None
+    if row.user_id is None:
+        raise WebhookRejected("unknown user: customer_id is missing or not one of our member ids")
     if user is None:
-        customer_id = customer_id_of(row.payload)
-        raise WebhookRejected(f"unknown user {customer_id!r}")
+        raise WebhookRejected(f"unknown user {row.user_id}")
     return user
 
 
