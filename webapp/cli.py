@@ -120,7 +120,42 @@ def archive_run_command(dry_run):
         click.echo(f"{table}: {verb} {rows} rows")
 
 
+@click.group("outbox")
+def outbox_group():
+    """The Customer.io outbox."""
+
+
+@outbox_group.command("status")
+def outbox_status_command():
+    """Rows by status and whether Customer.io is configured."""
+    from webapp.customerio.sweep import outbox_status
+
+    status = outbox_status()
+    if not status["configured"]:
+        click.echo(
+            "Customer.io is not configured: events stay pending. Set CUSTOMERIO_SITE_ID and "
+            "CUSTOMERIO_API_KEY, or a brand's own credentials."
+        )
+    for name, count in status["counts"].items():
+        click.echo(f"{name:<11}{count}")
+    if status["oldest_pending_seconds"] is not None:
+        click.echo(f"oldest pending: {status['oldest_pending_seconds']} s")
+
+
+@outbox_group.command("sweep")
+def outbox_sweep_command():
+    """Reclaim stale rows and enqueue delivery of everything due."""
+    from webapp.customerio.sweep import sweep_outbox
+
+    summary = sweep_outbox()
+    click.echo(
+        f"reclaimed {summary['reclaimed']} stale rows; delivery enqueued for "
+        f"{summary['workspaces']} workspaces; {summary['webhooks']} webhooks retried."
+    )
+
+
 def register(app):
     """Attach the commands to the app's CLI."""
-    for command in (seed_demo_command, create_staff_command, codes_group, archive_group):
+    commands = (seed_demo_command, create_staff_command, codes_group, archive_group, outbox_group)
+    for command in commands:
         app.cli.add_command(command)

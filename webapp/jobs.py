@@ -2,6 +2,7 @@
 
 import logging
 import threading
+from datetime import timedelta
 
 import redis
 from flask import current_app
@@ -87,3 +88,18 @@ def commit():
 @event.listens_for(Session, "after_rollback")
 def _drop_after_rollback(session):
     session.info.pop("after_commit_jobs", None)
+
+
+def enqueue_in(seconds, fn, *ids, queue="default"):
+    """Run `fn(*ids)` in `seconds` via the worker's scheduler; False without Redis.
+
+    Without Redis (or when it is down) the periodic sweep picks the work up instead.
+    """
+    if not current_app.config.get("REDIS_URL"):
+        return False
+    try:
+        get_queue(queue).enqueue_in(timedelta(seconds=seconds), fn, *ids)
+        return True
+    except redis.RedisError as error:
+        log.warning("queue unavailable, delayed %s left for the sweep: %s", fn.__name__, error)
+        return False

@@ -1,11 +1,19 @@
 """The transactional outbox: Customer.io calls recorded in the same transaction as the action."""
 
+import logging
 import os
 import time
 
+from sqlalchemy import select
+
+from webapp.customerio.credentials import track_credentials
+from webapp.customerio.delivery import deliver_outbox
 from webapp.extensions import db
+from webapp.jobs import enqueue_after_commit
 from webapp.models import CustomerIoEventQueue
 from webapp.timeutil import to_unix, utcnow
+
+log = logging.getLogger(__name__)
 
 ULID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 PRIORITIES = {
@@ -17,6 +25,7 @@ PRIORITIES = {
 }
 DEFAULT_PRIORITY = 10
 IDENTIFY_PRIORITY = 15
+LINK_EVENTS = ("password_reset_requested", "guest_activation_requested")
 
 
 def new_event_uid():
@@ -76,7 +85,7 @@ def _decimal(value):
 
 
 def record_event(user, name, *, brand_id, product=None, context=None, priority=None):
-    """Add an event row to the session (committed with the caller's transaction)."""
+    """Add an event row to the session; it is delivered after the caller's commit."""
     now = utcnow()
     event_context = {"brand_id": brand_id, "timestamp": to_unix(now), **(context or {})}
     row = CustomerIoEventQueue(
@@ -95,4 +104,62 @@ def record_event(user, name, *, brand_id, product=None, context=None, priority=N
         },
     )
     db.session.add(row)
+    enqueue_after_commit(deliver_outbox, brand_id, queue="high")
+    _log_link_when_unconfigured(name, brand_id, context)
     return row
+
+
+def record_identify(user, *, brand_id):
+    """Ask for an identify of `user` in `brand_id`'s workspace after commit.
+
+    Attributes are read when the row is delivered, so one pending row per member is enough:
+    a burst of changes collapses into a single identify.
+    """
+    pending = db.session.scalar(
+        select(CustomerIoEventQueue.id).where(
+            CustomerIoEventQueue.user_id == user.id,
+            CustomerIoEventQueue.brand_id == brand_id,
+            CustomerIoEventQueue.event_type == "identify",
+            CustomerIoEventQueue.status == "pending",
+        )
+    )
+    if pending is None:
+        db.session.add(
+            CustomerIoEventQueue(
+                user_id=user.id,
+                brand_id=brand_id,
+                event_type="identify",
+                event_name="identify",
+                event_uid=new_event_uid(),
+                status="pending",
+                created_at=utcnow(),
+                priority=IDENTIFY_PRIORITY,
+                event_data={},
+            )
+        )
+    enqueue_after_commit(deliver_outbox, brand_id, queue="high")
+
+
+def record_delete(user, *, brand_id):
+    """Ask for the member to be deleted from `brand_id`'s workspace after commit."""
+    db.session.add(
+        CustomerIoEventQueue(
+            user_id=user.id,
+            brand_id=brand_id,
+            event_type="delete",
+            event_name="delete",
+            event_uid=new_event_uid(),
+            status="pending",
+            created_at=utcnow(),
+            priority=DEFAULT_PRIORITY,
+            event_data={},
+        )
+    )
+    enqueue_after_commit(deliver_outbox, brand_id, queue="high")
+
+
+def _log_link_when_unconfigured(name, brand_id, context):
+    """Without Customer.io, print reset and activation links so an operator can pass them on."""
+    if name in LINK_EVENTS and track_credentials(brand_id) is None:
+        links = {key: value for key, value in (context or {}).items() if key.endswith("_url")}
+        log.warning("Customer.io is not configured; %s for brand %s: %s", name, brand_id, links)

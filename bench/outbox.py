@@ -1,0 +1,117 @@
+"""Outbox delivery throughput of one worker against the local fake Customer.io.
+
+    .venv/bin/python bench/outbox.py [--events 2000] [--sqlite]
+
+Creates a throw-away database (MariaDB at TEST_MARIADB_URL, or SQLite), records events,
+then times `deliver_outbox` (what a worker runs) one request per row and in v2 batches.
+"""
+
+import argparse
+import os
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from cryptography.fernet import Fernet  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
+
+from tests import fake_customerio  # noqa: E402
+from webapp import create_app  # noqa: E402
+from webapp.customerio.delivery import deliver_outbox  # noqa: E402
+from webapp.customerio.outbox import record_event  # noqa: E402
+from webapp.extensions import db  # noqa: E402
+from webapp.models import Brand, CustomerIoEventQueue, User  # noqa: E402
+
+MARIADB_SERVER_URL = os.environ.get("TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306")
+MODES = (
+    ("single, within the 100 requests/s budget", {"OUTBOX_BATCH_SIZE": 1}),
+    ("single, budget lifted", {"OUTBOX_BATCH_SIZE": 1, "OUTBOX_REQUESTS_PER_SECOND": 10**6}),
+    ("batch of 100", {"OUTBOX_BATCH_SIZE": 100}),
+    ("batch of 500", {"OUTBOX_BATCH_SIZE": 500}),
+)
+
+
+def server_admin(statement):
+    """Run one statement on the MariaDB server."""
+    engine = create_engine(f"{MARIADB_SERVER_URL}/", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(statement))
+    engine.dispose()
+
+
+def record(count, brand_id, user):
+    """Record `count` scan events, committed in chunks like real traffic."""
+    for start in range(0, count, 100):
+        for _ in range(min(100, count - start)):
+            record_event(user, "product_scanned", brand_id=brand_id)
+        db.session.commit()
+
+
+def measure(app, fake, count, settings):
+    """Events per second delivering `count` fresh rows with `settings`."""
+    app.config.update(settings)
+    db.session.execute(CustomerIoEventQueue.__table__.delete())
+    db.session.commit()
+    brand_id = db.session.scalar(select(Brand.id))
+    record(count, brand_id, db.session.scalar(select(User)))
+    fake.clear()
+    started = time.perf_counter()
+    while deliver_outbox(brand_id):
+        pass
+    elapsed = time.perf_counter() - started
+    sent = db.session.scalar(select(func.count()).where(CustomerIoEventQueue.status == "sent"))
+    assert sent == count and len(fake.events()) == count, "not every event was delivered"
+    return count / elapsed, len(fake.requests)
+
+
+def main():
+    """Run each mode and print a Markdown table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--sqlite", action="store_true", help="use SQLite instead of MariaDB")
+    args = parser.parse_args()
+    name = f"crbench_{secrets.token_hex(3)}"
+    if args.sqlite:
+        url = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+    else:
+        server_admin(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        url = f"{MARIADB_SERVER_URL}/{name}?charset=utf8mb4"
+    # The fake writes headers and body separately; without TCP_NODELAY each answer waits
+    # for the client's delayed ACK (~40 ms), which would measure the fake, not the outbox.
+    fake_customerio._Handler.disable_nagle_algorithm = True
+    with fake_customerio.FakeCustomerIO() as fake:
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "REDIS_URL": None,
+                "SECRET_KEY": "bench",
+                "ENCRYPTION_KEY": Fernet.generate_key().decode(),
+                "CUSTOMERIO_TRACK_URL": fake.url,
+                "CUSTOMERIO_SITE_ID": "bench-site",
+                "CUSTOMERIO_API_KEY": "bench-key",
+            }
+        )
+        try:
+            with app.app_context():
+                upgrade()
+                db.session.add(Brand(name="Bench", slug="bench", settings={}))
+                db.session.add(User(email="bench@example.com", password_hash="x"))
+                db.session.commit()
+                print(f"{args.events} events, {db.engine.dialect.name}, one worker\n")
+                print("| mode | events/s | requests |\n|---|---:|---:|")
+                for label, settings in MODES:
+                    rate, requests = measure(app, fake, args.events, settings)
+                    print(f"| {label} | {rate:,.0f} | {requests} |")
+                db.engine.dispose()
+        finally:
+            if not args.sqlite:
+                server_admin(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""Outbox delivery to the fake Customer.io: paths, auth, ids, batching, order, identify."""
+
+import re
+
+import pytest
+from sqlalchemy import select, update
+
+from tests.customerio.conftest import API_KEY, SITE_ID, override_config, restore_config, run_jobs
+from webapp.customerio.credentials import store_brand_credentials
+from webapp.customerio.delivery import deliver_outbox
+from webapp.customerio.outbox import record_event, record_identify
+from webapp.extensions import db
+from webapp.jobs import commit
+from webapp.models import CustomerIoEventQueue, CustomField, UserCustomFieldValue
+
+ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+
+
+def rows():
+    """Every outbox row, oldest first, fresh from the database."""
+    db.session.expire_all()
+    return db.session.scalars(select(CustomerIoEventQueue).order_by(CustomerIoEventQueue.id)).all()
+
+
+@pytest.mark.sqlite_ok
+def test_an_event_reaches_customerio_with_path_auth_name_id_and_payload(cio, make):
+    brand, user = make.brand(), make.user()
+    product = make.product(brand, product_line="Sunrise", tags=["citrus"])
+    record_event(user, "product_scanned", brand_id=brand.id, product=product)
+    commit()
+    run_jobs()
+
+    [request] = cio.requests
+    assert request.method == "POST"
+    assert request.path == f"/api/v1/customers/{user.id}/events"
+    assert (request.site_id, request.api_key) == (SITE_ID, API_KEY)
+    [row] = rows()
+    assert row.status == "sent" and row.processed_at is not None and row.attempt_count == 1
+    assert ULID.match(row.event_uid)
+    body = request.json
+    assert body["name"] == "product_scanned" and body["id"] == row.event_uid
+    assert isinstance(body["timestamp"], int)
+    data = body["data"]
+    assert set(data) == {"user_snapshot", "product_snapshot", "event_context"}
+    assert data["user_snapshot"]["identity"]["email"] == user.email
+    assert data["product_snapshot"]["taxonomy"]["product_line"] == "Sunrise"
+    assert data["event_context"]["brand_id"] == brand.id
+
+
+@pytest.mark.sqlite_ok
+def test_rows_of_one_commit_travel_in_one_batch_request(cio, make):
+    brand, user = make.brand(), make.user()
+    for name in ("user_registered", "goal_set", "wishlist_added"):
+        record_event(user, name, brand_id=brand.id)
+    commit()
+    run_jobs()
+
+    assert [r.path for r in cio.requests] == ["/api/v2/batch"]
+    events = cio.events()
+    assert sorted(e["name"] for e in events) == ["goal_set", "user_registered", "wishlist_added"]
+    assert {e["id"] for e in events} == {row.event_uid for row in rows()}
+    assert all(row.status == "sent" for row in rows())
+
+
+def test_rows_go_out_in_priority_order(app, cio, make):
+    saved = override_config(app, OUTBOX_BATCH_SIZE=1)
+    try:
+        brand, user = make.brand(), make.user()
+        for name in ("user_session_started", "product_scanned", "password_reset_requested"):
+            record_event(user, name, brand_id=brand.id)
+        db.session.commit()
+        deliver_outbox(brand.id)
+    finally:
+        restore_config(app, saved)
+    assert [e["name"] for e in cio.events()] == [
+        "password_reset_requested",
+        "product_scanned",
+        "user_session_started",
+    ]
+
+
+def test_a_burst_of_changes_is_one_identify_with_the_synced_attributes(cio, make):
+    brand = make.brand()
+    user = make.user(last_name="Lee", phone_number="5550100", referral_code="LEE42")
+    field = CustomField(
+        brand_id=brand.id, field_key="favourite", field_label="Favourite", field_type="text"
+    )
+    db.session.add(field)
+    db.session.flush()
+    db.session.add(
+        UserCustomFieldValue(user_id=user.id, custom_field_id=field.id, field_value="Indica")
+    )
+    db.session.commit()
+    for points in range(1, 101):  # a hundred scans, each committing its own change
+        user.points_balance = points
+        user.lifetime_points = points
+        record_identify(user, brand_id=brand.id)
+        commit()
+    assert len(rows()) == 1
+    run_jobs()
+
+    [identify] = cio.identifies()
+    assert cio.requests[0].method == "PUT"
+    assert cio.requests[0].path == f"/api/v1/customers/{user.id}"
+    attributes = identify["attributes"]
+    assert attributes["email"] == user.email
+    assert attributes["last_name"] == "Lee" and attributes["phone"] == "5550100"
+    assert attributes["points_balance"] == 100 and attributes["lifetime_points"] == 100
+    assert attributes["rank_key"] == "member" and attributes["referral_code"] == "LEE42"
+    assert attributes["marketing_consent"] is False and attributes["is_guest"] is False
+    assert isinstance(attributes["created_at"], int)
+    assert attributes["custom_favourite"] == "Indica"
+    assert rows()[0].status == "sent"
+
+
+@pytest.mark.sqlite_ok
+def test_a_brands_own_credentials_are_encrypted_and_take_precedence(cio, make):
+    own, plain = make.brand(), make.brand()
+    store_brand_credentials(own, site_id="brand-site", api_key="brand-secret-key")
+    db.session.commit()
+    assert own.customer_io_api_key and "brand-secret-key" not in own.customer_io_api_key
+    user = make.user()
+    record_event(user, "goal_set", brand_id=own.id)
+    record_event(user, "goal_reached", brand_id=plain.id)
+    commit()
+    run_jobs()
+
+    by_name = {e["name"]: e for e in cio.events()}
+    assert by_name["goal_set"]["site_id"] == "brand-site"
+    assert by_name["goal_reached"]["site_id"] == SITE_ID
+    assert {r.api_key for r in cio.requests} == {"brand-secret-key", API_KEY}
+
+
+def test_a_deleted_member_fails_at_once_with_the_reason(cio, make):
+    brand, user = make.brand(), make.user()
+    record_identify(user, brand_id=brand.id)
+    db.session.commit()
+    db.session.execute(
+        update(type(user)).where(type(user).id == user.id).values(deleted_at=db.func.now())
+    )
+    db.session.commit()
+    deliver_outbox(brand.id)
+    [row] = rows()
+    assert row.status == "failed" and row.error_message == "the member no longer exists"
+    assert cio.requests == []

@@ -1,0 +1,98 @@
+"""Per-brand Customer.io credentials: encrypted at rest, with environment fallbacks."""
+
+from dataclasses import dataclass
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from flask import current_app
+
+from webapp.customerio.client import EU_TRACK_URL, US_TRACK_URL, track_url_for
+from webapp.extensions import db
+from webapp.models import Brand
+
+
+class CredentialError(ValueError):
+    """A stored secret cannot be read with any configured ENCRYPTION_KEY."""
+
+
+@dataclass(frozen=True)
+class TrackCredentials:
+    """What delivery needs to reach one workspace."""
+
+    site_id: str
+    api_key: str
+    base_url: str
+
+
+def _cipher():
+    keys = [key.strip() for key in current_app.config["ENCRYPTION_KEY"].split(",") if key.strip()]
+    return MultiFernet([Fernet(key) for key in keys])
+
+
+def encrypt_secret(value):
+    """Encrypt with the first ENCRYPTION_KEY (None and empty stay None)."""
+    if not value:
+        return None
+    return _cipher().encrypt(value.encode("utf-8")).decode("ascii")
+
+
+def decrypt_secret(token):
+    """Decrypt with any ENCRYPTION_KEY, so keys can be rotated."""
+    if not token:
+        return None
+    try:
+        return _cipher().decrypt(token.encode("ascii")).decode("utf-8")
+    except InvalidToken:
+        raise CredentialError(
+            "a stored Customer.io secret cannot be decrypted: is its key still in ENCRYPTION_KEY?"
+        ) from None
+
+
+def rotate_secret(token):
+    """Re-encrypt a stored secret with the first (newest) ENCRYPTION_KEY."""
+    return _cipher().rotate(token.encode("ascii")).decode("ascii") if token else None
+
+
+def store_brand_credentials(brand, *, site_id=None, api_key=None, signing_key=None, token=None):
+    """Set a brand's credentials (the caller commits); None leaves a value unchanged.
+
+    The site id is stored as given: it is a public identifier (it appears in Customer.io's
+    JavaScript snippet) and an encrypted one would not fit its 100-character column.
+    """
+    if site_id is not None:
+        brand.customer_io_site_id = site_id.strip() or None
+    if api_key is not None:
+        brand.customer_io_api_key = encrypt_secret(api_key.strip())
+    if signing_key is not None:
+        brand.customer_io_webhook_signing_key = encrypt_secret(signing_key.strip())
+    if token is not None:
+        brand.customer_io_webhook_token = encrypt_secret(token.strip())
+
+
+def track_credentials(brand_id):
+    """The brand's own Track credentials, else the environment's, else None."""
+    config = current_app.config
+    brand = db.session.get(Brand, brand_id) if brand_id is not None else None
+    region = brand.customer_io_region if brand is not None else None
+    configured = config.get("CUSTOMERIO_TRACK_URL") or US_TRACK_URL
+    # A brand's region picks the public host; a custom URL (a proxy, the test fake) wins.
+    public_host = configured in (US_TRACK_URL, EU_TRACK_URL)
+    base_url = track_url_for(region) if public_host and region else configured
+    if brand is not None and brand.customer_io_site_id and brand.customer_io_api_key:
+        api_key = decrypt_secret(brand.customer_io_api_key)
+        return TrackCredentials(brand.customer_io_site_id, api_key, base_url)
+    if config.get("CUSTOMERIO_SITE_ID") and config.get("CUSTOMERIO_API_KEY"):
+        return TrackCredentials(
+            config["CUSTOMERIO_SITE_ID"], config["CUSTOMERIO_API_KEY"], base_url
+        )
+    return None
+
+
+def webhook_secrets(brand):
+    """(signing key, bearer token) for a brand's endpoint, each falling back to the environment."""
+    config = current_app.config
+    signing_key = brand and decrypt_secret(brand.customer_io_webhook_signing_key)
+    token = brand and decrypt_secret(brand.customer_io_webhook_token)
+    return (
+        signing_key or config.get("CUSTOMERIO_WEBHOOK_SIGNING_KEY"),
+        token or config.get("CUSTOMERIO_WEBHOOK_TOKEN"),
+    )

@@ -1,0 +1,236 @@
+"""Outbox delivery: claim due rows of one workspace, send them, record each outcome."""
+
+import logging
+import math
+import random
+import time
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from webapp.customerio.client import (
+    PayloadRejected,
+    TrackClient,
+    check_event,
+    delete_operation,
+    event_operation,
+    identify_operation,
+    split_into_batches,
+)
+from webapp.customerio.credentials import track_credentials
+from webapp.customerio.identify import identify_attributes
+from webapp.customerio.throttle import wait_for_request_slot
+from webapp.extensions import db
+from webapp.jobs import enqueue, enqueue_in
+from webapp.models import CustomerIoEventQueue as Outbox
+from webapp.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+DEFAULTS = {
+    "OUTBOX_BATCH_SIZE": 100,
+    "OUTBOX_MAX_ATTEMPTS": 8,
+    "OUTBOX_RETRY_BASE_SECONDS": 5,
+    "OUTBOX_RETRY_MAX_SECONDS": 3600,
+    "OUTBOX_JOB_SECONDS": 30,
+}
+MEMBER_GONE = "the member no longer exists"
+
+
+def setting(name):
+    """An outbox setting from the app config, with its default."""
+    return current_app.config.get(name, DEFAULTS[name])
+
+
+def brand_filter(brand_id):
+    """Rows of one workspace (brand_id None: rows without a brand, on the env credentials)."""
+    return Outbox.brand_id.is_(None) if brand_id is None else Outbox.brand_id == brand_id
+
+
+def due_filter(now):
+    """Pending rows whose retry time has come."""
+    return (Outbox.status == "pending") & or_(
+        Outbox.next_attempt_at.is_(None), Outbox.next_attempt_at <= now
+    )
+
+
+def claim_due_rows(brand_id, limit):
+    """Atomically move up to `limit` due rows to `processing` (locked rows are skipped)."""
+    now = utcnow()
+    ids = db.session.scalars(
+        select(Outbox.id)
+        .where(brand_filter(brand_id), due_filter(now))
+        .order_by(Outbox.priority, Outbox.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if ids:
+        db.session.execute(
+            update(Outbox)
+            .where(Outbox.id.in_(ids))
+            .values(
+                status="processing", attempt_count=Outbox.attempt_count + 1, last_attempt_at=now
+            )
+        )
+    db.session.commit()
+    if not ids:
+        return []
+    return db.session.scalars(
+        select(Outbox)
+        .where(Outbox.id.in_(ids))
+        .order_by(Outbox.priority, Outbox.id)
+        .execution_options(populate_existing=True)
+    ).all()
+
+
+def event_timestamp(row):
+    """When the event happened (unix seconds), from its context."""
+    return (row.event_data.get("event_context") or {}).get("timestamp")
+
+
+def operation_for(row):
+    """The v2 batch operation for a row (None when the member is gone)."""
+    customer_id = str(row.user_id)
+    if row.event_type == "identify":
+        attributes = identify_attributes(row.user_id, row.brand_id)
+        return None if attributes is None else identify_operation(customer_id, attributes)
+    if row.event_type == "delete":
+        return delete_operation(customer_id)
+    return event_operation(
+        customer_id,
+        row.event_name,
+        row.event_data,
+        event_id=row.event_uid,
+        timestamp=event_timestamp(row),
+    )
+
+
+def send_single(client, row, operation):
+    """Send one row with the v1 endpoint matching its operation."""
+    customer_id = str(row.user_id)
+    if row.event_type == "identify":
+        return client.identify(customer_id, operation["attributes"])
+    if row.event_type == "delete":
+        return client.delete(customer_id)
+    return client.track(
+        customer_id,
+        row.event_name,
+        row.event_data,
+        event_id=row.event_uid,
+        timestamp=event_timestamp(row),
+    )
+
+
+def mark_sent(row):
+    """The row reached Customer.io."""
+    row.status, row.processed_at, row.error_message, row.next_attempt_at = (
+        "sent",
+        utcnow(),
+        None,
+        None,
+    )
+
+
+def mark_failed(row, reason):
+    """The row will never be delivered, for `reason`."""
+    row.status, row.processed_at, row.error_message = "failed", utcnow(), reason[:1000]
+
+
+def retry_delay(attempt, retry_after=None):
+    """Seconds until the next attempt: exponential, with jitter, at least `Retry-After`."""
+    base = setting("OUTBOX_RETRY_BASE_SECONDS") * 2 ** max(0, attempt - 1)
+    delay = min(setting("OUTBOX_RETRY_MAX_SECONDS"), base) * random.uniform(0.5, 1.0)
+    return max(1, math.ceil(max(delay, retry_after or 0)))
+
+
+def mark_for_retry(row, result):
+    """Schedule another attempt, or fail the row when it had its last one; returns the delay."""
+    if row.attempt_count >= setting("OUTBOX_MAX_ATTEMPTS"):
+        mark_failed(row, f"gave up after {row.attempt_count} attempts: {result.error}")
+        return None
+    delay = retry_delay(row.attempt_count, result.retry_after)
+    row.status, row.error_message = "pending", result.error
+    row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    return delay
+
+
+def apply_result(rows, result):
+    """Record one request's outcome on the rows it carried; returns the retry delay if any."""
+    delays = []
+    for index, row in enumerate(rows):
+        if result.ok and index in result.rejected:
+            mark_failed(row, f"Customer.io rejected it: {result.rejected[index]}")
+        elif result.ok:
+            mark_sent(row)
+        elif result.permanent:
+            mark_failed(row, result.error or f"HTTP {result.status}")
+        else:
+            delays.append(mark_for_retry(row, result))
+    return min((d for d in delays if d is not None), default=None)
+
+
+def prepare(rows):
+    """Split claimed rows into batchable (row, operation) pairs and rows to send alone."""
+    batchable, alone = [], []
+    for row in rows:
+        try:
+            operation = operation_for(row)
+        except PayloadRejected as rejected:
+            if row.event_type != "event":
+                mark_failed(row, rejected.reason)
+                continue
+            try:  # too big for a batch operation, yet within the single-event limit
+                check_event(row.event_name, row.event_data)
+            except PayloadRejected as too_big:
+                mark_failed(row, too_big.reason)
+                continue
+            alone.append((row, None))
+            continue
+        if operation is None:
+            mark_failed(row, MEMBER_GONE)
+        else:
+            batchable.append((row, operation))
+    return batchable, alone
+
+
+def send_rows(client, site_id, rows):
+    """Send claimed rows (one request, or v2 batches when there are several); commit."""
+    batchable, alone = prepare(rows)
+    if len(batchable) == 1:
+        alone, batchable = batchable + alone, []
+    delays = []
+    start = 0
+    for batch in split_into_batches([operation for _, operation in batchable]):
+        wait_for_request_slot(site_id)
+        carried = [row for row, _ in batchable[start : start + len(batch)]]
+        delays.append(apply_result(carried, client.batch(batch)))
+        start += len(batch)
+    for row, operation in alone:
+        wait_for_request_slot(site_id)
+        delays.append(apply_result([row], send_single(client, row, operation)))
+    db.session.commit()
+    return min((d for d in delays if d is not None), default=None)
+
+
+def deliver_outbox(brand_id):
+    """Deliver the due rows of one brand's workspace; returns how many rows it handled."""
+    credentials = track_credentials(brand_id)
+    if credentials is None:
+        log.info("Customer.io is not configured for brand %s: rows stay pending", brand_id)
+        return 0
+    handled, retry_in = 0, None
+    deadline = time.monotonic() + setting("OUTBOX_JOB_SECONDS")
+    with TrackClient(credentials.site_id, credentials.api_key, credentials.base_url) as client:
+        while time.monotonic() < deadline:
+            rows = claim_due_rows(brand_id, setting("OUTBOX_BATCH_SIZE"))
+            if not rows:
+                break
+            delay = send_rows(client, credentials.site_id, rows)
+            retry_in = delay if retry_in is None or (delay and delay < retry_in) else retry_in
+            handled += len(rows)
+        else:
+            enqueue(deliver_outbox, brand_id, queue="high")  # more left than one job's time
+    if retry_in is not None:
+        enqueue_in(retry_in, deliver_outbox, brand_id, queue="high")
+    return handled

@@ -1,0 +1,61 @@
+"""Personalisation from Customer.io predictions: banner, affinity order, profile."""
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import UserAiProfile
+
+NEXT_BEST_ACTIONS = {
+    "scan_product": (
+        "Scan your next product",
+        "Every scan earns points toward your next reward.",
+        "/scan",
+    ),
+    "redeem_reward": (
+        "You can redeem a reward",
+        "Your points are ready: pick something you like.",
+        "/rewards",
+    ),
+    "complete_profile": (
+        "Finish your profile",
+        "Tell us a bit more and we'll tailor your rewards.",
+        "/profile",
+    ),
+    "refer_friend": (
+        "Invite a friend",
+        "Share your referral link and you both earn.",
+        "/referrals",
+    ),
+    "set_goal": ("Set a reward goal", "Choose a reward to work toward.", "/goals"),
+}
+
+
+def ai_profile_for(user_id):
+    """The member's Customer.io profile, or None when no prediction arrived yet."""
+    return db.session.scalar(select(UserAiProfile).where(UserAiProfile.user_id == user_id))
+
+
+def next_best_action(user_id):
+    """A banner dict (action, title, message, url) for the member's next best action, or None."""
+    profile = ai_profile_for(user_id)
+    action = profile.next_best_action if profile is not None else None
+    if action not in NEXT_BEST_ACTIONS:
+        return None
+    title, message, url = NEXT_BEST_ACTIONS[action]
+    return {"action": action, "title": title, "message": message, "url": url}
+
+
+def product_affinity(product, scores):
+    """A product's best affinity score over its form, line and tags (0 when none match)."""
+    keys = [product.product_form, product.product_line, *(product.tags or [])]
+    return max((scores.get(key, 0) for key in keys if key), default=0)
+
+
+def order_by_affinity(user_id, products):
+    """Products ordered by the member's affinity, highest first; stable among equals."""
+    products = list(products)
+    profile = ai_profile_for(user_id)
+    scores = (profile.product_affinity_scores if profile is not None else None) or {}
+    if not scores:
+        return products
+    return sorted(products, key=lambda product: -product_affinity(product, scores))

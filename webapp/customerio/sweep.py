@@ -1,0 +1,88 @@
+"""The periodic sweep and the operators' view of the outbox."""
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from webapp.customerio.credentials import track_credentials
+from webapp.customerio.delivery import deliver_outbox, due_filter
+from webapp.extensions import db
+from webapp.jobs import enqueue
+from webapp.models import Brand, CustomerIoWebhookLog
+from webapp.models import CustomerIoEventQueue as Outbox
+from webapp.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PROCESSING_TIMEOUT = 300
+WEBHOOK_GRACE_SECONDS = 60
+
+
+def reclaim_stale_rows(now):
+    """Put back `processing` rows whose worker died mid-delivery; returns how many."""
+    timeout = current_app.config.get("OUTBOX_PROCESSING_TIMEOUT", DEFAULT_PROCESSING_TIMEOUT)
+    result = db.session.execute(
+        update(Outbox)
+        .where(
+            Outbox.status == "processing",
+            Outbox.last_attempt_at < now - timedelta(seconds=timeout),
+        )
+        .values(status="pending", next_attempt_at=None)
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+def sweep_outbox():
+    """Reclaim stale rows, enqueue delivery for every workspace with due rows, retry webhooks."""
+    from webapp.customerio.webhook_apply import apply_webhook
+
+    now = utcnow()
+    reclaimed = reclaim_stale_rows(now)
+    brand_ids = db.session.scalars(select(Outbox.brand_id).where(due_filter(now)).distinct()).all()
+    grace = now - timedelta(seconds=WEBHOOK_GRACE_SECONDS)
+    webhook_ids = db.session.scalars(
+        select(CustomerIoWebhookLog.id).where(
+            CustomerIoWebhookLog.processed_at.is_(None),
+            CustomerIoWebhookLog.created_at <= grace,
+        )
+    ).all()
+    db.session.commit()
+    for brand_id in brand_ids:
+        enqueue(deliver_outbox, brand_id, queue="high")
+    for webhook_id in webhook_ids:
+        enqueue(apply_webhook, webhook_id)
+    summary = {"reclaimed": reclaimed, "workspaces": len(brand_ids), "webhooks": len(webhook_ids)}
+    log.info("outbox sweep: %s", summary)
+    return summary
+
+
+def customerio_configured():
+    """Whether any workspace (the environment's or a brand's) has Track credentials."""
+    if track_credentials(None) is not None:
+        return True
+    return any(
+        track_credentials(brand_id) is not None
+        for brand_id in db.session.scalars(
+            select(Brand.id).where(Brand.customer_io_site_id.is_not(None))
+        )
+    )
+
+
+def outbox_status():
+    """Counts by status, the oldest pending row's age and whether Customer.io is configured."""
+    counts = dict(
+        db.session.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all()
+    )
+    oldest = db.session.scalar(
+        select(func.min(Outbox.created_at)).where(Outbox.status == "pending")
+    )
+    return {
+        "configured": customerio_configured(),
+        "counts": {
+            status: counts.get(status, 0) for status in ("pending", "processing", "sent", "failed")
+        },
+        "oldest_pending_seconds": int((utcnow() - oldest).total_seconds()) if oldest else None,
+    }

@@ -1,0 +1,225 @@
+"""Applying stored Customer.io webhooks: predictions, segments, consent, achievements."""
+
+import importlib
+import logging
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+
+from webapp.customerio.outbox import record_identify
+from webapp.extensions import db
+from webapp.jobs import commit
+from webapp.models import CustomerIoWebhookLog, User, UserAiProfile
+from webapp.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+PROBABILITIES = ("churn_probability", "engagement_score", "purchase_probability")
+MAX_LIFETIME_VALUE = Decimal("99999999.99")
+TEXT_FIELDS = ("recommended_segment", "next_best_action")
+MAX_ID = 2**63  # BIGINT ids; anything larger cannot be one of our members
+MAX_TIMESTAMP = 2**31  # the last second a TIMESTAMP column holds
+
+
+class WebhookRejected(ValueError):
+    """A stored webhook that cannot be applied, with the reason."""
+
+
+def customer_id_of(payload):
+    """Our user id from a payload (top level, data, or data.identifiers), else None."""
+    data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+    identifiers = data.get("identifiers") if isinstance(data.get("identifiers"), dict) else {}
+    for value in (payload.get("customer_id"), data.get("customer_id"), identifiers.get("id")):
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
+            return int(value) if 0 < int(value) < MAX_ID else None
+    return None
+
+
+def event_time_of(payload):
+    """The payload's unix `timestamp` as a naive UTC datetime, else None."""
+    value = payload.get("timestamp")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not 0 < value < MAX_TIMESTAMP:
+        return None
+    return datetime.fromtimestamp(int(value), UTC).replace(tzinfo=None)
+
+
+def member(row):
+    """The member the webhook is about."""
+    user = db.session.get(User, row.user_id) if row.user_id is not None else None
+    if row.user_id is None:
+        raise WebhookRejected("unknown user: customer_id is missing or not one of our member ids")
+    if user is None:
+        raise WebhookRejected(f"unknown user {row.user_id}")
+    return user
+
+
+def profile_of(user_id):
+    """The member's AI profile, created empty when there is none."""
+    profile = db.session.scalar(select(UserAiProfile).where(UserAiProfile.user_id == user_id))
+    if profile is None:
+        profile = UserAiProfile(user_id=user_id)
+        db.session.add(profile)
+    return profile
+
+
+def number(data, key, low, high):
+    """data[key] as a Decimal within [low, high], or a clear rejection."""
+    value = data[key]
+    try:
+        if isinstance(value, bool):
+            raise InvalidOperation
+        decimal = Decimal(str(value))
+    except InvalidOperation:
+        raise WebhookRejected(f"{key} must be a number, got {value!r}") from None
+    if not low <= decimal <= high:
+        raise WebhookRejected(f"{key} must be between {low} and {high}, got {value}")
+    return decimal
+
+
+def validated_texts(data):
+    """The short text fields present in `data`, checked."""
+    values = {}
+    for key in TEXT_FIELDS:
+        if key in data:
+            if data[key] is not None and (not isinstance(data[key], str) or len(data[key]) > 100):
+                raise WebhookRejected(f"{key} must be text of at most 100 characters")
+            values[key] = data[key]
+    return values
+
+
+def validated_affinities(scores):
+    """Affinity scores keyed by product form, line or tag, each within 0..1."""
+    if not isinstance(scores, dict):
+        raise WebhookRejected("product_affinity_scores must be an object of scores")
+    return {str(key): float(number(scores, key, 0, 1)) for key in scores}
+
+
+def validated_prediction(data):
+    """The prediction fields present in `data`, checked."""
+    values = {}
+    for key in PROBABILITIES:
+        if key in data:
+            values[key] = number(data, key, 0, 1)
+    if "predicted_lifetime_value" in data:
+        values["predicted_lifetime_value"] = number(
+            data, "predicted_lifetime_value", 0, MAX_LIFETIME_VALUE
+        )
+    values.update(validated_texts(data))
+    if "product_affinity_scores" in data:
+        values["product_affinity_scores"] = validated_affinities(data["product_affinity_scores"])
+    if "insights" in data:
+        if not isinstance(data["insights"], dict):
+            raise WebhookRejected("insights must be an object")
+        values["ai_insights"] = data["insights"]
+    return values
+
+
+def apply_prediction(row):
+    """`prediction_update`: update the AI profile unless a newer prediction is applied."""
+    user = member(row)
+    data = row.payload.get("data")
+    if not isinstance(data, dict):
+        raise WebhookRejected("prediction_update needs a `data` object")
+    values = validated_prediction(data)
+    predicted_at = row.event_timestamp or row.created_at or utcnow()
+    profile = profile_of(user.id)
+    if profile.predicted_at is not None and predicted_at < profile.predicted_at:
+        return f"ignored: older than the prediction of {profile.predicted_at:%Y-%m-%d %H:%M:%S}"
+    for key, value in values.items():
+        setattr(profile, key, value)
+    profile.predicted_at = predicted_at
+    profile.last_synced_at = utcnow()
+    return None
+
+
+def apply_segment_change(row):
+    """`segment_change`: track segment memberships and the recommended segment."""
+    user = member(row)
+    data = row.payload.get("data") if isinstance(row.payload.get("data"), dict) else {}
+    segment, action = data.get("segment"), data.get("action")
+    if not isinstance(segment, str) or not segment or len(segment) > 100:
+        raise WebhookRejected("segment_change needs data.segment (text, at most 100 characters)")
+    if action not in ("entered", "exited"):
+        raise WebhookRejected("segment_change needs data.action `entered` or `exited`")
+    profile = profile_of(user.id)
+    segments = dict(profile.segments or {})
+    if action == "entered":
+        segments[segment] = int((row.event_timestamp or utcnow()).replace(tzinfo=UTC).timestamp())
+        profile.recommended_segment = segment
+    else:
+        segments.pop(segment, None)
+        if profile.recommended_segment == segment:  # back to the latest segment still held
+            profile.recommended_segment = max(segments, key=segments.get) if segments else None
+    profile.segments = segments
+    return None
+
+
+def apply_consent(row, subscribed):
+    """Reporting (un)subscribe: unsubscribes always win; a subscribe only when newer."""
+    user = member(row)
+    changed_at = row.event_timestamp or row.created_at or utcnow()
+    last_change = user.marketing_consent_updated_at
+    if subscribed and last_change is not None and changed_at <= last_change:
+        return "ignored: the member changed consent after this subscribe"
+    user.marketing_consent = subscribed
+    user.marketing_consent_updated_at = changed_at
+    record_identify(user, brand_id=row.brand_id or user.signup_brand_id)
+    return None
+
+
+def apply_achievement_grant(row):
+    """`achievement_grant`: hand the achievement to the loyalty rules, when installed."""
+    user = member(row)
+    data = row.payload.get("data") if isinstance(row.payload.get("data"), dict) else {}
+    key = data.get("achievement_key")
+    if not isinstance(key, str) or not key:
+        raise WebhookRejected("achievement_grant needs data.achievement_key")
+    try:
+        achievements = importlib.import_module("webapp.loyalty.achievements")
+    except ModuleNotFoundError:
+        achievements = None
+    grant = getattr(achievements, "grant_custom_achievement", None)
+    if grant is None:
+        raise WebhookRejected("achievement grants are not supported by this installation")
+    grant(user.id, row.brand_id or user.signup_brand_id, key, source="customerio")
+    return None
+
+
+def apply_payload(row):
+    """Apply one stored webhook; returns a note (e.g. why it was ignored) or None."""
+    webhook_type = row.webhook_type
+    if webhook_type == "prediction_update":
+        return apply_prediction(row)
+    if webhook_type == "segment_change":
+        return apply_segment_change(row)
+    if webhook_type == "achievement_grant":
+        return apply_achievement_grant(row)
+    object_type, _, metric = webhook_type.partition(".")
+    if object_type in ("customer", "email") and metric in ("unsubscribed", "subscribed"):
+        return apply_consent(row, subscribed=metric == "subscribed")
+    if metric:
+        return None  # a reporting metric we only log
+    raise WebhookRejected(f"unknown webhook type {webhook_type!r}")
+
+
+def apply_webhook(log_id):
+    """Apply a stored webhook once, recording success or the reason it failed."""
+    row = db.session.get(CustomerIoWebhookLog, log_id)
+    if row is None or row.processed_at is not None:
+        return
+    try:
+        note = apply_payload(row)
+    except WebhookRejected as rejected:
+        db.session.rollback()
+        row = db.session.get(CustomerIoWebhookLog, log_id)
+        row.processed_successfully, row.error_message = False, str(rejected)
+        log.warning("webhook %s (%s) not applied: %s", log_id, row.webhook_type, rejected)
+    else:
+        row.processed_successfully, row.error_message = True, note
+    row.processed_at = utcnow()
+    commit()
