@@ -7,26 +7,16 @@ from wtforms import (
     EmailField,
     PasswordField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TelField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from webapp.loyalty.custom_answers import MAX_TEXT_LENGTH, form_key
 
 PASSWORD_HELP = "At least 10 characters."
-
-
-class BirthDateField(DateField):
-    """A YYYY-MM-DD date with a message people understand when it isn't one."""
-
-    def process_formdata(self, valuelist):
-        """Parse the date; a bad value becomes a friendly error."""
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Please enter your date of birth as YYYY-MM-DD.") from None
 
 
 class LoginForm(FlaskForm):
@@ -52,11 +42,12 @@ class RegisterForm(NameFields):
     password = PasswordField(
         "Password", description=PASSWORD_HELP, validators=[DataRequired(), Length(max=200)]
     )
-    date_of_birth = BirthDateField(
+    date_of_birth = DateField(
         "Date of birth",
         format="%Y-%m-%d",
+        invalid_value_message="Please enter your date of birth as YYYY-MM-DD.",
         description="We only check your age; we don't keep your birthday.",
-        validators=[DataRequired("Please enter your date of birth.")],
+        validators=[InputRequired("Please enter your date of birth.")],
     )
     referral_code = StringField("Referral code", validators=[Optional(), Length(max=50)])
 
@@ -87,9 +78,9 @@ class DeleteAccountForm(FlaskForm):
 
 def _custom_field(field):
     required = [DataRequired("Please answer this question.")] if field.is_required else [Optional()]
-    options = [(option, option) for option in field.field_options or []]
+    options = [SelectChoice(str(option)) for option in field.field_options or []]
     if field.field_type == "select":
-        choices = [("", "Choose one")] + options
+        choices = [SelectChoice("", "Choose one"), *options]
         return SelectField(
             field.field_label, choices=choices, validators=required, validate_choice=False
         )
