@@ -179,9 +179,7 @@ def test_password_reset_for_unknown_email_records_nothing(app, make):
         assert db.session.scalar(select(CustomerIoEventQueue.id)) is None
 
 
-def test_reset_link_is_logged_when_customerio_is_not_configured(app, make, caplog, monkeypatch):
-    # The migration run (alembic's fileConfig) disables loggers that existed before it.
-    monkeypatch.setattr(account_links.log, "disabled", False)
+def test_reset_link_is_logged_when_customerio_is_not_configured(app, make, caplog):
     make.user(email="sam@example.com")
     with app.app_context(), caplog.at_level(logging.INFO, logger="webapp.loyalty.account_links"):
         link = reset_link(app, make)
