@@ -1,6 +1,9 @@
 """Account rules: registration, sign-in, sessions, guests, password reset links."""
 
+import importlib.machinery
 import logging
+import sys
+import types
 
 import pytest
 from sqlalchemy import select
@@ -205,3 +208,33 @@ def test_reset_token_cannot_activate_a_guest(app, make):
         token = reset_link(app, make).rsplit("/", 1)[1]
         with pytest.raises(LinkError):
             accounts.activate_guest(token, "brand new password")
+
+
+@pytest.fixture
+def referrals_module(monkeypatch):
+    """A stand-in `webapp.loyalty.referrals` recording attach_referral calls."""
+    module = types.ModuleType("webapp.loyalty.referrals")
+    module.__spec__ = importlib.machinery.ModuleSpec("webapp.loyalty.referrals", None)
+    module.calls = []
+
+    def attach_referral(referee_user_id, code, brand_id):
+        if code == "BAD-CODE":
+            raise ValueError("That referral code isn't one we know.")
+        module.calls.append((referee_user_id, code, brand_id))
+
+    module.attach_referral = attach_referral
+    monkeypatch.setitem(sys.modules, "webapp.loyalty.referrals", module)
+    return module
+
+
+def test_register_with_a_referral_code_opens_the_referral(app, brand, signup, referrals_module):
+    with app.test_request_context():
+        user = accounts.register(brand.id, **signup, referral_code=" SAM-7KQ4 ")
+    assert referrals_module.calls == [(user.id, "SAM-7KQ4", brand.id)]
+
+
+def test_register_with_an_unknown_referral_code_says_so(app, brand, signup, referrals_module):
+    with app.test_request_context(), pytest.raises(RegistrationError) as caught:
+        accounts.register(brand.id, **signup, referral_code="BAD-CODE")
+    assert "isn't one we know" in caught.value.errors["referral_code"]
+    assert db.session.scalar(select(User.id)) is None
