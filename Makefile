@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: run test lint services browser worker clean
+.PHONY: run test lint services browser worker screenshots clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ lint: $(VENV)/.dev
 test: $(VENV)/.dev services browser lint
 	$(BIN)/pytest
 	TEST_ENGINE=sqlite $(BIN)/pytest -m sqlite_ok
+
+# 360x740 screenshots of the main pages, kept in docs/screenshots/.
+screenshots: $(VENV)/.dev services browser
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest -q -m e2e tests/e2e/test_screenshots.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3

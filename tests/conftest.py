@@ -50,6 +50,7 @@ def app_config(database_url, **overrides):
         "ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "PUBLIC_URL": "http://rewards.test",
         "WTF_CSRF_ENABLED": False,
+        "AGE_GATE": False,  # tests of the gate turn it on (tests/auth/conftest.py)
         "CUSTOMERIO_TRACK_URL": "http://127.0.0.1:9",
     }
     config.update(overrides)

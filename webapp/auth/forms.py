@@ -1,8 +1,22 @@
-"""Forms of the sign-in area."""
+"""Forms of the sign-in area, with a brand's custom questions added per request."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TelField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+
+from webapp.loyalty.custom_answers import MAX_TEXT_LENGTH, form_key
+
+PASSWORD_HELP = "At least 10 characters."
 
 
 class LoginForm(FlaskForm):
@@ -10,3 +24,91 @@ class LoginForm(FlaskForm):
 
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=255)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+class NameFields(FlaskForm):
+    """Names, phone and consent: shared by sign-up and the profile."""
+
+    first_name = StringField("First name", validators=[DataRequired(), Length(max=100)])
+    last_name = StringField("Last name", validators=[Optional(), Length(max=100)])
+    phone_number = TelField("Phone number", validators=[Optional(), Length(max=20)])
+    marketing_consent = BooleanField("Send me offers and news by email", default=False)
+
+
+class RegisterForm(NameFields):
+    """Sign-up: account, age check, consent and an optional referral code."""
+
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=255)])
+    password = PasswordField(
+        "Password", description=PASSWORD_HELP, validators=[DataRequired(), Length(max=200)]
+    )
+    date_of_birth = DateField(
+        "Date of birth",
+        format="%Y-%m-%d",
+        invalid_value_message="Please enter your date of birth as YYYY-MM-DD.",
+        description="We only check your age; we don't keep your birthday.",
+        validators=[InputRequired("Please enter your date of birth.")],
+    )
+    referral_code = StringField("Referral code", validators=[Optional(), Length(max=50)])
+
+
+class ProfileForm(NameFields):
+    """What a member can change about themselves."""
+
+
+class ForgotPasswordForm(FlaskForm):
+    """The email to send a reset link to."""
+
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=255)])
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password (reset link or guest activation)."""
+
+    password = PasswordField(
+        "New password", description=PASSWORD_HELP, validators=[DataRequired(), Length(max=200)]
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    """Typing DELETE confirms the deletion."""
+
+    confirm = StringField("Type DELETE to confirm", validators=[DataRequired()])
+
+
+def _custom_field(field):
+    required = [DataRequired("Please answer this question.")] if field.is_required else [Optional()]
+    options = [SelectChoice(str(option)) for option in field.field_options or []]
+    if field.field_type == "select":
+        choices = [SelectChoice("", "Choose one"), *options]
+        return SelectField(
+            field.field_label, choices=choices, validators=required, validate_choice=False
+        )
+    if field.field_type == "radio":
+        return RadioField(
+            field.field_label, choices=options, validators=required, validate_choice=False
+        )
+    if field.field_type == "checkbox":
+        return BooleanField(field.field_label, validators=required)
+    return StringField(field.field_label, validators=required + [Length(max=MAX_TEXT_LENGTH)])
+
+
+def with_custom_fields(form_class, fields):
+    """`form_class` plus one `cf_<field_key>` field per custom field."""
+    extended = type(form_class.__name__, (form_class,), {})
+    for field in fields:
+        setattr(extended, form_key(field), _custom_field(field))
+    return extended
+
+
+def custom_values(form, fields):
+    """The submitted answers keyed by field_key."""
+    return {field.field_key: form[form_key(field)].data for field in fields}
+
+
+def attach_errors(form, errors):
+    """Show service-level errors next to their fields."""
+    for name, message in errors.items():
+        field = form._fields.get(name)
+        if field is not None:
+            field.errors = [*field.errors, message]

@@ -1,16 +1,80 @@
-"""Sign in and out."""
+"""Sign-up, sign in and out, password reset, guest activation and referral links."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
-from sqlalchemy import select
+import re
 
-from webapp.auth.forms import LoginForm
-from webapp.extensions import db
-from webapp.loyalty.passwords import verify_password
-from webapp.models import User
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+
+from webapp.auth.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    RegisterForm,
+    attach_errors,
+    custom_values,
+    with_custom_fields,
+)
+from webapp.loyalty import accounts
+from webapp.loyalty.accounts import AccountError, LinkError
+from webapp.loyalty.custom_answers import active_fields
+from webapp.tenancy import current_brand
 from webapp.urls import safe_next
 
 bp = Blueprint("auth", __name__)
+
+REFERRAL_COOKIE = "referral_code"
+REFERRAL_COOKIE_SECONDS = 30 * 24 * 60 * 60
+REFERRAL_CODE_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,50}$")
+RESET_SENT = "If that email belongs to an account, we've sent a link to set a new password."
+
+
+def _brand_id():
+    brand = current_brand()
+    return brand.id if brand else None
+
+
+def _sign_in(user):
+    login_user(user, remember=True)
+    accounts.start_session(user, _brand_id(), request.remote_addr, request.user_agent.string)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Sign-up form: age check, consent, custom questions; signs the new member in."""
+    brand = current_brand()
+    if brand is None:
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(url_for("portal.index"))
+    fields = active_fields(brand.id)
+    form = with_custom_fields(RegisterForm, fields)(
+        referral_code=request.cookies.get(REFERRAL_COOKIE)
+    )
+    if form.validate_on_submit():
+        try:
+            user = accounts.register(
+                brand.id,
+                **{name: form[name].data for name in accounts.REGISTER_FIELDS},
+                custom_values=custom_values(form, fields),
+                ip_address=request.remote_addr,
+                user_agent=request.user_agent.string,
+            )
+        except AccountError as error:
+            attach_errors(form, error.errors)
+        else:
+            _sign_in(user)
+            flash(f"Welcome, {user.display_name}! Your account is ready.", "success")
+            return redirect(safe_next(request.args.get("next")), code=303)
+    return render_template("auth/register.html", form=form, fields=fields)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -18,10 +82,9 @@ def login():
     """Email and password sign-in; one message for every failure (no enumeration)."""
     form = LoginForm()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        user = db.session.scalar(select(User).where(User.email == email))
-        if user and user.is_active and verify_password(form.password.data, user.password_hash):
-            login_user(user, remember=True)
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user:
+            _sign_in(user)
             return redirect(safe_next(request.args.get("next")), code=303)
         flash("That email and password don't match an account.", "error")
     return render_template("auth/login.html", form=form)
@@ -30,6 +93,79 @@ def login():
 @bp.post("/logout")
 def logout():
     """Sign out (POST only, so a link can't sign anyone out)."""
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        accounts.end_session(user, _brand_id(), request.remote_addr, request.user_agent.string)
     logout_user()
     flash("You're signed out.", "success")
     return redirect(url_for("portal.index"), code=303)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a reset link; the answer is the same whether or not the email is known."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        public_url = current_app.config["PUBLIC_URL"]
+        accounts.request_password_reset(form.email.data, _brand_id(), public_url)
+        flash(RESET_SENT, "info")
+        return redirect(url_for("auth.forgot_password"), code=303)
+    return render_template("auth/forgot_password.html", form=form)
+
+
+def _new_password_page(token, check, apply, template):
+    """Shared flow of the reset and activation links: check, ask, apply."""
+    try:
+        check(token)
+    except LinkError as error:
+        return render_template(template, form=None, link_error=str(error)), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            return apply(token, form.password.data)
+        except LinkError as error:
+            return render_template(template, form=None, link_error=str(error)), 400
+        except AccountError as error:
+            attach_errors(form, error.errors)
+    return render_template(template, form=form, link_error=None)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    """Set a new password from an emailed link."""
+
+    def apply(token, password):
+        accounts.reset_password(token, password)
+        flash("Your password is set. Please sign in.", "success")
+        return redirect(url_for("auth.login"), code=303)
+
+    return _new_password_page(token, accounts.check_reset_token, apply, "auth/reset_password.html")
+
+
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+def activate(token):
+    """A guest sets a password and becomes a full member."""
+
+    def apply(token, password):
+        user = accounts.activate_guest(token, password)
+        _sign_in(user)
+        flash("Your account is active. Welcome!", "success")
+        return redirect(url_for("portal.index"), code=303)
+
+    return _new_password_page(token, accounts.check_activation_token, apply, "auth/activate.html")
+
+
+@bp.get("/r/<code>")
+def referral_link(code):
+    """Remember a friend's referral code for 30 days, then show the sign-up form."""
+    response = redirect(url_for("auth.register"))
+    if REFERRAL_CODE_PATTERN.match(code):
+        response.set_cookie(
+            REFERRAL_COOKIE,
+            code.upper(),
+            max_age=REFERRAL_COOKIE_SECONDS,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        )
+    return response

@@ -3,9 +3,11 @@
 from flask import Blueprint, current_app, render_template, send_from_directory, url_for
 from flask_login import current_user
 
+from webapp.portal.navigation import navigation_context
 from webapp.tenancy import current_brand
 
 bp = Blueprint("portal", __name__)
+bp.app_context_processor(navigation_context)
 
 
 @bp.get("/")

@@ -1,0 +1,39 @@
+"""Phone-sized (360x740) screenshots of the main pages; `make screenshots` keeps them in
+docs/screenshots/ (SCREENSHOTS_DIR), other runs write them to a temporary folder."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import sign_in
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def shots_dir(tmp_path):
+    """Where the screenshots go."""
+    folder = Path(os.environ.get("SCREENSHOTS_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_screenshots(new_context, live_server, shots_dir):
+    signed_out = new_context(age_confirmed=False).new_page()
+    signed_out.goto("/age-gate")
+    signed_out.screenshot(path=shots_dir / "age-gate.png")
+    page = new_context().new_page()
+    for path, name in (("/", "landing"), ("/register", "register"), ("/login", "login")):
+        page.goto(path)
+        page.screenshot(path=shots_dir / f"{name}.png")
+    consumer = live_server["demo"]["consumer"]
+    sign_in(page, consumer["email"], consumer["password"])
+    page.screenshot(path=shots_dir / "dashboard.png")
+    page.goto("/profile")
+    page.screenshot(path=shots_dir / "profile.png")
+    page.goto("/offline")
+    page.screenshot(path=shots_dir / "offline.png")
+    names = ("landing", "age-gate", "register", "login", "dashboard", "profile", "offline")
+    for name in names:
+        assert (shots_dir / f"{name}.png").read_bytes().startswith(PNG_SIGNATURE), name

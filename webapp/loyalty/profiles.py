@@ -1,0 +1,155 @@
+"""A member's own profile: editing it, exporting everything we hold, deleting the account."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import delete, inspect, select, update
+
+from webapp.customerio.outbox import new_event_uid
+from webapp.extensions import db
+from webapp.jobs import commit
+from webapp.loyalty.accounts import AccountError, unusable_password_hash
+from webapp.loyalty.custom_answers import active_fields, check_answers, save_answers
+from webapp.models import (
+    CustomerIoEventQueue,
+    CustomField,
+    Redemption,
+    Referral,
+    User,
+    UserAchievement,
+    UserActionLog,
+    UserActionLogArchive,
+    UserAiProfile,
+    UserCustomFieldValue,
+    UserGoal,
+    Wishlist,
+)
+from webapp.timeutil import utcnow
+
+PROFILE_FIELDS = ("first_name", "last_name", "phone_number", "marketing_consent")
+DELETE_PRIORITY = 50  # after the member's other pending events, so none re-creates them
+
+
+def _limit(value, size, label):
+    value = (value or "").strip()
+    if len(value) > size:
+        raise AccountError({label: f"Please keep this under {size} characters."})
+    return value or None
+
+
+def update_profile(
+    user_id, brand_id, *, first_name, last_name, phone_number, marketing_consent, custom_values
+):
+    """Save the member's names, phone, consent and answers; logs `profile_updated`."""
+    user = db.session.get(User, user_id)
+    fields = active_fields(brand_id)
+    clean, errors = check_answers(fields, custom_values or {})
+    if errors:
+        raise AccountError(errors)
+    user.first_name = _limit(first_name, 100, "first_name")
+    user.last_name = _limit(last_name, 100, "last_name")
+    user.phone_number = _limit(phone_number, 20, "phone_number")
+    if bool(marketing_consent) != bool(user.marketing_consent):
+        user.marketing_consent = bool(marketing_consent)
+        user.marketing_consent_updated_at = utcnow()
+    save_answers(user.id, fields, clean)
+    db.session.add(
+        UserActionLog(
+            user_id=user.id,
+            action_type="profile_updated",
+            points_awarded=0,
+            brand_id=brand_id,
+            action_data={"marketing_consent": user.marketing_consent},
+        )
+    )
+    commit()
+    return user
+
+
+def _plain(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _row(row, skip=()):
+    return {
+        attr.key: _plain(getattr(row, attr.key))
+        for attr in inspect(row).mapper.column_attrs
+        if attr.key not in skip
+    }
+
+
+def _rows(model, *where):
+    return [_row(row) for row in db.session.scalars(select(model).where(*where))]
+
+
+def _custom_answers(user_id):
+    query = (
+        select(CustomField.field_label, CustomField.field_key, UserCustomFieldValue.field_value)
+        .join(UserCustomFieldValue, UserCustomFieldValue.custom_field_id == CustomField.id)
+        .where(UserCustomFieldValue.user_id == user_id)
+    )
+    return [
+        {"question": label, "key": key, "answer": value}
+        for label, key, value in db.session.execute(query)
+    ]
+
+
+def export_member_data(user_id):
+    """Everything held about the member, as a JSON-ready dict."""
+    user = db.session.get(User, user_id)
+    ledger = _rows(UserActionLog, UserActionLog.user_id == user_id) + _rows(
+        UserActionLogArchive, UserActionLogArchive.user_id == user_id
+    )
+    return {
+        "exported_at": utcnow().isoformat(),
+        "profile": _row(user, skip={"password_hash"}),
+        "custom_fields": _custom_answers(user_id),
+        "points_ledger": sorted(ledger, key=lambda row: (row["created_at"] or "", row["id"])),
+        "wishlist": _rows(Wishlist, Wishlist.user_id == user_id),
+        "goals": _rows(UserGoal, UserGoal.user_id == user_id),
+        "achievements": _rows(UserAchievement, UserAchievement.user_id == user_id),
+        "referrals_made": _rows(Referral, Referral.referrer_user_id == user_id),
+        "referred_by": _rows(Referral, Referral.referee_user_id == user_id),
+        "redemptions": _rows(Redemption, Redemption.user_id == user_id),
+        "ai_profile": _rows(UserAiProfile, UserAiProfile.user_id == user_id),
+    }
+
+
+def _forget_personal_rows(user_id):
+    for model in (UserCustomFieldValue, Wishlist, UserGoal):
+        db.session.execute(delete(model).where(model.user_id == user_id))
+    db.session.execute(
+        update(Referral).where(Referral.referee_user_id == user_id).values(email=None)
+    )
+
+
+def delete_account(user_id):
+    """Anonymise the member (ledger and referrals stay) and ask Customer.io to forget them."""
+    user = db.session.get(User, user_id)
+    now = utcnow()
+    user.email = f"deleted-{user.id}@invalid"
+    user.first_name = user.last_name = user.phone_number = None
+    user.password_hash = unusable_password_hash()
+    user.marketing_consent = False
+    user.marketing_consent_updated_at = now
+    user.deleted_at = now
+    _forget_personal_rows(user.id)
+    db.session.add(
+        CustomerIoEventQueue(
+            user_id=user.id,
+            brand_id=user.signup_brand_id,
+            event_type="delete",
+            event_name="delete_person",
+            event_uid=new_event_uid(),
+            status="pending",
+            priority=DELETE_PRIORITY,
+            created_at=now,
+            event_data={"customer_id": str(user.id)},
+        )
+    )
+    commit()
+    return user

@@ -1,0 +1,81 @@
+"""The member's profile: edit details, download their data, delete the account."""
+
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, logout_user
+
+from webapp.auth.forms import (
+    DeleteAccountForm,
+    ProfileForm,
+    attach_errors,
+    custom_values,
+    with_custom_fields,
+)
+from webapp.loyalty import profiles
+from webapp.loyalty.accounts import AccountError
+from webapp.loyalty.custom_answers import active_fields, answers_by_key, form_key
+from webapp.tenancy import current_brand
+
+bp = Blueprint("profile", __name__)
+
+DELETE_WORD = "DELETE"
+
+
+def _profile_form(fields):
+    """The profile form, filled from the member's details and answers on a GET."""
+    user = current_user
+    answers = answers_by_key(user.id, current_brand().id)
+    initial = {form_key(field): answers.get(field.field_key) for field in fields}
+    for field in fields:
+        if field.field_type == "checkbox":
+            initial[form_key(field)] = answers.get(field.field_key) == "yes"
+    return with_custom_fields(ProfileForm, fields)(obj=user, **initial)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def show():
+    """View and edit the profile."""
+    fields = active_fields(current_brand().id)
+    form = _profile_form(fields)
+    if form.validate_on_submit():
+        try:
+            profiles.update_profile(
+                current_user.id,
+                current_brand().id,
+                **{name: form[name].data for name in profiles.PROFILE_FIELDS},
+                custom_values=custom_values(form, fields),
+            )
+        except AccountError as error:
+            attach_errors(form, error.errors)
+        else:
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("profile.show"), code=303)
+    return render_template("portal/profile.html", form=form, fields=fields)
+
+
+@bp.get("/profile/export")
+@login_required
+def export():
+    """Everything we hold about the member, as a JSON download."""
+    body = json.dumps(profiles.export_member_data(current_user.id), indent=2, default=str)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/profile/delete", methods=["GET", "POST"])
+@login_required
+def delete():
+    """Confirm by typing DELETE, then anonymise the account and sign out."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if form.confirm.data.strip() == DELETE_WORD:
+            profiles.delete_account(current_user.id)
+            logout_user()
+            flash("Your account is deleted. Thanks for being a member.", "success")
+            return redirect(url_for("portal.index"), code=303)
+        attach_errors(form, {"confirm": f"Please type {DELETE_WORD} in capitals to confirm."})
+    return render_template("portal/delete_account.html", form=form)
