@@ -157,3 +157,13 @@ def test_void_marks_batch_and_unclaimed_codes_only(app, owner, world):
         assert voided == [False, True, True]
         entry = db.session.query(StaffAuditLog).filter_by(action="batch_voided").one()
         assert entry.details == {"codes_voided": 2}
+
+
+def test_batch_form_from_htmx_answers_the_progress_partial(app, owner, world, inline_jobs):
+    url = f"/admin/products/{world.ids['product_id']}/batches"
+    response = owner.post(
+        url, data={"quantity": 5}, headers={"HX-Request": "true"}, base_url=HOST_A
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and html.startswith("<section")
+    assert 'data-status="done"' in html and 'id="unclaimed-count">5<' in html

@@ -53,6 +53,11 @@ def product_batches(product_id):
         record("batch_created", batch, product_id=product.id, quantity=batch.quantity)
         db.session.commit()
         enqueue(generate_batch_codes, batch.id, queue="low", job_timeout=3600)
+        if is_htmx():
+            db.session.refresh(batch)
+            return render_template(
+                "admin/_batch_progress.html", batch=batch, claimed=0, unclaimed=batch.quantity
+            )
         return redirect(url_for("admin.batch", batch_id=batch.id), code=303)
     batches = db.session.scalars(
         select(CodeBatch).where(CodeBatch.product_id == product.id).order_by(CodeBatch.id.desc())
