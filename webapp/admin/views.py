@@ -1,5 +1,13 @@
-"""The brand staff admin area."""
+"""The brand staff admin area: every screen's views, registered on one blueprint."""
 
-from flask import Blueprint
+from webapp.admin import (  # noqa: F401  (each module adds its routes to the blueprint)
+    batches,
+    dashboard,
+    products,
+    program,
+    settings,
+    staff,
+)
+from webapp.admin.blueprint import bp
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+__all__ = ["bp"]

@@ -1,0 +1,79 @@
+"""Admin fixtures: two brands on their own hosts, staff of every role, objects of brand A."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from tests import factories
+from webapp.extensions import db
+from webapp.loyalty.codes import generate_codes
+from webapp.models import CustomField
+
+HOST_A = "http://a.test"
+HOST_B = "http://b.test"
+
+
+@pytest.fixture
+def world(app):
+    """Brand A with staff of each role, a consumer, objects; brand B with its own owner."""
+    with app.app_context():
+        brand_a = factories.brand(settings={"hosts": ["a.test"]})
+        brand_b = factories.brand(settings={"hosts": ["b.test"]})
+        people = {
+            "consumer": factories.user(),
+            "support": factories.user(),
+            "manager": factories.user(),
+            "owner": factories.user(),
+            "other_owner": factories.user(),
+        }
+        staff_rows = {
+            role: factories.staff(people[role], brand_a, role)
+            for role in ("support", "manager", "owner")
+        }
+        factories.staff(people["other_owner"], brand_b, "owner")
+        product = factories.product(brand_a)
+        rank = factories.rank(brand_a, "gold", 1000)
+        field = CustomField(
+            brand_id=brand_a.id, field_key="fav", field_label="Favourite", field_type="text"
+        )
+        db.session.add(field)
+        db.session.commit()
+        batch = generate_codes(brand_a.id, product.id, 3)
+        return SimpleNamespace(
+            brand_a=brand_a,
+            brand_b=brand_b,
+            emails={key: user.email for key, user in people.items()},
+            users=people,
+            staff=staff_rows,
+            ids={
+                "product_id": product.id,
+                "batch_id": batch.id,
+                "rank_id": rank.id,
+                "field_id": field.id,
+                "staff_id": staff_rows["support"].id,
+            },
+        )
+
+
+def sign_in(client, email, host=HOST_A):
+    """Sign `client` in on `host`."""
+    response = client.post(
+        "/login", data={"email": email, "password": factories.DEFAULT_PASSWORD}, base_url=host
+    )
+    assert response.status_code == 303
+    return client
+
+
+@pytest.fixture
+def owner(client, world):
+    """A client signed in as brand A's owner."""
+    return sign_in(client, world.emails["owner"])
+
+
+@pytest.fixture
+def inline_jobs(app):
+    """Run jobs inline (no Redis) for the test, then restore the setting."""
+    saved = app.config["REDIS_URL"]
+    app.config["REDIS_URL"] = None
+    yield
+    app.config["REDIS_URL"] = saved

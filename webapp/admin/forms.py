@@ -1,0 +1,182 @@
+"""Forms of the brand staff admin."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from webapp.models.custom_fields import FIELD_TYPES
+from webapp.models.economy import STRAIN_TYPES
+from webapp.models.staff import STAFF_ROLES
+
+KEY = Regexp(r"^[a-z0-9_]+$", message="Use lower-case letters, digits and underscores.")
+HEX = Regexp(r"^#[0-9a-fA-F]{6}$", message="Use a colour like #1f5f3f.")
+MAX_BATCH = 100_000
+PRODUCT_COLUMNS = (
+    "sku", "name", "msrp", "points_award", "product_line", "product_form", "strain_name",
+    "potency_thc_percent", "potency_cbd_percent", "dominant_terpene", "is_featured", "is_new",
+    "is_limited", "points_cost", "description", "image_url", "is_active",
+)  # fmt: skip
+
+
+def _comma_list(text):
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+class ProductForm(FlaskForm):
+    """A product: the spec columns plus the reward columns."""
+
+    sku = StringField("SKU", validators=[DataRequired(), Length(max=100)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=255)])
+    msrp = DecimalField("MSRP ($)", places=2, validators=[DataRequired(), NumberRange(min=0)])
+    points_award = IntegerField(
+        "Points per scan", validators=[DataRequired(), NumberRange(min=0, max=1_000_000)]
+    )
+    product_line = StringField("Product line", validators=[Optional(), Length(max=100)])
+    product_form = StringField("Form", validators=[Optional(), Length(max=100)])
+    strain_name = StringField("Strain name", validators=[Optional(), Length(max=100)])
+    strain_type = SelectField(
+        "Strain type", choices=[("", "—")] + [(t, t) for t in STRAIN_TYPES], default=""
+    )
+    potency_thc_percent = DecimalField(
+        "THC %", places=2, validators=[Optional(), NumberRange(min=0, max=100)]
+    )
+    potency_cbd_percent = DecimalField(
+        "CBD %", places=2, validators=[Optional(), NumberRange(min=0, max=100)]
+    )
+    dominant_terpene = StringField("Dominant terpene", validators=[Optional(), Length(max=100)])
+    tags = StringField("Tags", description="Separated by commas.", validators=[Optional()])
+    is_featured = BooleanField("Featured")
+    is_new = BooleanField("New")
+    is_limited = BooleanField("Limited")
+    points_cost = IntegerField(
+        "Points cost",
+        description="Leave empty when the product is not a reward.",
+        validators=[Optional(), NumberRange(min=1, max=10_000_000)],
+    )
+    required_rank_key = SelectField("Required rank", choices=[("", "Any rank")], default="")
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    image_url = URLField("Image URL", validators=[Optional(), Length(max=500)])
+    is_active = BooleanField("Active", default=True)
+
+    def apply_to(self, product):
+        """Copy the form's values onto `product`."""
+        for name in PRODUCT_COLUMNS:
+            setattr(product, name, getattr(self, name).data)
+        product.strain_type = self.strain_type.data or None
+        product.required_rank_key = self.required_rank_key.data or None
+        product.tags = _comma_list(self.tags.data)
+
+
+class BatchForm(FlaskForm):
+    """How many codes to generate."""
+
+    quantity = IntegerField(
+        "Number of codes", validators=[DataRequired(), NumberRange(min=1, max=MAX_BATCH)]
+    )
+
+
+class RankForm(FlaskForm):
+    """A rank of the ladder."""
+
+    key = StringField("Key", validators=[DataRequired(), Length(max=50), KEY])
+    name = StringField("Name", validators=[DataRequired(), Length(max=100)])
+    points_required = IntegerField(
+        "Lifetime points required", validators=[DataRequired(), NumberRange(min=1)]
+    )
+    point_multiplier = DecimalField(
+        "Points multiplier", places=2, validators=[DataRequired(), NumberRange(min=1, max=9.99)]
+    )
+    benefits = TextAreaField("Benefits", validators=[Optional(), Length(max=5000)])
+    is_active = BooleanField("Active", default=True)
+
+
+class CustomFieldForm(FlaskForm):
+    """A profile question."""
+
+    field_key = StringField("Key", validators=[DataRequired(), Length(max=100), KEY])
+    field_label = StringField("Label", validators=[DataRequired(), Length(max=255)])
+    field_type = SelectField("Type", choices=[(t, t.title()) for t in FIELD_TYPES])
+    field_options = StringField(
+        "Options", description="Separated by commas (select and radio).", validators=[Optional()]
+    )
+    is_required = BooleanField("Required")
+    field_order = IntegerField("Order", default=0, validators=[Optional(), NumberRange(min=0)])
+    is_active = BooleanField("Active", default=True)
+
+    def validate_field_options(self, field):
+        """Select and radio questions need at least two options."""
+        if self.field_type.data in ("select", "radio") and len(_comma_list(field.data)) < 2:
+            raise ValidationError("Give at least two options, separated by commas.")
+
+    def options(self):
+        """The options as a list (None for free text and checkboxes)."""
+        if self.field_type.data in ("select", "radio"):
+            return _comma_list(self.field_options.data)
+        return None
+
+
+class SettingsForm(FlaskForm):
+    """A brand's own settings (owners)."""
+
+    name = StringField("Brand name", validators=[DataRequired(), Length(max=255)])
+    hosts = StringField(
+        "Host names",
+        description="Separated by commas, e.g. rewards.example.com",
+        validators=[Optional()],
+    )
+    points_word = StringField("Word for points", validators=[DataRequired(), Length(max=30)])
+    rank_word = StringField("Word for rank", validators=[DataRequired(), Length(max=30)])
+    primary = StringField("Primary colour", validators=[DataRequired(), HEX])
+    accent = StringField("Accent colour", validators=[DataRequired(), HEX])
+    background = StringField("Background colour", validators=[DataRequired(), HEX])
+    text = StringField("Text colour", validators=[DataRequired(), HEX])
+    minimum_age = IntegerField("Minimum age", validators=[DataRequired(), NumberRange(18, 99)])
+    referrer_bonus = IntegerField(
+        "Referrer bonus (points)", validators=[Optional(), NumberRange(min=0, max=1_000_000)]
+    )
+    referee_bonus = IntegerField(
+        "New member bonus (points)", validators=[Optional(), NumberRange(min=0, max=1_000_000)]
+    )
+    referral_expiry_days = IntegerField(
+        "Referral expiry (days)", validators=[Optional(), NumberRange(min=1, max=3650)]
+    )
+    bad_codes_per_user_per_hour = IntegerField(
+        "Wrong codes per member per hour", validators=[DataRequired(), NumberRange(1, 10_000)]
+    )
+    bad_codes_per_ip_per_hour = IntegerField(
+        "Wrong codes per IP address per hour", validators=[DataRequired(), NumberRange(1, 10_000)]
+    )
+
+    def host_list(self):
+        """The host names, lower-cased."""
+        return [host.lower() for host in _comma_list(self.hosts.data)]
+
+
+class StaffForm(FlaskForm):
+    """Add a staff member by email."""
+
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=255)])
+    role = SelectField("Role", choices=[(r, r.title()) for r in STAFF_ROLES])
+
+
+class RoleForm(FlaskForm):
+    """Change a staff member's role."""
+
+    role = SelectField("Role", choices=[(r, r.title()) for r in STAFF_ROLES])
