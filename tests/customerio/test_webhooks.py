@@ -14,7 +14,14 @@ from tests.customerio.conftest import BEARER_TOKEN, SIGNING_KEY, run_jobs
 from webapp.customerio.credentials import store_brand_credentials
 from webapp.customerio.sweep import sweep_outbox
 from webapp.extensions import db
-from webapp.models import CustomerIoEventQueue, CustomerIoWebhookLog, User, UserAiProfile
+from webapp.loyalty.achievements import create_achievement
+from webapp.models import (
+    CustomerIoEventQueue,
+    CustomerIoWebhookLog,
+    User,
+    UserAchievement,
+    UserAiProfile,
+)
 from webapp.timeutil import utcnow
 
 URL = "/webhooks/customerio"
@@ -225,15 +232,47 @@ def test_segment_changes_track_memberships(cio, client, make):
     assert set(profile(user).segments) == {"vip"} and profile(user).recommended_segment == "vip"
 
 
-def test_achievement_grants_are_reported_as_not_supported_here(cio, client, make):
-    user = make.user()
-    payload = {"type": "achievement_grant", "customer_id": str(user.id)}
-    payload["data"] = {"achievement_key": "early_adopter"}
-    post_bearer(client, payload)
+def grant(user, key):
+    return {
+        "type": "achievement_grant",
+        "customer_id": str(user.id),
+        "data": {"achievement_key": key},
+    }
+
+
+def test_an_unknown_achievement_grant_is_logged_as_failed(cio, client, make):
+    brand = make.brand()
+    user = make.user(signup_brand_id=brand.id)
+    post_bearer(client, grant(user, "early_adopter"))
     run_jobs()
     [row] = log_rows()
     assert row.processed_successfully is False
-    assert row.error_message == "achievement grants are not supported by this installation"
+    assert row.error_message == "There is no active custom achievement 'early_adopter'."
+
+
+def test_an_achievement_grant_unlocks_once_with_its_points(cio, client, make):
+    brand = make.brand()
+    user = make.user(signup_brand_id=brand.id)
+    create_achievement(
+        brand_id=brand.id,
+        achievement_key="vip_event",
+        name="VIP Event",
+        achievement_type="custom",
+        criteria={"metric": "custom", "operator": ">=", "value": 1},
+        rewards={"points": 300},
+    )
+    for _ in range(2):
+        assert post_bearer(client, grant(user, "vip_event")).status_code == 202
+        run_jobs()
+    assert [row.processed_successfully for row in log_rows()] == [True, True]
+    unlocked = db.session.scalars(
+        select(UserAchievement).where(
+            UserAchievement.user_id == user.id, UserAchievement.completed.is_(True)
+        )
+    ).all()
+    assert len(unlocked) == 1
+    db.session.expire_all()
+    assert db.session.get(User, user.id).points_balance == 300
 
 
 def test_a_brand_endpoint_uses_the_brands_own_signing_key(cio, client, make):

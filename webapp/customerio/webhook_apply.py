@@ -1,6 +1,5 @@
 """Applying stored Customer.io webhooks: predictions, segments, consent, achievements."""
 
-import importlib
 import logging
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -10,6 +9,7 @@ from sqlalchemy import select
 from webapp.customerio.outbox import record_identify
 from webapp.extensions import db
 from webapp.jobs import commit
+from webapp.loyalty.achievements import UnknownAchievement, grant_custom_achievement
 from webapp.models import CustomerIoWebhookLog, User, UserAiProfile
 from webapp.timeutil import utcnow
 
@@ -173,21 +173,19 @@ def apply_consent(row, subscribed):
 
 
 def apply_achievement_grant(row):
-    """`achievement_grant`: hand the achievement to the loyalty rules, when installed."""
+    """`achievement_grant`: unlock a brand's custom achievement through the loyalty rules."""
     user = member(row)
     data = row.payload.get("data") if isinstance(row.payload.get("data"), dict) else {}
     key = data.get("achievement_key")
     if not isinstance(key, str) or not key:
         raise WebhookRejected("achievement_grant needs data.achievement_key")
     try:
-        achievements = importlib.import_module("webapp.loyalty.achievements")
-    except ModuleNotFoundError:
-        achievements = None
-    grant = getattr(achievements, "grant_custom_achievement", None)
-    if grant is None:
-        raise WebhookRejected("achievement grants are not supported by this installation")
-    grant(user.id, row.brand_id or user.signup_brand_id, key, source="customerio")
-    return None
+        unlocks = grant_custom_achievement(
+            user.id, row.brand_id or user.signup_brand_id, key, source="customerio"
+        )
+    except UnknownAchievement as error:
+        raise WebhookRejected(str(error)) from error
+    return None if unlocks else "ignored: the member already has this achievement"
 
 
 def apply_payload(row):
