@@ -1,6 +1,5 @@
 """RQ worker with the periodic jobs; without Redis it runs the periodic jobs inline."""
 
-import importlib
 import logging
 import threading
 import time
@@ -12,6 +11,7 @@ from webapp import create_app
 from webapp.customerio.sweep import sweep_outbox
 from webapp.extensions import db
 from webapp.jobs import QUEUE_NAMES, enqueue, get_queue, queue_name, redis_connection
+from webapp.loyalty.referrals import expire_referrals
 
 app = create_app()
 log = logging.getLogger("worker")
@@ -21,22 +21,9 @@ REFERRAL_EXPIRY_SECONDS = 3600
 TICK_SECONDS = 5
 
 
-def referral_expiry_job():
-    """`expire_referrals` from the loyalty rules, when that module is installed."""
-    try:
-        referrals = importlib.import_module("webapp.loyalty.referrals")
-    except ModuleNotFoundError:
-        return None
-    return getattr(referrals, "expire_referrals", None)
-
-
 PERIODIC_JOBS = [
-    (job, seconds)
-    for job, seconds in (
-        (sweep_outbox, SWEEP_SECONDS),
-        (referral_expiry_job(), REFERRAL_EXPIRY_SECONDS),
-    )
-    if job is not None
+    (sweep_outbox, SWEEP_SECONDS),
+    (expire_referrals, REFERRAL_EXPIRY_SECONDS),
 ]
 
 

@@ -108,16 +108,22 @@ def wipe_tables():
 
 @pytest.fixture(autouse=True)
 def _clean_slate(request):
-    """Every test that uses the app starts and ends with empty tables and a fresh session."""
+    """Every test that uses the app ends with empty tables, a fresh session, no cached
+    configuration and no rate-limit counters (SQLite reuses ids)."""
     yield
     if "app" not in request.fixturenames:
         return
+    from webapp.loyalty.config_cache import invalidate_all
+    from webapp.loyalty.scan_limits import reset_scan_limits
     from webapp.tenancy import invalidate_brand_cache
 
     application = request.getfixturevalue("app")
     with application.app_context():
+        db.session.rollback()
         db.session.remove()
         wipe_tables()
+        reset_scan_limits()
+    invalidate_all()
     invalidate_brand_cache()
 
 

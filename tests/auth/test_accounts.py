@@ -1,9 +1,6 @@
 """Account rules: registration, sign-in, sessions, guests, password reset links."""
 
-import importlib.machinery
 import logging
-import sys
-import types
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +10,8 @@ from webapp.extensions import db
 from webapp.loyalty import account_links, accounts
 from webapp.loyalty.accounts import AccountError, LinkError, RegistrationError
 from webapp.loyalty.passwords import hash_password
-from webapp.models import CustomerIoEventQueue, ReferralCode, User, UserActionLog
+from webapp.loyalty.referral_codes import ensure_referral_code
+from webapp.models import CustomerIoEventQueue, Referral, ReferralCode, User, UserActionLog
 from webapp.models import UserCustomFieldValue as Answer
 
 pytestmark = pytest.mark.sqlite_ok
@@ -210,31 +208,19 @@ def test_reset_token_cannot_activate_a_guest(app, make):
             accounts.activate_guest(token, "brand new password")
 
 
-@pytest.fixture
-def referrals_module(monkeypatch):
-    """A stand-in `webapp.loyalty.referrals` recording attach_referral calls."""
-    module = types.ModuleType("webapp.loyalty.referrals")
-    module.__spec__ = importlib.machinery.ModuleSpec("webapp.loyalty.referrals", None)
-    module.calls = []
-
-    def attach_referral(referee_user_id, code, brand_id):
-        if code == "BAD-CODE":
-            raise ValueError("That referral code isn't one we know.")
-        module.calls.append((referee_user_id, code, brand_id))
-
-    module.attach_referral = attach_referral
-    monkeypatch.setitem(sys.modules, "webapp.loyalty.referrals", module)
-    return module
-
-
-def test_register_with_a_referral_code_opens_the_referral(app, brand, signup, referrals_module):
+def test_register_with_a_referral_code_opens_the_referral(app, brand, make, signup):
+    friend = make.user(first_name="Sam")
+    code = ensure_referral_code(friend)
+    db.session.commit()
     with app.test_request_context():
-        user = accounts.register(brand.id, **signup, referral_code=" SAM-7KQ4 ")
-    assert referrals_module.calls == [(user.id, "SAM-7KQ4", brand.id)]
+        user = accounts.register(brand.id, **signup, referral_code=f" {code.lower()} ")
+    referral = db.session.scalar(select(Referral).where(Referral.referee_user_id == user.id))
+    assert (referral.referrer_user_id, referral.status) == (friend.id, "pending")
+    assert db.session.get(User, user.id).referred_by_user_id == friend.id
 
 
-def test_register_with_an_unknown_referral_code_says_so(app, brand, signup, referrals_module):
+def test_register_with_an_unknown_referral_code_says_so(app, brand, signup):
     with app.test_request_context(), pytest.raises(RegistrationError) as caught:
         accounts.register(brand.id, **signup, referral_code="BAD-CODE")
-    assert "isn't one we know" in caught.value.errors["referral_code"]
-    assert db.session.scalar(select(User.id)) is None
+    assert "don't recognise that referral code" in caught.value.errors["referral_code"]
+    assert db.session.scalar(select(User.id).where(User.email == signup["email"])) is None

@@ -1,26 +1,10 @@
-"""Loyalty tests: configuration caches forgotten, open transactions ended, recorded-row helpers."""
+"""Loyalty tests: open transactions ended, helpers to read the rows an action recorded."""
 
 import pytest
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.loyalty.config_cache import invalidate_all
-from webapp.loyalty.scan_limits import reset_scan_limits
 from webapp.models import CustomerIoEventQueue, UserActionLog
-
-
-@pytest.fixture(autouse=True)
-def _forget_cached_configuration():
-    yield
-    invalidate_all()
-
-
-@pytest.fixture(autouse=True)
-def _forget_bad_code_counters(app):
-    """Counters outlive a test (and SQLite reuses member ids)."""
-    yield
-    with app.app_context():
-        reset_scan_limits()
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,5 @@
 """Member accounts: registration, sign-in sessions, guest accounts and password reset."""
 
-import importlib.util
 import secrets
 from datetime import date
 
@@ -17,6 +16,7 @@ from webapp.loyalty.account_links import LinkError
 from webapp.loyalty.custom_answers import active_fields, check_answers, save_answers
 from webapp.loyalty.passwords import hash_password, verify_password
 from webapp.loyalty.referral_codes import ensure_referral_code
+from webapp.loyalty.referrals import ReferralError, attach_referral
 from webapp.models import Brand, User, UserActionLog
 from webapp.timeutil import utcnow
 
@@ -112,14 +112,12 @@ def _identity_errors(email, password, date_of_birth, minimum, names):
 
 
 def _attach_referral(user, referral_code, brand_id):
-    """Open a pending referral when the referrals module is installed."""
-    if not referral_code or importlib.util.find_spec("webapp.loyalty.referrals") is None:
+    """Open a pending referral for the owner of `referral_code`, if one was given."""
+    if not referral_code or not referral_code.strip():
         return
-    from webapp.loyalty.referrals import attach_referral
-
     try:
         attach_referral(user.id, referral_code.strip(), brand_id)
-    except ValueError as error:
+    except ReferralError as error:
         db.session.rollback()
         raise RegistrationError({"referral_code": str(error)}) from None
 
