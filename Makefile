@@ -62,5 +62,9 @@ test: $(VENV)/.dev services browser lint
 screenshots: $(VENV)/.dev services browser
 	SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest -q -m e2e tests/e2e/test_screenshots.py
 
+bench: $(VENV)/.dev services
+	$(BIN)/python bench/scan.py
+	$(BIN)/python bench/outbox.py
+
 clean:
 	rm -rf $(VENV) instance/*.sqlite3
