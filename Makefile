@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: run test lint services browser worker screenshots clean
+.PHONY: run test lint services browser worker screenshots bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
