@@ -509,7 +509,10 @@ EXPECTED = {
             "brand_id": ("bigint(20) unsigned", True, "NULL", ""),
         },
         "indexes": {
-            "idx_brand_created": (("brand_id", "action_type", "created_at"), False),
+            "idx_brand_created": (
+                ("brand_id", "action_type", "created_at", "points_awarded", "product_id"),
+                False,
+            ),
             "idx_created_at": (("created_at",), False),
             "idx_product_id": (("product_id",), False),
             "idx_user_action": (("user_id", "action_type"), False),

@@ -14,10 +14,12 @@ from webapp.models import (
     UserActionLog,
     UserAiProfile,
 )
-from webapp.models.events import OUTBOX_STATUSES
+from webapp.models.events import ACTION_TYPES, OUTBOX_STATUSES
 from webapp.timeutil import utcnow
 
 DAYS = 30
+# Ledger rows that can add points (refunds give back what was spent: not newly issued).
+EARNING_ACTIONS = tuple(a for a in ACTION_TYPES if a not in ("reward_redeemed", "points_refunded"))
 
 
 def day_range(days=DAYS):
@@ -64,16 +66,26 @@ def _start(days):
     return datetime.combine(days[0], time.min)
 
 
-def points_flow(brand_id):
-    """Points issued (positive ledger rows) and redeemed (redemptions) in the brand's program."""
+def points_flow(brand_id, days=None):
+    """Points issued (positive ledger rows) and redeemed (redemptions) in the last 30 days.
+
+    Naming the action types lets the range scan use idx_brand_created (brand, type, created_at)
+    instead of reading every ledger row of the brand.
+    """
+    days = days or day_range()
     issued = db.session.scalar(
         select(func.coalesce(func.sum(UserActionLog.points_awarded), 0)).where(
-            UserActionLog.brand_id == brand_id, UserActionLog.points_awarded > 0
+            UserActionLog.brand_id == brand_id,
+            UserActionLog.action_type.in_(EARNING_ACTIONS),
+            UserActionLog.created_at >= _start(days),
+            UserActionLog.points_awarded > 0,
         )
     )
     redeemed = db.session.scalar(
         select(func.coalesce(func.sum(Redemption.points_spent), 0)).where(
-            Redemption.brand_id == brand_id, Redemption.status != "cancelled"
+            Redemption.brand_id == brand_id,
+            Redemption.status != "cancelled",
+            Redemption.created_at >= _start(days),
         )
     )
     return int(issued), int(redeemed)
@@ -163,7 +175,7 @@ def outbox_health(brand_id):
 def summary(brand_id):
     """Every dashboard figure for the brand."""
     days = day_range()
-    issued, redeemed = points_flow(brand_id)
+    issued, redeemed = points_flow(brand_id, days)
     points, dollars = liability(brand_id)
     return {
         "scans": scans_per_day(brand_id, days),
