@@ -7,7 +7,7 @@ import pytest
 from tests import factories
 from webapp.extensions import db
 from webapp.loyalty.codes import generate_codes
-from webapp.models import CustomField
+from webapp.models import CustomField, Redemption
 
 HOST_A = "http://a.test"
 HOST_B = "http://b.test"
@@ -37,6 +37,14 @@ def world(app):
             brand_id=brand_a.id, field_key="fav", field_label="Favourite", field_type="text"
         )
         db.session.add(field)
+        member = factories.user(signup_brand_id=brand_a.id, points_balance=500)
+        redemption = Redemption(
+            user_id=member.id, brand_id=brand_a.id, product_id=product.id, points_spent=100,
+            status="pending", shipping_name="Ada Member", shipping_address1="1 Harbor Way",
+            shipping_city="Portland", shipping_region="OR", shipping_postal_code="97201",
+            shipping_country="US",
+        )  # fmt: skip
+        db.session.add(redemption)
         db.session.commit()
         batch = generate_codes(brand_a.id, product.id, 3)
         return SimpleNamespace(
@@ -51,6 +59,8 @@ def world(app):
                 "rank_id": rank.id,
                 "field_id": field.id,
                 "staff_id": staff_rows["support"].id,
+                "member_id": member.id,
+                "redemption_id": redemption.id,
             },
         )
 

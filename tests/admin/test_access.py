@@ -36,6 +36,15 @@ EXPECTED = {
     "admin.staff_role": OWNER,
     "admin.staff_remove": OWNER,
     "admin.audit": OWNER,
+    "admin.members": ALL,
+    "admin.member": ALL,
+    "admin.member_adjust_points": ALL,
+    "admin.member_grant_achievement": ALL,
+    "admin.member_send_link": ALL,
+    "admin.redemptions": ALL,
+    "admin.redemption_fulfil": ALL,
+    "admin.redemption_cancel": ALL,
+    "admin.redemptions_csv": ALL,
 }
 VISITORS = ("anonymous", "consumer", "support", "manager", "owner", "other_owner")
 
