@@ -7,7 +7,13 @@ import pytest
 from tests import factories
 from webapp.extensions import db
 from webapp.loyalty.codes import generate_codes
-from webapp.models import CustomField, Redemption
+from webapp.models import (
+    AchievementConfig,
+    CustomerIoEventQueue,
+    CustomerIoWebhookLog,
+    CustomField,
+    Redemption,
+)
 
 HOST_A = "http://a.test"
 HOST_B = "http://b.test"
@@ -45,6 +51,19 @@ def world(app):
             shipping_country="US",
         )  # fmt: skip
         db.session.add(redemption)
+        achievement = AchievementConfig(
+            brand_id=brand_a.id, achievement_key="first", name="First", achievement_type="scan_count",
+            criteria={"metric": "scan_count", "value": 1}, rewards={"points": 10},
+        )  # fmt: skip
+        event = CustomerIoEventQueue(
+            user_id=member.id, brand_id=brand_a.id, event_name="product_scanned", event_data={},
+            status="failed", error_message="HTTP 400",
+        )  # fmt: skip
+        webhook = CustomerIoWebhookLog(
+            brand_id=brand_a.id, webhook_type="segment_update", payload={"customer_id": "x"},
+            processed_successfully=False, error_message="unknown user",
+        )  # fmt: skip
+        db.session.add_all([achievement, event, webhook])
         db.session.commit()
         batch = generate_codes(brand_a.id, product.id, 3)
         return SimpleNamespace(
@@ -61,6 +80,9 @@ def world(app):
                 "staff_id": staff_rows["support"].id,
                 "member_id": member.id,
                 "redemption_id": redemption.id,
+                "achievement_id": achievement.id,
+                "event_id": event.id,
+                "log_id": webhook.id,
             },
         )
 

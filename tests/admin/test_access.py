@@ -45,6 +45,17 @@ EXPECTED = {
     "admin.redemption_fulfil": ALL,
     "admin.redemption_cancel": ALL,
     "admin.redemptions_csv": ALL,
+    "admin.achievements": PROGRAM,
+    "admin.achievement_new": PROGRAM,
+    "admin.achievement_edit": PROGRAM,
+    "admin.achievement_preview": PROGRAM,
+    "admin.achievement_delete": PROGRAM,
+    "admin.customerio": ALL,
+    "admin.customerio_retry": OWNER,
+    "admin.customerio_webhook": ALL,
+    "admin.customerio_reprocess": OWNER,
+    "admin.customerio_credentials": OWNER,
+    "admin.customerio_test_event": OWNER,
 }
 VISITORS = ("anonymous", "consumer", "support", "manager", "owner", "other_owner")
 
