@@ -52,8 +52,9 @@ def world(app):
         )  # fmt: skip
         db.session.add(redemption)
         achievement = AchievementConfig(
-            brand_id=brand_a.id, achievement_key="first", name="First", achievement_type="scan_count",
-            criteria={"metric": "scan_count", "value": 1}, rewards={"points": 10},
+            brand_id=brand_a.id, achievement_key="first", name="First",
+            achievement_type="scan_count", criteria={"metric": "scan_count", "value": 1},
+            rewards={"points": 10},
         )  # fmt: skip
         event = CustomerIoEventQueue(
             user_id=member.id, brand_id=brand_a.id, event_name="product_scanned", event_data={},

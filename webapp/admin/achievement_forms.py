@@ -3,8 +3,15 @@
 import json
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Form, FormField, HiddenField, SelectField, StringField
-from wtforms import TextAreaField
+from wtforms import (
+    BooleanField,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.loyalty.achievement_schemas import (
