@@ -73,10 +73,10 @@ def send_account_link(staff, member):
         raise MemberActionError("This account was deleted; no link can be sent.")
     if member.is_guest:
         send_activation_link(member, staff.brand_id)
-        kind = "activation"
+        kind = "an activation link"
     else:
         request_password_reset(member.email, staff.brand_id, current_app.config["PUBLIC_URL"])
-        kind = "password reset"
+        kind = "a password reset link"
     record("account_link_sent", member, kind=kind)
     commit()
-    return f"Sent a {kind} link to {member.email}."
+    return f"Sent {kind} to {member.email}."
