@@ -45,15 +45,20 @@ def _choices(values, blank=None):
     return ([("", blank)] if blank else []) + options
 
 
+def _part_select(label, values, blank=None):
+    """A select inside a part: the part's schema checks the value (JSON mode leaves it empty)."""
+    return SelectField(label, choices=_choices(values, blank), validate_choice=False)
+
+
 class CriteriaForm(Form):
     """What unlocks it (the measure is the achievement's type)."""
 
-    operator = SelectField("Comparison", choices=_choices(OPERATORS))
+    operator = _part_select("Comparison", OPERATORS)
     value = StringField("Value to reach", description="Not needed for custom achievements.")
-    timeframe = SelectField("Timeframe", choices=_choices(TIMEFRAMES))
+    timeframe = _part_select("Timeframe", TIMEFRAMES)
     product_form = StringField("Only products of form")
     product_line = StringField("Only products of line")
-    strain_type = SelectField("Only strain type", choices=_choices(STRAIN_TYPES, "Any"))
+    strain_type = _part_select("Only strain type", STRAIN_TYPES, "Any")
     tag = StringField("Only products tagged")
 
 
@@ -89,7 +94,7 @@ class MetadataForm(Form):
     """How it is filed."""
 
     category = StringField("Category")
-    rarity = SelectField("Rarity", choices=_choices(RARITIES))
+    rarity = _part_select("Rarity", RARITIES)
     tags = StringField("Tags", description="Separated by commas.")
 
 
