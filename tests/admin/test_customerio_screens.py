@@ -84,11 +84,11 @@ def audit_actions(app):
 @pytest.mark.sqlite_ok
 def test_support_sees_counts_failed_events_and_webhooks_but_no_controls(app, client, world):
     with app.app_context():
-        for status in ("pending", "pending", "sent"):
+        for status in ("pending", "pending", "sent", "failed"):
             db.session.add(
                 CustomerIoEventQueue(
                     user_id=member_id(world), brand_id=world.brand_a.id, event_name="x",
-                    event_data={}, status=status,
+                    event_data={}, status=status, error_message="HTTP 400: bad payload",
                 )
             )  # fmt: skip
         db.session.commit()
