@@ -69,3 +69,23 @@ def test_admin_screenshots(new_context, live_server, shots_dir):
         shot = (shots_dir / f"admin-{name}.png").read_bytes()
         assert shot.startswith(PNG_SIGNATURE), name
         assert int.from_bytes(shot[16:20], "big") == 1280, name
+
+
+def test_achievement_and_customerio_screenshots(new_context, live_server, shots_dir):
+    page = staff_page(new_context, live_server)
+    page.goto("/admin/achievements/new")
+    page.fill("#achievement_key", "weekly-regular")
+    page.fill("#name", "Weekly regular")
+    page.fill("#criteria-value", "3")
+    page.select_option("#criteria-timeframe", "7d")
+    page.fill("#rewards-points", "300")
+    page.click("button:has-text('Preview who qualifies')")
+    page.wait_for_selector("#achievement-preview [data-count]")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=shots_dir / "admin-achievement-form.png")
+    page.goto("/admin/customerio")
+    page.screenshot(path=shots_dir / "admin-customerio.png")
+    for name in ("achievement-form", "customerio"):
+        shot = (shots_dir / f"admin-{name}.png").read_bytes()
+        assert shot.startswith(PNG_SIGNATURE), name
+        assert int.from_bytes(shot[16:20], "big") == 1280, name
