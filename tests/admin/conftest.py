@@ -1,5 +1,6 @@
 """Admin fixtures: two brands on their own hosts, staff of every role, objects of brand A."""
 
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -14,6 +15,7 @@ from webapp.models import (
     CustomField,
     Redemption,
 )
+from webapp.timeutil import utcnow
 
 HOST_A = "http://a.test"
 HOST_B = "http://b.test"
@@ -43,9 +45,10 @@ def world(app):
             brand_id=brand_a.id, field_key="fav", field_label="Favourite", field_type="text"
         )
         db.session.add(field)
-        member = factories.user(signup_brand_id=brand_a.id, points_balance=500)
+        # A member of brand A and a redemption that leave the dashboard's figures unchanged.
+        member = factories.user(signup_brand_id=brand_a.id, created_at=utcnow() - timedelta(400))
         redemption = Redemption(
-            user_id=member.id, brand_id=brand_a.id, product_id=product.id, points_spent=100,
+            user_id=member.id, brand_id=brand_a.id, product_id=product.id, points_spent=0,
             status="pending", shipping_name="Ada Member", shipping_address1="1 Harbor Way",
             shipping_city="Portland", shipping_region="OR", shipping_postal_code="97201",
             shipping_country="US",

@@ -18,6 +18,14 @@ from webapp.models import (
 )
 
 
+@pytest.fixture(autouse=True)
+def funded_member(app, world):
+    """Brand A's member from the world holds 500 points."""
+    with app.app_context():
+        db.session.get(User, world.ids["member_id"]).points_balance = 500
+        db.session.commit()
+
+
 def member_page(client, member_id, **query):
     """The member page's HTML."""
     response = client.get(f"/admin/members/{member_id}", query_string=query, base_url=HOST_A)

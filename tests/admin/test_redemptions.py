@@ -16,6 +16,15 @@ from webapp.timeutil import utcnow
 HTMX = {"HX-Request": "true"}
 
 
+@pytest.fixture(autouse=True)
+def funded_member(app, world):
+    """Brand A's member from the world holds 500 points; its pending redemption cost 100."""
+    with app.app_context():
+        db.session.get(User, world.ids["member_id"]).points_balance = 500
+        db.session.get(Redemption, world.ids["redemption_id"]).points_spent = 100
+        db.session.commit()
+
+
 def add_redemption(user, product, status="pending", age_days=0, **shipping):
     """A redemption row for `user` (created `age_days` ago)."""
     values = {
