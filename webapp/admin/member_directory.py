@@ -34,6 +34,7 @@ class Page:
 
 
 def _page_of(query, number, size):
+    """Page `number` of `query`, `size` rows per page."""
     rows = list(db.session.execute(query.offset((number - 1) * size).limit(size + 1)).all())
     return Page(rows[:size], number, len(rows) > size)
 
@@ -69,6 +70,7 @@ def _matches(text):
 
 
 def _escape(text):
+    """`text` with LIKE wildcards escaped, so staff input matches literally."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 

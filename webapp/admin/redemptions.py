@@ -19,6 +19,7 @@ from webapp.models.redemptions import REDEMPTION_STATUSES
 
 
 def _status_filter():
+    """The `status` query argument when it names a status, else None (every status)."""
     status = request.args.get("status", "")
     return status if status in REDEMPTION_STATUSES else None
 
