@@ -282,3 +282,21 @@ def test_another_brands_achievement_is_not_found(app, client, world):
     assert (
         client.post(f"/admin/achievements/{theirs_id}/delete", base_url=HOST_A).status_code == 404
     )
+
+
+def test_preview_of_raw_json_explains_bad_drafts(manager):
+    broken = manager.post(
+        "/admin/achievements/preview", data=json_form(criteria="{"), base_url=HOST_A
+    )
+    assert broken.status_code == 200
+    assert "The JSON of a part is not valid." in broken.get_data(as_text=True)
+    listed = manager.post(
+        "/admin/achievements/preview", data=json_form(criteria="[5]"), base_url=HOST_A
+    )
+    assert "a set of settings (a JSON object)" in listed.get_data(as_text=True)
+    custom = manager.post(
+        "/admin/achievements/preview",
+        data=dict(json_form(criteria="{}"), achievement_type="custom"),
+        base_url=HOST_A,
+    )
+    assert "Custom achievements are granted by staff or webhooks" in custom.get_data(as_text=True)

@@ -105,7 +105,9 @@ class AchievementForm(FlaskForm):
     achievement_key = StringField("Key", validators=[DataRequired(), Length(max=100)])
     name = StringField("Name", validators=[DataRequired(), Length(max=255)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
-    achievement_type = SelectField("Type", choices=_choices(ACHIEVEMENT_TYPES))
+    achievement_type = SelectField(
+        "Type", choices=_choices(ACHIEVEMENT_TYPES), validators=[DataRequired()]
+    )
     criteria = FormField(CriteriaForm)
     rewards = FormField(RewardsForm)
     visibility = FormField(VisibilityForm)

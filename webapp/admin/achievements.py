@@ -73,14 +73,8 @@ def achievement_edit(achievement_id):
 @allow(*PROGRAM_STAFF)
 def achievement_preview():
     """The draft criteria's count of qualifying members (the form's htmx component)."""
-    form = AchievementForm()
-    parts = form.parts() or {}
-    criteria = {"metric": form.achievement_type.data, **(parts.get("criteria") or {})}
-    try:
-        count = qualifying_members(g.staff.brand_id, Criteria.model_validate(criteria))
-        problems = {}
-    except ValidationError as error:
-        count, problems = None, friendly_errors(error)
+    criteria, problems = draft_criteria(AchievementForm())
+    count = qualifying_members(g.staff.brand_id, criteria) if criteria else None
     return render_template(
         "admin/_achievement_preview.html", count=count, problems=problems, checked=True
     )
@@ -128,6 +122,20 @@ def stored_parts(config):
         "ai_enhancement": config.ai_enhancement,
         "metadata": config.meta,
     }
+
+
+def draft_criteria(form):
+    """(the form's criteria, {}) when they are valid, else (None, {field: message})."""
+    parts = form.parts()
+    if parts is None:
+        return None, {"criteria": "The JSON of a part is not valid."}
+    criteria = parts.get("criteria") or {}
+    if isinstance(criteria, dict):
+        criteria = {"metric": form.achievement_type.data, **criteria}
+    try:
+        return Criteria.model_validate(criteria), {}
+    except ValidationError as error:
+        return None, friendly_errors(error)
 
 
 def _create(form):
