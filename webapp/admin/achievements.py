@@ -85,12 +85,12 @@ def achievement_preview():
 def achievement_delete(achievement_id):
     """Confirm, then delete; an achievement members have progress on is deactivated."""
     config = brand_object_or_404(AchievementConfig, achievement_id)
-    members = db.session.scalar(
+    in_use = db.session.scalar(
         select(exists().where(UserAchievement.achievement_config_id == config.id))
     )
     if request.method == "GET":
-        return render_template("admin/achievement_delete.html", achievement=config, in_use=members)
-    if members:
+        return render_template("admin/achievement_delete.html", achievement=config, in_use=in_use)
+    if in_use:
         config.is_active = False
         config.visibility = {**(config.visibility or {}), "active": False}
         record("achievement_deactivated", config, key=config.achievement_key)
