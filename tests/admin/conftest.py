@@ -1,5 +1,6 @@
 """Admin fixtures: two brands on their own hosts, staff of every role, objects of brand A."""
 
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -7,7 +8,14 @@ import pytest
 from tests import factories
 from webapp.extensions import db
 from webapp.loyalty.codes import generate_codes
-from webapp.models import CustomField
+from webapp.models import (
+    AchievementConfig,
+    CustomerIoEventQueue,
+    CustomerIoWebhookLog,
+    CustomField,
+    Redemption,
+)
+from webapp.timeutil import utcnow
 
 HOST_A = "http://a.test"
 HOST_B = "http://b.test"
@@ -37,6 +45,30 @@ def world(app):
             brand_id=brand_a.id, field_key="fav", field_label="Favourite", field_type="text"
         )
         db.session.add(field)
+        # A member of brand A and a redemption that leave the dashboard's figures unchanged.
+        member = factories.user(signup_brand_id=brand_a.id, created_at=utcnow() - timedelta(400))
+        redemption = Redemption(
+            user_id=member.id, brand_id=brand_a.id, product_id=product.id, points_spent=0,
+            status="pending", shipping_name="Ada Member", shipping_address1="1 Harbor Way",
+            shipping_city="Portland", shipping_region="OR", shipping_postal_code="97201",
+            shipping_country="US",
+        )  # fmt: skip
+        db.session.add(redemption)
+        achievement = AchievementConfig(
+            brand_id=brand_a.id, achievement_key="first", name="First",
+            achievement_type="scan_count", criteria={"metric": "scan_count", "value": 1},
+            rewards={"points": 10},
+        )  # fmt: skip
+        # In flight, so the dashboard's outbox figures stay those its own test adds.
+        event = CustomerIoEventQueue(
+            user_id=member.id, brand_id=brand_a.id, event_name="product_scanned", event_data={},
+            status="processing", error_message="HTTP 400",
+        )  # fmt: skip
+        webhook = CustomerIoWebhookLog(
+            brand_id=brand_a.id, webhook_type="segment_update", payload={"customer_id": "x"},
+            processed_successfully=False, error_message="unknown user",
+        )  # fmt: skip
+        db.session.add_all([achievement, event, webhook])
         db.session.commit()
         batch = generate_codes(brand_a.id, product.id, 3)
         return SimpleNamespace(
@@ -51,6 +83,11 @@ def world(app):
                 "rank_id": rank.id,
                 "field_id": field.id,
                 "staff_id": staff_rows["support"].id,
+                "member_id": member.id,
+                "redemption_id": redemption.id,
+                "achievement_id": achievement.id,
+                "event_id": event.id,
+                "log_id": webhook.id,
             },
         )
 

@@ -93,7 +93,7 @@ def _stop(process):
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
-    """Base URL and demo data of a gunicorn server (2 sync workers) plus an RQ worker."""
+    """URL, demo data and database of a gunicorn server (2 sync workers) plus an RQ worker."""
     token = secrets.token_hex(4)
     name, prefix, port = f"cre2e_{token}", f"cre2e-{token}", _free_port()
     env = _server_env(create_mariadb_database(name), port, prefix)
@@ -114,7 +114,7 @@ def live_server(tmp_path_factory):
             )
         url = f"http://127.0.0.1:{port}"
         _wait_until_up(url, processes[0])
-        yield {"url": url, "demo": demo}
+        yield {"url": url, "demo": demo, "database_url": env["DATABASE_URL"]}
     finally:
         for process in processes:
             _stop(process)
@@ -139,11 +139,12 @@ def browser():
 
 @pytest.fixture
 def new_context(browser, live_server):
-    """Open a phone-sized browser context; all are closed after the test."""
+    """Open a browser context (phone-sized unless `viewport` says); all closed after the test."""
     contexts = []
 
     def open_context(age_confirmed=True, **options):
-        context = browser.new_context(base_url=live_server["url"], viewport=PHONE, **options)
+        viewport = options.pop("viewport", PHONE)
+        context = browser.new_context(base_url=live_server["url"], viewport=viewport, **options)
         context.set_default_timeout(10_000)
         if age_confirmed:
             context.add_cookies(

@@ -1,10 +1,14 @@
 """The brand staff admin area: every screen's views, registered on one blueprint."""
 
 from webapp.admin import (  # noqa: F401  (each module adds its routes to the blueprint)
+    achievements,
     batches,
+    customerio,
     dashboard,
+    members,
     products,
     program,
+    redemptions,
     settings,
     staff,
 )

@@ -1,0 +1,84 @@
+"""Redemptions: the queue, fulfil or cancel (htmx row swaps or plain POSTs), shipping CSV."""
+
+from flask import (
+    Response,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+
+from webapp.admin import redemption_desk
+from webapp.admin.blueprint import bp
+from webapp.admin.security import ALL_STAFF, allow, brand_object_or_404, is_htmx
+from webapp.models import Redemption
+from webapp.models.redemptions import REDEMPTION_STATUSES
+
+
+def _status_filter():
+    """The `status` query argument when it names a status, else None (every status)."""
+    status = request.args.get("status", "")
+    return status if status in REDEMPTION_STATUSES else None
+
+
+@bp.get("/redemptions")
+@allow(*ALL_STAFF)
+def redemptions():
+    """The queue: pending first, oldest first; filter by status."""
+    status = _status_filter()
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows, has_next = redemption_desk.queue(g.staff.brand_id, status, page)
+    return render_template(
+        "admin/redemptions.html",
+        rows=rows,
+        status=status,
+        statuses=REDEMPTION_STATUSES,
+        page=page,
+        has_next=has_next,
+    )
+
+
+@bp.post("/redemptions/<int:redemption_id>/fulfil")
+@allow(*ALL_STAFF)
+def redemption_fulfil(redemption_id):
+    """Mark a pending redemption as sent, with a note."""
+    redemption = brand_object_or_404(Redemption, redemption_id)
+    return _handle(redemption, redemption_desk.fulfil, request.form.get("note"))
+
+
+@bp.post("/redemptions/<int:redemption_id>/cancel")
+@allow(*ALL_STAFF)
+def redemption_cancel(redemption_id):
+    """Cancel a pending redemption and refund its points (a reason is required)."""
+    redemption = brand_object_or_404(Redemption, redemption_id)
+    return _handle(redemption, redemption_desk.cancel, request.form.get("reason"))
+
+
+def _handle(redemption, action, text):
+    """Run the action; htmx gets the row back, a plain POST a 303 to the queue."""
+    try:
+        message, category = action(g.staff, redemption, text), "success"
+    except redemption_desk.RedemptionError as problem:
+        message, category = str(problem), "error"
+    if is_htmx():
+        row = redemption_desk.queue_row(redemption)
+        return render_template(
+            "admin/_redemption_row.html", row=row, message=message, category=category
+        )
+    flash(message, category)
+    return redirect(url_for("admin.redemptions"), code=303)
+
+
+@bp.get("/redemptions.csv")
+@allow(*ALL_STAFF)
+def redemptions_csv():
+    """The queue (same status filter) as CSV for shipping, streamed."""
+    lines = redemption_desk.shipping_csv_lines(g.staff.brand_id, _status_filter())
+    return Response(
+        stream_with_context(lines),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="redemptions.csv"'},
+    )
