@@ -69,3 +69,7 @@ def service_worker():
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+# The portal's pages live in their own modules and register their routes on `bp`.
+from webapp.portal import rank  # noqa: E402,F401
