@@ -37,3 +37,30 @@ def test_screenshots(new_context, live_server, shots_dir):
     names = ("landing", "age-gate", "register", "login", "dashboard", "profile", "offline")
     for name in names:
         assert (shots_dir / f"{name}.png").read_bytes().startswith(PNG_SIGNATURE), name
+
+
+MEMBER_PAGES = (
+    ("/scan", "scan"),
+    ("/", "dashboard-points"),
+    ("/achievements", "achievements"),
+    ("/rank", "rank"),
+    ("/history", "history"),
+)
+
+
+def test_scan_and_member_page_screenshots(new_context, live_server, shots_dir):
+    codes = live_server["demo"]["codes"]
+    page = new_context().new_page()
+    page.goto(f"/s/{codes[-4]}")
+    page.screenshot(path=shots_dir / "claim-signed-out.png")
+    consumer = live_server["demo"]["consumer"]
+    sign_in(page, consumer["email"], consumer["password"])
+    page.goto(f"/s/{codes[-5]}")
+    page.click("#claim-button")
+    page.wait_for_selector("#scan-result [role=status]")
+    for path, name in MEMBER_PAGES:
+        page.goto(path)
+        page.screenshot(path=shots_dir / f"{name}.png")
+    for name in ("claim-signed-out", *(name for _, name in MEMBER_PAGES)):
+        assert (shots_dir / f"{name}.png").read_bytes().startswith(PNG_SIGNATURE), name
+
