@@ -211,3 +211,28 @@ def test_claim_with_a_members_email_asks_them_to_sign_in(client, make, program):
     assert balance_of(program.email) == 0
     client.post("/login", data={"email": program.email, "password": "correct horse battery"})
     assert balance_of(program.email) == 150
+
+
+def test_claim_with_an_existing_guests_email_adds_points_without_signing_in(client, make, program):
+    client.post(f"/s/{new_code(make, program)}/guest", data={"email": "guest@example.com"})
+    client.post("/logout")
+    second = new_code(make, program)
+    response = client.post(f"/s/{second}/guest", data={"email": "guest@example.com"})
+    assert response.headers["Location"] == f"/s/{second}"
+    assert balance_of("guest@example.com") == 300
+    assert "points-balance" not in client.get(f"/s/{second}").get_data(as_text=True)
+
+
+def test_failed_one_tap_claim_returns_to_the_landing_with_the_message(client, auth, make, program):
+    code = new_code(make, program, voided_at=utcnow())
+    auth.login(program.email)
+    response = client.post(f"/s/{code}", follow_redirects=True)
+    assert response.request.path == f"/s/{code}"
+    assert "no longer valid" in response.get_data(as_text=True)
+
+
+def test_absurd_codes_get_a_message_not_an_error(client, auth, program):
+    auth.login(program.email)
+    response = client.post("/scan", data={"code": "x" * 5000 + "'\"<>"}, headers=HTMX)
+    assert response.status_code == 422 and 'role="alert"' in response.get_data(as_text=True)
+    assert client.get("/s/" + "y" * 3000).status_code == 200
