@@ -2,6 +2,7 @@
 docs/screenshots/ (SCREENSHOTS_DIR), other runs write them to a temporary folder."""
 
 import os
+import secrets
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,28 @@ def test_scan_and_member_page_screenshots(new_context, live_server, shots_dir):
     for name in ("claim-signed-out", *(name for _, name in MEMBER_PAGES)):
         assert (shots_dir / f"{name}.png").read_bytes().startswith(PNG_SIGNATURE), name
 
+
+def test_reward_page_screenshots(new_context, live_server, shots_dir):
+    from tests.e2e.test_member_journey import REWARD, fresh_codes, register, scan
+
+    page = new_context().new_page()
+    page.goto("/register")
+    register(page, f"shots-{secrets.token_hex(3)}@example.com", "Sky")
+    for code in fresh_codes(live_server, 2):
+        scan(page, code)
+    page.goto("/rewards")
+    page.click(f"[aria-label='Add to wishlist: {REWARD}']")
+    page.wait_for_selector(f"[aria-label='Remove from wishlist: {REWARD}']")
+    page.goto("/wishlist")
+    page.click("text=Set as goal")
+    shots = (
+        ("/rewards", "rewards"),
+        (f"/rewards/{live_server['demo']['reward_product_id']}", "reward-detail"),
+        ("/wishlist", "wishlist"),
+        ("/goals", "goals"),
+        ("/referrals", "referrals"),
+    )
+    for path, name in shots:
+        page.goto(path)
+        page.screenshot(path=shots_dir / f"{name}.png")
+        assert (shots_dir / f"{name}.png").read_bytes().startswith(PNG_SIGNATURE), name

@@ -25,6 +25,12 @@ class CustomGoalForm(FlaskForm):
         "Points", render_kw={"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"}
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in (self.name, self.target_points):
+            # Marks the label and the input; the goal rules do the checking.
+            field.flags.required = True
+
 
 def _goals_panel(form, status=200, **context):
     """The goals panel alone for htmx, inside the goals page otherwise."""
