@@ -108,8 +108,6 @@ def review_redemption(product_id):
     """Check the shipping details, then ask "Redeem for N points?" (or edit them again)."""
     offer = _offer_or_404(product_id)
     form = ShippingForm()
-    if not form.validate_on_submit():
-        return _redeem_panel(offer, form, "details", 422)
     try:
         validate_shipping(form.shipping())
     except InvalidShipping as error:
@@ -125,8 +123,6 @@ def redeem_reward(product_id):
     """Redeem the reward: the new balance on success, otherwise why it cannot be."""
     offer = _offer_or_404(product_id)
     form = ShippingForm()
-    if not form.validate_on_submit():
-        return _redeem_panel(offer, form, "details", 422)
     try:
         redemption = redeem(current_user.id, product_id, current_brand().id, form.shipping())
     except InvalidShipping as error:

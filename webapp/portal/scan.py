@@ -140,9 +140,10 @@ def _guest_claimed(user, code, is_new):
         flash(result.message, "error")
         return redirect(url_for("portal.claim", code=code), code=303)
     flash(result.message, "success")
-    flash(f"Check {user.email} for a link to set your password.", "info")
     if not is_new:
+        flash(f"They're saved to {user.email}. Set a password from the link we emailed.", "info")
         return redirect(url_for("portal.claim", code=code), code=303)
+    flash(f"Check {user.email} for a link to set your password.", "info")
     login_user(user, remember=True)
     accounts.start_session(user, brand_id_or_404(), request.remote_addr, request.user_agent.string)
     return redirect(url_for("portal.index"), code=303)
