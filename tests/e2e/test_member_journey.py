@@ -8,6 +8,8 @@ the 1,500 points of the demo tee, so no reward is made cheaper for the test."""
 
 import secrets
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import flask_command
 
 REWARD = "Green Harbor Tee"
@@ -83,8 +85,8 @@ def test_member_journey(new_context, live_server):
     member.goto("/wishlist")
     assert REWARD in member.locator("#wishlist").inner_text()
     member.click(f"#wishlist li:has-text('{REWARD}') >> text=Set as goal")
-    assert f"New goal: {REWARD}." in member.locator("[role=status]").first.inner_text()
-    assert REWARD in member.locator("#goal-list").inner_text()
+    expect(member.locator("#flash-messages [role=status]")).to_contain_text(f"New goal: {REWARD}.")
+    expect(member.locator("#goal-list")).to_contain_text(REWARD)
 
     # The first scan unlocked an achievement.
     member.goto("/achievements")
@@ -116,9 +118,9 @@ def test_member_journey(new_context, live_server):
     for selector, value in SHIPPING.items():
         member.fill(selector, value)
     member.click("#redeem-panel button[type=submit]")
-    assert member.locator("#redeem-heading").inner_text() == "Redeem for 1,500 Points?"
+    expect(member.locator("#redeem-heading")).to_have_text("Redeem for 1,500 Points?")
     member.click("text=Yes, redeem")
-    assert "on its way" in member.locator("#redeem-panel [role=status]").inner_text()
+    expect(member.locator("#redeem-panel [role=status]")).to_contain_text("on its way")
     member.wait_for_function(
         f"document.getElementById('points-balance').dataset.value == '{after_bonus - 1500}'"
     )

@@ -79,6 +79,7 @@ def test_reward_page_screenshots(new_context, live_server, shots_dir):
     page.wait_for_selector(f"[aria-label='Remove from wishlist: {REWARD}']")
     page.goto("/wishlist")
     page.click("text=Set as goal")
+    page.wait_for_url("**/goals")
     shots = (
         ("/rewards", "rewards"),
         (f"/rewards/{live_server['demo']['reward_product_id']}", "reward-detail"),
