@@ -8,8 +8,10 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.loyalty.achievements import create_achievement, grant_custom_achievement
-from webapp.loyalty.redemption import cancel_redemption, fulfil_redemption, redeem
+from webapp.loyalty.redemption import NotAReward, cancel_redemption, fulfil_redemption, redeem
+from webapp.loyalty.reward_catalogue import reward_offer
 from webapp.models import Redemption, User, UserAiProfile
+from webapp.portal.rewards import redemption_problem
 
 pytestmark = pytest.mark.sqlite_ok
 
@@ -221,3 +223,9 @@ def test_my_redemptions_show_each_status(client, make, brand, member):
 
 def test_my_redemptions_when_there_are_none(client, brand, member):
     assert "No redemptions yet." in client.get("/rewards/mine").get_data(as_text=True)
+
+
+def test_a_reward_withdrawn_while_redeeming_is_explained(make, brand, member):
+    offer = reward_offer(member, make.product(brand, points_cost=100).id, brand.id)
+    message = redemption_problem(NotAReward("gone"), offer)
+    assert message == "That reward is not available any more."
