@@ -1,11 +1,13 @@
 """The wishlist page and the heart toggle: htmx partial, plain POST and 303, safe returns."""
 
+import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select
 
 from webapp.extensions import db
+from webapp.loyalty.achievements import create_achievement
 from webapp.loyalty.wishlist import toggle_wishlist
 from webapp.models import Wishlist
 
@@ -101,3 +103,20 @@ def test_hearts_on_the_rewards_pages_show_the_wishlist(client, make, brand, memb
 
 def test_empty_wishlist_says_how_to_fill_it(client, brand, member):
     assert "Nothing here yet." in client.get("/wishlist").get_data(as_text=True)
+
+
+def test_a_heart_that_unlocks_an_achievement_updates_the_balance(client, make, brand, member):
+    create_achievement(
+        brand_id=brand.id,
+        achievement_key="first-heart",
+        name="First Heart",
+        achievement_type="wishlist_items",
+        criteria={"metric": "wishlist_items", "operator": ">=", "value": 1},
+        rewards={"points": 50},
+    )
+    first, second = (make.product(brand, points_cost=1500) for _ in range(2))
+    response = client.post(f"/wishlist/{first.id}", headers=HTMX)
+    trigger = json.loads(response.headers["HX-Trigger"])["pointsChanged"]
+    assert trigger["balance"] == 350
+    response = client.post(f"/wishlist/{second.id}", headers=HTMX)
+    assert response.status_code == 200 and "HX-Trigger" not in response.headers
