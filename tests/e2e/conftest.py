@@ -93,7 +93,8 @@ def _stop(process):
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
-    """URL, demo data and database of a gunicorn server (2 sync workers) plus an RQ worker."""
+    """Base URL, demo data, database URL and environment (for `flask` commands) of a gunicorn
+    server (2 sync workers) plus an RQ worker."""
     token = secrets.token_hex(4)
     name, prefix, port = f"cre2e_{token}", f"cre2e-{token}", _free_port()
     env = _server_env(create_mariadb_database(name), port, prefix)
@@ -114,7 +115,7 @@ def live_server(tmp_path_factory):
             )
         url = f"http://127.0.0.1:{port}"
         _wait_until_up(url, processes[0])
-        yield {"url": url, "demo": demo, "database_url": env["DATABASE_URL"]}
+        yield {"url": url, "demo": demo, "database_url": env["DATABASE_URL"], "env": env}
     finally:
         for process in processes:
             _stop(process)
@@ -171,3 +172,8 @@ def sign_in(page, email, password):
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_selector("#points-balance")
+
+
+def flask_command(live_server, *args):
+    """Run `flask --app wsgi ARGS` on the served app's database; returns its stdout."""
+    return _flask(live_server["env"], *args).stdout

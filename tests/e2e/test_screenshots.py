@@ -3,6 +3,7 @@ the admin; `make screenshots` keeps them in docs/screenshots/ (SCREENSHOTS_DIR),
 write them to a temporary folder."""
 
 import os
+import secrets
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,56 @@ def test_achievement_and_customerio_screenshots(new_context, live_server, shots_
         shot = (shots_dir / f"admin-{name}.png").read_bytes()
         assert shot.startswith(PNG_SIGNATURE), name
         assert int.from_bytes(shot[16:20], "big") == 1280, name
+
+
+MEMBER_PAGES = (
+    ("/scan", "scan"),
+    ("/", "dashboard-points"),
+    ("/achievements", "achievements"),
+    ("/rank", "rank"),
+    ("/history", "history"),
+)
+
+
+def test_scan_and_member_page_screenshots(new_context, live_server, shots_dir):
+    codes = live_server["demo"]["codes"]
+    page = new_context().new_page()
+    page.goto(f"/s/{codes[-4]}")
+    page.screenshot(path=shots_dir / "claim-signed-out.png")
+    consumer = live_server["demo"]["consumer"]
+    sign_in(page, consumer["email"], consumer["password"])
+    page.goto(f"/s/{codes[-5]}")
+    page.click("#claim-button")
+    page.wait_for_selector("#scan-result [role=status]")
+    for path, name in MEMBER_PAGES:
+        page.goto(path)
+        page.screenshot(path=shots_dir / f"{name}.png")
+    for name in ("claim-signed-out", *(name for _, name in MEMBER_PAGES)):
+        assert (shots_dir / f"{name}.png").read_bytes().startswith(PNG_SIGNATURE), name
+
+
+def test_reward_page_screenshots(new_context, live_server, shots_dir):
+    from tests.e2e.test_member_journey import REWARD, fresh_codes, register, scan
+
+    page = new_context().new_page()
+    page.goto("/register")
+    register(page, f"shots-{secrets.token_hex(3)}@example.com", "Sky")
+    for code in fresh_codes(live_server, 2):
+        scan(page, code)
+    page.goto("/rewards")
+    page.click(f"[aria-label='Add to wishlist: {REWARD}']")
+    page.wait_for_selector(f"[aria-label='Remove from wishlist: {REWARD}']")
+    page.goto("/wishlist")
+    page.click("text=Set as goal")
+    page.wait_for_url("**/goals")
+    shots = (
+        ("/rewards", "rewards"),
+        (f"/rewards/{live_server['demo']['reward_product_id']}", "reward-detail"),
+        ("/wishlist", "wishlist"),
+        ("/goals", "goals"),
+        ("/referrals", "referrals"),
+    )
+    for path, name in shots:
+        page.goto(path)
+        page.screenshot(path=shots_dir / f"{name}.png")
+        assert (shots_dir / f"{name}.png").read_bytes().startswith(PNG_SIGNATURE), name

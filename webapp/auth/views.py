@@ -26,6 +26,7 @@ from webapp.auth.forms import (
 from webapp.loyalty import accounts
 from webapp.loyalty.accounts import AccountError, LinkError
 from webapp.loyalty.custom_answers import active_fields
+from webapp.portal.pending_scan import claim_pending_scan
 from webapp.tenancy import current_brand
 from webapp.urls import safe_next
 
@@ -45,6 +46,7 @@ def _brand_id():
 def _sign_in(user):
     login_user(user, remember=True)
     accounts.start_session(user, _brand_id(), request.remote_addr, request.user_agent.string)
+    claim_pending_scan(user)
 
 
 @bp.route("/register", methods=["GET", "POST"])

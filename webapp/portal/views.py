@@ -1,21 +1,12 @@
-"""The consumer portal: landing page, dashboard and the PWA files."""
+"""The consumer portal blueprint: the PWA files here, each page in its own module."""
 
 from flask import Blueprint, current_app, render_template, send_from_directory, url_for
-from flask_login import current_user
 
 from webapp.portal.navigation import navigation_context
 from webapp.tenancy import current_brand
 
 bp = Blueprint("portal", __name__)
 bp.app_context_processor(navigation_context)
-
-
-@bp.get("/")
-def index():
-    """The dashboard for members, the landing page for everyone else."""
-    if current_user.is_authenticated:
-        return render_template("portal/dashboard.html")
-    return render_template("portal/landing.html")
 
 
 @bp.get("/offline")
@@ -69,3 +60,8 @@ def service_worker():
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+# The portal's pages live in their own modules and register their routes on `bp`.
+from webapp.portal import goals, referrals, rewards, wishlist  # noqa: E402,F401,I001
+from webapp.portal import achievements, dashboard, history, rank, scan  # noqa: E402,F401

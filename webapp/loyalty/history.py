@@ -1,0 +1,62 @@
+"""A member's points history: their ledger rows, newest first, a page at a time."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Product, UserActionLog
+
+# Bookkeeping rows that never move points and mean nothing to a member reading their history.
+UNLISTED_ACTIONS = (
+    "user_session_started",
+    "user_session_ended",
+    "profile_updated",
+    "password_reset",
+)
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of the history: what happened, when, the points and the product, if any."""
+
+    action_type: str
+    points: int
+    created_at: object
+    product_name: str | None
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """A page of history entries and whether an older page follows."""
+
+    entries: list
+    page: int
+    has_more: bool
+
+
+def history_page(user_id, page=1, per_page=20):
+    """Page `page` (from 1) of the member's history, newest first."""
+    page = min(max(page, 1), MAX_PAGE)
+    rows = db.session.execute(
+        select(UserActionLog, Product.name)
+        .outerjoin(Product, Product.id == UserActionLog.product_id)
+        .where(
+            UserActionLog.user_id == user_id,
+            UserActionLog.action_type.not_in(UNLISTED_ACTIONS),
+        )
+        .order_by(UserActionLog.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page + 1)
+    ).all()
+    entries = [
+        HistoryEntry(row.action_type, row.points_awarded or 0, row.created_at, product_name)
+        for row, product_name in rows[:per_page]
+    ]
+    return HistoryPage(entries, page, len(rows) > per_page)
+
+
+def recent_activity(user_id, limit=5):
+    """The member's latest `limit` history entries, newest first."""
+    return history_page(user_id, 1, limit).entries

@@ -1,0 +1,94 @@
+"""The reward catalogue as a member sees it: cost, affordability, rank and exclusive locks."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from webapp.customerio.personalisation import order_by_affinity
+from webapp.extensions import db
+from webapp.loyalty.achievements import has_exclusive_access
+from webapp.loyalty.ranks import ladder, rank_for
+from webapp.loyalty.wishlist import wishlist_product_ids
+from webapp.models import Product, Redemption
+
+
+@dataclass(frozen=True)
+class RewardOffer:
+    """One reward and what stands between the member and redeeming it."""
+
+    product: Product
+    points_short: int
+    rank_needed: str | None
+    exclusive_locked: bool
+    wishlisted: bool
+
+    @property
+    def affordable(self):
+        """The balance covers the cost."""
+        return self.points_short == 0
+
+    @property
+    def redeemable(self):
+        """Nothing stops the member from redeeming it now."""
+        return self.affordable and self.rank_needed is None and not self.exclusive_locked
+
+
+def _active_rewards(brand_id, product_id=None):
+    query = select(Product).where(
+        Product.brand_id == brand_id,
+        Product.is_active.is_(True),
+        Product.points_cost > 0,
+    )
+    if product_id is not None:
+        query = query.where(Product.id == product_id)
+    return db.session.scalars(query.order_by(Product.points_cost, Product.id)).all()
+
+
+def _rank_needed(steps, user, product):
+    """The name of the rank the reward asks for, when the member's rank is below it."""
+    if not product.required_rank_key:
+        return None
+    positions = {step.key: index for index, step in enumerate(steps)}
+    required = positions.get(product.required_rank_key)
+    if required is None:
+        return product.required_rank_key.replace("_", " ").title()
+    current = positions[rank_for(steps, user.lifetime_points).key]
+    return steps[required].name if current < required else None
+
+
+def _offers(user, brand_id, products):
+    steps = ladder(brand_id)
+    wishlisted = wishlist_product_ids(user.id)
+    exclusive = any(p.is_limited for p in products) and has_exclusive_access(user.id, brand_id)
+    balance = user.points_balance or 0
+    return [
+        RewardOffer(
+            product=product,
+            points_short=max(0, product.points_cost - balance),
+            rank_needed=_rank_needed(steps, user, product),
+            exclusive_locked=bool(product.is_limited) and not exclusive,
+            wishlisted=product.id in wishlisted,
+        )
+        for product in products
+    ]
+
+
+def reward_catalogue(user, brand_id):
+    """The brand's active rewards as offers to `user`, by their product affinity when known."""
+    return _offers(user, brand_id, order_by_affinity(user.id, _active_rewards(brand_id)))
+
+
+def reward_offer(user, product_id, brand_id):
+    """One active reward of the brand as an offer to `user`; None when there is no such reward."""
+    offers = _offers(user, brand_id, _active_rewards(brand_id, product_id))
+    return offers[0] if offers else None
+
+
+def member_redemptions(user_id, brand_id):
+    """The member's redemptions at the brand with their rewards, newest first."""
+    return db.session.execute(
+        select(Redemption, Product)
+        .join(Product, Product.id == Redemption.product_id)
+        .where(Redemption.user_id == user_id, Redemption.brand_id == brand_id)
+        .order_by(Redemption.created_at.desc(), Redemption.id.desc())
+    ).all()

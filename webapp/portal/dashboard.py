@@ -1,0 +1,30 @@
+"""Home: the member's dashboard (balance, rank, goal, next step, activity); the landing page
+for everyone else."""
+
+from flask import render_template
+from flask_login import current_user
+
+from webapp.customerio.personalisation import next_best_action
+from webapp.loyalty.goals import active_goals
+from webapp.loyalty.history import recent_activity
+from webapp.loyalty.ranks import rank_progress
+from webapp.portal.views import bp
+from webapp.tenancy import current_brand
+
+RECENT_ROWS = 5
+
+
+@bp.get("/")
+def index():
+    """The dashboard for members, the landing page for everyone else."""
+    if not current_user.is_authenticated:
+        return render_template("portal/landing.html")
+    user = current_user
+    goals = active_goals(user.id)
+    return render_template(
+        "portal/dashboard.html",
+        progress=rank_progress(current_brand().id, user.lifetime_points),
+        goal=goals[0] if goals else None,
+        banner=next_best_action(user.id),
+        recent=recent_activity(user.id, RECENT_ROWS),
+    )

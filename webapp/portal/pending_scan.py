@@ -1,0 +1,43 @@
+"""A code opened at /s/<code> while signed out, claimed as soon as the visitor signs in.
+
+The landing page remembers an available code in the session; signing in or registering (from
+the landing's buttons or any other way) calls `claim_pending_scan`, which claims it and
+flashes what it did, so the member arrives back on /s/<code> with the points in the balance.
+"""
+
+from flask import abort, flash, request, session
+
+from webapp.loyalty.scan import scan_code
+from webapp.tenancy import current_brand
+
+PENDING_SCAN_KEY = "pending_scan_code"
+MAX_CODE_LENGTH = 64
+
+
+def brand_id_or_404():
+    """The id of this request's brand (404 when there is none)."""
+    brand = current_brand()
+    if brand is None:
+        abort(404)
+    return brand.id
+
+
+def claim_for(user_id, code):
+    """Claim `code` for the member in this request's brand, from this request's IP and browser."""
+    return scan_code(
+        user_id,
+        code[:MAX_CODE_LENGTH],
+        brand_id=brand_id_or_404(),
+        ip_address=request.remote_addr,
+        user_agent=request.user_agent.string,
+    )
+
+
+def claim_pending_scan(user):
+    """Claim the code a visitor opened at /s/<code> before signing in; flash what it did."""
+    code = session.pop(PENDING_SCAN_KEY, None)
+    if not code or current_brand() is None:
+        return None
+    result = claim_for(user.id, code)
+    flash(result.message, "success" if result.outcome == "awarded" else "error")
+    return result

@@ -1,0 +1,40 @@
+"""Referrals: the member's link and code to share, their friends' statuses, nudges."""
+
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from webapp.loyalty.referrals import ReferralError, nudge_referral, referral_summary
+from webapp.portal.htmx import is_htmx
+from webapp.portal.views import bp
+
+
+def _referrals_page(status=200, **context):
+    """The friends list alone for htmx, the whole referrals page otherwise."""
+    summary = referral_summary(current_user.id)
+    link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for(
+        "auth.referral_link", code=summary["code"]
+    )
+    template = "portal/_referral_list.html" if is_htmx() else "portal/referrals.html"
+    return render_template(template, summary=summary, link=link, **context), status
+
+
+@bp.get("/referrals")
+@login_required
+def referrals():
+    """My link and code, ways to share them, and the friends who joined with them."""
+    return _referrals_page()
+
+
+@bp.post("/referrals/<int:referral_id>/nudge", endpoint="nudge_referral")
+@login_required
+def nudge_referral_view(referral_id):
+    """Remind a friend who joined but hasn't scanned yet (once a day)."""
+    try:
+        nudge_referral(current_user.id, referral_id)
+        problem, notice = None, "Nudge sent. We'll remind your friend to scan."
+    except ReferralError as error:
+        problem, notice = str(error), None
+    if is_htmx():
+        return _referrals_page(422 if problem else 200, problem=problem, notice=notice)
+    flash(problem or notice, "error" if problem else "success")
+    return redirect(url_for("portal.referrals"), code=303)

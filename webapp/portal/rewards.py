@@ -1,0 +1,142 @@
+"""Rewards: the catalogue, a reward's page with the shipping form, redeeming, my redemptions."""
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import StringField
+
+from webapp.auth.forms import attach_errors
+from webapp.loyalty.redemption import (
+    ExclusiveOnly,
+    InsufficientPoints,
+    InvalidShipping,
+    RankTooLow,
+    RedemptionError,
+    redeem,
+    validate_shipping,
+)
+from webapp.loyalty.reward_catalogue import member_redemptions, reward_catalogue, reward_offer
+from webapp.portal.htmx import is_htmx, trigger_points_changed
+from webapp.portal.views import bp
+from webapp.tenancy import current_brand
+
+REQUIRED_SHIPPING_FIELDS = ("name", "address1", "city", "region", "postal_code", "country")
+
+
+class ShippingForm(FlaskForm):
+    """Where the reward is sent; the redemption rules check the values."""
+
+    name = StringField("Full name", render_kw={"autocomplete": "name"})
+    address1 = StringField("Address", render_kw={"autocomplete": "address-line1"})
+    address2 = StringField("Apartment, suite", render_kw={"autocomplete": "address-line2"})
+    city = StringField("City", render_kw={"autocomplete": "address-level2"})
+    region = StringField("State or region", render_kw={"autocomplete": "address-level1"})
+    postal_code = StringField("Postal code", render_kw={"autocomplete": "postal-code"})
+    country = StringField(
+        "Country",
+        default="US",
+        description="Two letters, like US.",
+        render_kw={"autocomplete": "country", "maxlength": 2},
+    )
+    phone = StringField("Phone", render_kw={"autocomplete": "tel", "type": "tel"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field_name in REQUIRED_SHIPPING_FIELDS:
+            # Marks the label and the input; the redemption rules do the checking.
+            self[field_name].flags.required = True
+
+    def shipping(self):
+        """The submitted details as the redemption rules take them (blank optional -> None)."""
+        details = {name: self[name].data or "" for name in REQUIRED_SHIPPING_FIELDS}
+        for name in ("address2", "phone"):
+            details[name] = (self[name].data or "").strip() or None
+        return details
+
+
+def _offer_or_404(product_id):
+    offer = reward_offer(current_user, product_id, current_brand().id)
+    if offer is None:
+        abort(404)
+    return offer
+
+
+def _redeem_panel(offer, form, step, status=200, **context):
+    """The redeem panel alone for htmx, inside the reward's page otherwise."""
+    template = "portal/_redeem_panel.html" if is_htmx() else "portal/reward_detail.html"
+    page = render_template(template, offer=offer, form=form, step=step, **context)
+    return page, status
+
+
+def redemption_problem(error, offer):
+    """What a member reads when a redemption cannot go ahead."""
+    if isinstance(error, InsufficientPoints):
+        return f"You need {error.needed - error.balance:,} more points for this reward."
+    if isinstance(error, RankTooLow):
+        return f"Reach {offer.rank_needed or 'a higher rank'} to unlock this reward."
+    if isinstance(error, ExclusiveOnly):
+        return "This limited reward is for members with exclusive access, unlocked by achievements."
+    return "That reward is not available any more."
+
+
+@bp.get("/rewards")
+@login_required
+def rewards():
+    """The brand's rewards, the kinds the member likes most first."""
+    offers = reward_catalogue(current_user, current_brand().id)
+    return render_template("portal/rewards.html", offers=offers)
+
+
+@bp.get("/rewards/mine")
+@login_required
+def my_redemptions():
+    """The member's redemptions and where each one stands."""
+    rows = member_redemptions(current_user.id, current_brand().id)
+    return render_template("portal/my_redemptions.html", rows=rows)
+
+
+@bp.get("/rewards/<int:product_id>")
+@login_required
+def reward_detail(product_id):
+    """A reward: what it costs, what stands in the way, and the shipping form."""
+    return _redeem_panel(_offer_or_404(product_id), ShippingForm(), "details")
+
+
+@bp.post("/rewards/<int:product_id>/review")
+@login_required
+def review_redemption(product_id):
+    """Check the shipping details, then ask "Redeem for N points?" (or edit them again)."""
+    offer = _offer_or_404(product_id)
+    form = ShippingForm()
+    try:
+        validate_shipping(form.shipping())
+    except InvalidShipping as error:
+        attach_errors(form, error.errors)
+        return _redeem_panel(offer, form, "details", 422)
+    step = "details" if request.form.get("change") else "confirm"
+    return _redeem_panel(offer, form, step)
+
+
+@bp.post("/rewards/<int:product_id>")
+@login_required
+def redeem_reward(product_id):
+    """Redeem the reward: the new balance on success, otherwise why it cannot be."""
+    offer = _offer_or_404(product_id)
+    form = ShippingForm()
+    try:
+        redemption = redeem(current_user.id, product_id, current_brand().id, form.shipping())
+    except InvalidShipping as error:
+        attach_errors(form, error.errors)
+        return _redeem_panel(offer, form, "details", 422)
+    except (RedemptionError, InsufficientPoints) as error:
+        return _redeem_panel(offer, form, "details", 422, problem=redemption_problem(error, offer))
+    return _redeemed(offer, form, redemption)
+
+
+def _redeemed(offer, form, redemption):
+    """htmx: the success panel, a toast and the new balance; otherwise 303 to my redemptions."""
+    if not is_htmx():
+        flash(f"You redeemed {offer.product.name}. We'll let you know when it ships.", "success")
+        return redirect(url_for("portal.my_redemptions"), code=303)
+    page, _ = _redeem_panel(offer, form, "done", redemption=redemption)
+    return trigger_points_changed(make_response(page), current_user)

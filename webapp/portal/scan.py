@@ -1,0 +1,149 @@
+"""Scanning: the camera and manual-entry page, the /s/<code> claim landing, guest claims."""
+
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user
+
+from webapp.loyalty import accounts
+from webapp.loyalty.accounts import AccountError
+from webapp.loyalty.codes import code_status, normalize_code
+from webapp.loyalty.scan import MESSAGES, ScanResult, preview_code
+from webapp.loyalty.wishlist import wishlist_product_ids
+from webapp.portal.htmx import is_htmx, trigger_points_changed
+from webapp.portal.pending_scan import (
+    MAX_CODE_LENGTH,
+    PENDING_SCAN_KEY,
+    brand_id_or_404,
+    claim_for,
+)
+from webapp.portal.views import bp
+
+# htmx swaps 422 (the message replaces the result area); 429 tells the browser to back off.
+FAILURE_STATUS = {"rate_limited": 429}
+
+
+def _scan_answer(result, page_url, render_page):
+    """htmx: the result partial (+ pointsChanged); a form: flash and 303 (429 renders)."""
+    awarded = result.outcome == "awarded"
+    status = 200 if awarded else FAILURE_STATUS.get(result.outcome, 422)
+    if is_htmx():
+        response = make_response(
+            render_template("portal/_scan_result.html", result=result, with_toasts=True), status
+        )
+        return trigger_points_changed(response, current_user) if awarded else response
+    if status == 429:
+        return render_page(result), 429
+    flash(result.message, "success" if awarded else "error")
+    return redirect(page_url, code=303)
+
+
+@bp.route("/scan", methods=["GET", "POST"])
+@login_required
+def scan():
+    """The camera scanner with manual entry; POST `code` claims it."""
+    if request.method == "GET":
+        return render_template("portal/scan.html", result=None)
+    code = request.form.get("code", "").strip()
+    result = claim_for(current_user.id, code) if code else _missing_code()
+    return _scan_answer(
+        result,
+        url_for("portal.scan"),
+        lambda result: render_template("portal/scan.html", result=result),
+    )
+
+
+def _missing_code():
+    return ScanResult("missing", message="Please enter the code printed under the QR code.")
+
+
+def _preview(code):
+    """The product and points behind `code`, as this visitor may claim them."""
+    brand_id = brand_id_or_404()
+    preview = preview_code(code[:MAX_CODE_LENGTH], brand_id, ip_address=request.remote_addr)
+    if current_user.is_authenticated and preview.outcome == "already_claimed":
+        outcome = code_status(normalize_code(code), current_user.id, brand_id)
+        preview.outcome, preview.message = outcome, MESSAGES[outcome]
+    return preview
+
+
+def _claim_page(code, preview, result=None, guest_error=None):
+    wished = (
+        current_user.is_authenticated
+        and preview.product is not None
+        and preview.product.id in wishlist_product_ids(current_user.id)
+    )
+    return render_template(
+        "portal/claim.html",
+        code=code,
+        preview=preview,
+        product=preview.product,
+        wished=wished,
+        result=result,
+        guest_error=guest_error,
+    )
+
+
+@bp.get("/s/<code>")
+def claim(code):
+    """The page a package's QR code opens: the product, its points and how to claim them."""
+    preview = _preview(code)
+    if not current_user.is_authenticated and preview.outcome == "available":
+        session[PENDING_SCAN_KEY] = code
+    status = 429 if preview.outcome == "rate_limited" else 200
+    return _claim_page(code, preview), status
+
+
+@bp.post("/s/<code>")
+@login_required
+def claim_now(code):
+    """One tap: claim the code for the signed-in member."""
+    result = claim_for(current_user.id, code)
+    page_url = (
+        url_for("portal.index")
+        if result.outcome == "awarded"
+        else url_for("portal.claim", code=code)
+    )
+    return _scan_answer(result, page_url, lambda result: _claim_page(code, _preview(code), result))
+
+
+@bp.post("/s/<code>/guest")
+def claim_as_guest(code):
+    """Claim with an email only: a new guest account gets the points and a set-password email."""
+    if current_user.is_authenticated:
+        return redirect(url_for("portal.claim", code=code), code=303)
+    email = request.form.get("email", "")
+    is_new = accounts.find_user(email) is None
+    try:
+        user = accounts.claim_as_guest(email, brand_id_or_404(), current_app.config["PUBLIC_URL"])
+    except AccountError as error:
+        return _claim_page(code, _preview(code), guest_error=error.errors["email"]), 422
+    if not user.is_guest:
+        session[PENDING_SCAN_KEY] = code
+        flash("That email already has an account. Sign in to claim your points.", "info")
+        return redirect(url_for("auth.login", next=url_for("portal.claim", code=code)), code=303)
+    return _guest_claimed(user, code, is_new)
+
+
+def _guest_claimed(user, code, is_new):
+    """Claim for the guest; a brand-new guest is signed in and sent to the dashboard."""
+    session.pop(PENDING_SCAN_KEY, None)
+    result = claim_for(user.id, code)
+    if result.outcome != "awarded":
+        flash(result.message, "error")
+        return redirect(url_for("portal.claim", code=code), code=303)
+    flash(result.message, "success")
+    if not is_new:
+        flash(f"They're saved to {user.email}. Set a password from the link we emailed.", "info")
+        return redirect(url_for("portal.claim", code=code), code=303)
+    flash(f"Check {user.email} for a link to set your password.", "info")
+    login_user(user, remember=True)
+    accounts.start_session(user, brand_id_or_404(), request.remote_addr, request.user_agent.string)
+    return redirect(url_for("portal.index"), code=303)
