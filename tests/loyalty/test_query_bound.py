@@ -13,8 +13,8 @@ from webapp.timeutil import utcnow
 
 # What the scan of a warm process runs: lock member, claim, product, progress rows, log row
 # and balance update, goals, pending referral, one aggregate over scans, progress insert,
-# product_scanned event.
-EXPECTED_SCAN_STATEMENTS = 11
+# product_scanned event, and the coalesced identify (is one pending? no: add it).
+EXPECTED_SCAN_STATEMENTS = 13
 
 TIMEFRAMES = ("all_time", "24h", "7d", "30d", "90d", "365d")
 FILTERS = (

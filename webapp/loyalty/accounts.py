@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from webapp.customerio.outbox import record_event
+from webapp.customerio.outbox import record_event, record_identify
 from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty import account_links
@@ -167,6 +167,7 @@ def register(
     _attach_referral(user, referral_code, brand_id)
     context = {"ip_address": ip_address, "user_agent": user_agent}
     record_event(user, "user_registered", brand_id=brand_id, context=context)
+    record_identify(user, brand_id=brand_id)
     _commit_new_account()
     return user
 
@@ -273,6 +274,7 @@ def claim_as_guest(email, brand_id, public_url=None):
     db.session.flush()
     ensure_referral_code(user)
     send_activation_link(user, brand_id, public_url)
+    record_identify(user, brand_id=brand_id)
     commit()
     return user
 
@@ -336,5 +338,7 @@ def activate_guest(token, password):
     user = check_activation_token(token)
     _set_password(user, password)
     user.is_guest = False
+    if user.signup_brand_id is not None:
+        record_identify(user, brand_id=user.signup_brand_id)
     commit()
     return user

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from webapp import jobs
-from webapp.customerio.outbox import record_event
+from webapp.customerio.outbox import record_event, record_identify
 from webapp.extensions import db
 from webapp.loyalty.ranks import MEMBER_RANK_KEY, ladder, rank_for
 from webapp.models import User, UserActionLog
@@ -172,6 +172,8 @@ def _record(user, points, action_type, details):
     from webapp.loyalty.goals import sync_goals  # goals builds on the ledger: import late
 
     sync_goals(user, details.brand_id)
+    if details.brand_id is not None:
+        record_identify(user, brand_id=details.brand_id)  # balance (and maybe rank) changed
     db.session.flush()
     return LedgerEntry(row, user, old_rank_key, new_rank_key)
 

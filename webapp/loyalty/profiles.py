@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy import delete, inspect, select, update
 
-from webapp.customerio.outbox import new_event_uid
+from webapp.customerio.outbox import new_event_uid, record_identify
 from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty.accounts import AccountError, unusable_password_hash
@@ -62,6 +62,7 @@ def update_profile(
             action_data={"marketing_consent": user.marketing_consent},
         )
     )
+    record_identify(user, brand_id=brand_id)
     commit()
     return user
 
