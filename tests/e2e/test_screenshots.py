@@ -42,56 +42,6 @@ def test_screenshots(new_context, live_server, shots_dir):
         assert (shots_dir / f"{name}.png").read_bytes().startswith(PNG_SIGNATURE), name
 
 
-def test_admin_screenshots(new_context, live_server, shots_dir):
-    page = staff_page(new_context, live_server)
-    page.screenshot(path=shots_dir / "admin-dashboard.png")
-    page.goto("/admin/products")
-    page.screenshot(path=shots_dir / "admin-products.png")
-    page.locator("tr", has_text="GH-VC-BD").locator("text=Codes").click()
-    page.locator("table a").first.click()
-    page.wait_for_selector("#batch-progress[data-status=done]")
-    page.screenshot(path=shots_dir / "admin-batch.png")
-    consumer = live_server["demo"]["consumer"]
-    page.goto("/admin/members")
-    page.screenshot(path=shots_dir / "admin-members.png")
-    page.click(f"a:has-text('{consumer['email']}')")
-    page.fill("#delta", "1500")
-    page.fill("#reason", "Event visit")
-    page.click("button:has-text('Adjust points')")
-    redeem_in_database(
-        live_server["database_url"], consumer["email"], live_server["demo"]["reward_product_id"]
-    )
-    page.reload()
-    page.screenshot(path=shots_dir / "admin-member.png")
-    page.goto("/admin/redemptions")
-    page.screenshot(path=shots_dir / "admin-redemptions.png")
-    names = ("dashboard", "products", "batch", "members", "member", "redemptions")
-    for name in names:
-        shot = (shots_dir / f"admin-{name}.png").read_bytes()
-        assert shot.startswith(PNG_SIGNATURE), name
-        assert int.from_bytes(shot[16:20], "big") == 1280, name
-
-
-def test_achievement_and_customerio_screenshots(new_context, live_server, shots_dir):
-    page = staff_page(new_context, live_server)
-    page.goto("/admin/achievements/new")
-    page.fill("#achievement_key", "weekly-regular")
-    page.fill("#name", "Weekly regular")
-    page.fill("#criteria-value", "3")
-    page.select_option("#criteria-timeframe", "7d")
-    page.fill("#rewards-points", "300")
-    page.click("button:has-text('Preview who qualifies')")
-    page.wait_for_selector("#achievement-preview [data-count]")
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=shots_dir / "admin-achievement-form.png")
-    page.goto("/admin/customerio")
-    page.screenshot(path=shots_dir / "admin-customerio.png")
-    for name in ("achievement-form", "customerio"):
-        shot = (shots_dir / f"admin-{name}.png").read_bytes()
-        assert shot.startswith(PNG_SIGNATURE), name
-        assert int.from_bytes(shot[16:20], "big") == 1280, name
-
-
 MEMBER_PAGES = (
     ("/scan", "scan"),
     ("/", "dashboard-points"),
@@ -143,3 +93,53 @@ def test_reward_page_screenshots(new_context, live_server, shots_dir):
         page.goto(path)
         page.screenshot(path=shots_dir / f"{name}.png")
         assert (shots_dir / f"{name}.png").read_bytes().startswith(PNG_SIGNATURE), name
+
+
+def test_admin_screenshots(new_context, live_server, shots_dir):
+    page = staff_page(new_context, live_server)
+    page.screenshot(path=shots_dir / "admin-dashboard.png")
+    page.goto("/admin/products")
+    page.screenshot(path=shots_dir / "admin-products.png")
+    page.locator("tr", has_text="GH-VC-BD").locator("text=Codes").click()
+    page.locator("table a").first.click()
+    page.wait_for_selector("#batch-progress[data-status=done]")
+    page.screenshot(path=shots_dir / "admin-batch.png")
+    consumer = live_server["demo"]["consumer"]
+    page.goto("/admin/members")
+    page.screenshot(path=shots_dir / "admin-members.png")
+    page.click(f"a:has-text('{consumer['email']}')")
+    page.fill("#delta", "1500")
+    page.fill("#reason", "Event visit")
+    page.click("button:has-text('Adjust points')")
+    redeem_in_database(
+        live_server["database_url"], consumer["email"], live_server["demo"]["reward_product_id"]
+    )
+    page.reload()
+    page.screenshot(path=shots_dir / "admin-member.png")
+    page.goto("/admin/redemptions")
+    page.screenshot(path=shots_dir / "admin-redemptions.png")
+    names = ("dashboard", "products", "batch", "members", "member", "redemptions")
+    for name in names:
+        shot = (shots_dir / f"admin-{name}.png").read_bytes()
+        assert shot.startswith(PNG_SIGNATURE), name
+        assert int.from_bytes(shot[16:20], "big") == 1280, name
+
+
+def test_achievement_and_customerio_screenshots(new_context, live_server, shots_dir):
+    page = staff_page(new_context, live_server)
+    page.goto("/admin/achievements/new")
+    page.fill("#achievement_key", "weekly-regular")
+    page.fill("#name", "Weekly regular")
+    page.fill("#criteria-value", "3")
+    page.select_option("#criteria-timeframe", "7d")
+    page.fill("#rewards-points", "300")
+    page.click("button:has-text('Preview who qualifies')")
+    page.wait_for_selector("#achievement-preview [data-count]")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=shots_dir / "admin-achievement-form.png")
+    page.goto("/admin/customerio")
+    page.screenshot(path=shots_dir / "admin-customerio.png")
+    for name in ("achievement-form", "customerio"):
+        shot = (shots_dir / f"admin-{name}.png").read_bytes()
+        assert shot.startswith(PNG_SIGNATURE), name
+        assert int.from_bytes(shot[16:20], "big") == 1280, name
