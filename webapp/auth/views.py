@@ -26,11 +26,14 @@ from webapp.auth.forms import (
 from webapp.loyalty import accounts
 from webapp.loyalty.accounts import AccountError, LinkError
 from webapp.loyalty.custom_answers import active_fields
+from webapp.loyalty.sign_in_limits import record_failed_sign_in, sign_in_allowed
 from webapp.portal.pending_scan import claim_pending_scan
 from webapp.tenancy import current_brand
 from webapp.urls import safe_next
 
 bp = Blueprint("auth", __name__)
+
+TOO_MANY_SIGN_INS = "Too many sign-in attempts. Please wait 15 minutes, or reset your password."
 
 REFERRAL_COOKIE = "referral_code"
 REFERRAL_COOKIE_SECONDS = 30 * 24 * 60 * 60
@@ -84,10 +87,15 @@ def login():
     """Email and password sign-in; one message for every failure (no enumeration)."""
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        email, ip_address = form.email.data, request.remote_addr
+        if not sign_in_allowed(email, ip_address):
+            flash(TOO_MANY_SIGN_INS, "error")
+            return render_template("auth/login.html", form=form), 429
+        user = accounts.authenticate(email, form.password.data)
         if user:
             _sign_in(user)
             return redirect(safe_next(request.args.get("next")), code=303)
+        record_failed_sign_in(email, ip_address)
         flash("That email and password don't match an account.", "error")
     return render_template("auth/login.html", form=form)
 

@@ -25,7 +25,7 @@ _limiters = {}
 _lock = threading.Lock()
 
 
-def _limiter():
+def limiter():
     redis_url = current_app.config.get("REDIS_URL")
     prefix = current_app.config["QUEUE_PREFIX"]
     with _lock:
@@ -60,10 +60,10 @@ def _checks(brand_id, user_id, ip_address):
 
 def bad_codes_allowed(brand_id, user_id, ip_address):
     """False once the member or the IP used up its hourly allowance of bad codes."""
-    limiter = _limiter()
+    window = limiter()
     try:
         return all(
-            limiter.test(limit, *key) for limit, key in _checks(brand_id, user_id, ip_address)
+            window.test(limit, *key) for limit, key in _checks(brand_id, user_id, ip_address)
         )
     except StorageError as error:
         # Rate limiting protects codes, it must not stop every scan while Redis is away.
@@ -73,21 +73,21 @@ def bad_codes_allowed(brand_id, user_id, ip_address):
 
 def record_bad_code(brand_id, user_id, ip_address):
     """Count an unknown, voided, wrong-brand or someone else's code against both allowances."""
-    limiter = _limiter()
+    window = limiter()
     try:
         for limit, key in _checks(brand_id, user_id, ip_address):
-            limiter.hit(limit, *key)
+            window.hit(limit, *key)
     except StorageError as error:
         log.warning("rate limit storage unavailable, bad code not counted: %s", error)
 
 
 def clear_bad_codes(brand_id, user_id=None, ip_address=None):
     """Lift a bad-code block for a member and/or an IP (support, after checking the person)."""
-    limiter = _limiter()
+    window = limiter()
     for limit, key in _checks(brand_id, user_id, ip_address):
-        limiter.clear(limit, *key)
+        window.clear(limit, *key)
 
 
 def reset_scan_limits():
     """Forget every bad-code counter of this deployment (its prefix only)."""
-    _limiter().storage.reset()
+    limiter().storage.reset()
