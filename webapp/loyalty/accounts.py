@@ -117,6 +117,9 @@ def _attach_referral(user, referral_code, brand_id):
         return
     try:
         attach_referral(user.id, referral_code.strip(), brand_id)
+    except IntegrityError:
+        db.session.rollback()  # the same email signed up a moment ago
+        raise RegistrationError({"email": EMAIL_TAKEN}) from None
     except ReferralError as error:
         db.session.rollback()
         raise RegistrationError({"referral_code": str(error)}) from None
@@ -164,10 +167,12 @@ def register(
     db.session.flush()
     ensure_referral_code(user)
     save_answers(user.id, fields, clean)
-    _attach_referral(user, referral_code, brand_id)
     context = {"ip_address": ip_address, "user_agent": user_agent}
     record_event(user, "user_registered", brand_id=brand_id, context=context)
     record_identify(user, brand_id=brand_id)
+    # Last, because opening the referral commits: the account, its answers, its events and
+    # the referral land together or not at all.
+    _attach_referral(user, referral_code, brand_id)
     _commit_new_account()
     return user
 
