@@ -98,5 +98,12 @@ def test_delete_account_anonymises_and_keeps_the_ledger(app, brand, make):
         assert db.session.scalar(select(UserCustomFieldValue.id)) is None
         assert db.session.scalar(select(Wishlist.id)) is None
         assert db.session.scalar(select(UserActionLog.id).filter_by(user_id=user.id))
-        delete_row = db.session.scalar(select(CustomerIoEventQueue).filter_by(event_type="delete"))
-        assert (delete_row.event_name, delete_row.user_id) == ("delete_person", user.id)
+        deletes = db.session.scalars(
+            select(CustomerIoEventQueue).filter_by(event_type="delete", user_id=user.id)
+        ).all()
+        # the profile was edited in `brand`: that workspace must forget the person
+        assert [row.brand_id for row in deletes] == [brand.id]
+        identify = db.session.scalar(
+            select(CustomerIoEventQueue).filter_by(event_type="identify", user_id=user.id)
+        )
+        assert deletes[0].priority > identify.priority  # the last word is the delete

@@ -25,6 +25,7 @@ PRIORITIES = {
 }
 DEFAULT_PRIORITY = 10
 IDENTIFY_PRIORITY = 15
+DELETE_PRIORITY = 50
 LINK_EVENTS = ("password_reset_requested", "guest_activation_requested")
 
 
@@ -124,38 +125,33 @@ def record_identify(user, *, brand_id):
         )
     )
     if pending is None:
-        db.session.add(
-            CustomerIoEventQueue(
-                user_id=user.id,
-                brand_id=brand_id,
-                event_type="identify",
-                event_name="identify",
-                event_uid=new_event_uid(),
-                status="pending",
-                created_at=utcnow(),
-                priority=IDENTIFY_PRIORITY,
-                event_data={},
-            )
-        )
+        _queue_call(user, brand_id, "identify", IDENTIFY_PRIORITY)
     enqueue_after_commit(deliver_outbox, brand_id, queue="high")
 
 
 def record_delete(user, *, brand_id):
-    """Ask for the member to be deleted from `brand_id`'s workspace after commit."""
+    """Ask for the member to be deleted from `brand_id`'s workspace after commit.
+
+    It goes after the member's other pending rows, so none of them re-creates the person.
+    """
+    _queue_call(user, brand_id, "delete", DELETE_PRIORITY)
+    enqueue_after_commit(deliver_outbox, brand_id, queue="high")
+
+
+def _queue_call(user, brand_id, kind, priority):
     db.session.add(
         CustomerIoEventQueue(
             user_id=user.id,
             brand_id=brand_id,
-            event_type="delete",
-            event_name="delete",
+            event_type=kind,
+            event_name=kind,
             event_uid=new_event_uid(),
             status="pending",
             created_at=utcnow(),
-            priority=DEFAULT_PRIORITY,
+            priority=priority,
             event_data={},
         )
     )
-    enqueue_after_commit(deliver_outbox, brand_id, queue="high")
 
 
 def _log_link_when_unconfigured(name, brand_id, context):

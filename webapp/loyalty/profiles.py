@@ -5,13 +5,12 @@ from decimal import Decimal
 
 from sqlalchemy import delete, inspect, select, update
 
-from webapp.customerio.outbox import new_event_uid, record_identify
+from webapp.customerio.outbox import record_delete, record_identify
 from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty.accounts import AccountError, unusable_password_hash
 from webapp.loyalty.custom_answers import active_fields, check_answers, save_answers
 from webapp.models import (
-    CustomerIoEventQueue,
     CustomField,
     Redemption,
     Referral,
@@ -27,7 +26,6 @@ from webapp.models import (
 from webapp.timeutil import utcnow
 
 PROFILE_FIELDS = ("first_name", "last_name", "phone_number", "marketing_consent")
-DELETE_PRIORITY = 50  # after the member's other pending events, so none re-creates them
 
 
 def _limit(value, size, label):
@@ -128,6 +126,16 @@ def _forget_personal_rows(user_id):
     )
 
 
+def _member_brands(user):
+    """Every brand (Customer.io workspace) the member signed up with or acted in."""
+    acted_in = db.session.scalars(
+        select(UserActionLog.brand_id)
+        .where(UserActionLog.user_id == user.id, UserActionLog.brand_id.is_not(None))
+        .distinct()
+    )
+    return sorted({user.signup_brand_id, *acted_in} - {None})
+
+
 def delete_account(user_id):
     """Anonymise the member (ledger and referrals stay) and ask Customer.io to forget them."""
     user = db.session.get(User, user_id)
@@ -139,18 +147,7 @@ def delete_account(user_id):
     user.marketing_consent_updated_at = now
     user.deleted_at = now
     _forget_personal_rows(user.id)
-    db.session.add(
-        CustomerIoEventQueue(
-            user_id=user.id,
-            brand_id=user.signup_brand_id,
-            event_type="delete",
-            event_name="delete_person",
-            event_uid=new_event_uid(),
-            status="pending",
-            priority=DELETE_PRIORITY,
-            created_at=now,
-            event_data={"customer_id": str(user.id)},
-        )
-    )
+    for brand_id in _member_brands(user):
+        record_delete(user, brand_id=brand_id)
     commit()
     return user
