@@ -81,3 +81,30 @@ def test_unreachable_redis_is_reported_not_raised(app):
         assert jobs.enqueue(record_call, 1) is False
     finally:
         app.config["REDIS_URL"] = saved
+
+
+def test_enqueue_once_keeps_one_copy_until_the_job_starts(app):
+    queue = jobs.get_queue("high")
+    queue.empty()
+    for _ in range(5):
+        assert jobs.enqueue_once(record_call, 7, queue="high")
+    assert [job.args for job in queue.jobs] == [(7,)]
+    assert jobs.enqueue_once(record_call, 8, queue="high")  # other arguments: its own job
+    jobs.job_started(record_call, 7)
+    assert jobs.enqueue_once(record_call, 7, queue="high")
+    assert sorted(job.args for job in queue.jobs) == [(7,), (7,), (8,)]
+    jobs.job_started(record_call, 7)
+    jobs.job_started(record_call, 8)
+    queue.empty()
+
+
+@pytest.mark.sqlite_ok
+def test_enqueue_once_runs_every_time_inline(app):
+    app.config["REDIS_URL"], saved = None, app.config["REDIS_URL"]
+    try:
+        CALLS.clear()
+        jobs.enqueue_once(record_call, 3)
+        jobs.enqueue_once(record_call, 3)
+        assert CALLS == [(3,), (3,)]
+    finally:
+        app.config["REDIS_URL"] = saved

@@ -56,6 +56,41 @@ def enqueue(fn, *ids, queue="default", **options):
         return False
 
 
+COALESCE_SECONDS = 60
+
+
+def _coalesce_key(fn, ids):
+    return f"{current_app.config['QUEUE_PREFIX']}-queued:{fn.__name__}:{':'.join(map(str, ids))}"
+
+
+def enqueue_once(fn, *ids, queue="default"):
+    """Like `enqueue`, but skipped while the same call is already waiting in the queue.
+
+    The job calls `job_started(fn, *ids)` before it looks for work, so anything committed
+    after that asks for (and gets) a new job. A lost job only delays the next one by
+    COALESCE_SECONDS; the periodic sweep enqueues regardless.
+    """
+    if not current_app.config.get("REDIS_URL"):
+        return _run_inline(fn, ids)
+    key = _coalesce_key(fn, ids)
+    try:
+        if not redis_connection().set(key, 1, nx=True, ex=COALESCE_SECONDS):
+            return True
+    except redis.RedisError as error:
+        log.warning("queue unavailable, %s left for the sweep: %s", fn.__name__, error)
+        return False
+    return enqueue(fn, *ids, queue=queue)
+
+
+def job_started(fn, *ids):
+    """Mark a coalesced job as running, so new work enqueues a fresh one."""
+    if current_app.config.get("REDIS_URL"):
+        try:
+            redis_connection().delete(_coalesce_key(fn, ids))
+        except redis.RedisError as error:
+            log.warning("could not clear the queued mark of %s: %s", fn.__name__, error)
+
+
 def _run_inline(fn, ids):
     try:
         fn(*ids)
@@ -67,22 +102,23 @@ def _run_inline(fn, ids):
     return True
 
 
-def enqueue_after_commit(fn, *ids, queue="default"):
-    """Enqueue `fn(*ids)` once the current transaction commits through `commit()`."""
+def enqueue_after_commit(fn, *ids, queue="default", once=False):
+    """Enqueue `fn(*ids)` once the current transaction commits through `commit()`;
+    with `once`, through `enqueue_once` (no second copy while one is waiting)."""
     session = db.session()
     if not session.in_transaction():
         session.begin()  # so that a rollback (which clears the list) is seen
     jobs = session.info.setdefault("after_commit_jobs", [])
-    if (fn, ids, queue) not in jobs:
-        jobs.append((fn, ids, queue))
+    if (fn, ids, queue, once) not in jobs:
+        jobs.append((fn, ids, queue, once))
 
 
 def commit():
     """Commit the session, then hand the jobs the transaction asked for to the queue."""
     db.session.commit()
     jobs = db.session.info.pop("after_commit_jobs", [])
-    for fn, ids, queue in jobs:
-        enqueue(fn, *ids, queue=queue)
+    for fn, ids, queue, once in jobs:
+        (enqueue_once if once else enqueue)(fn, *ids, queue=queue)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -22,7 +22,7 @@ from webapp.customerio.credentials import track_credentials
 from webapp.customerio.identify import identify_attributes
 from webapp.customerio.throttle import wait_for_request_slot
 from webapp.extensions import db
-from webapp.jobs import enqueue, enqueue_in
+from webapp.jobs import enqueue, enqueue_in, job_started
 from webapp.models import CustomerIoEventQueue as Outbox
 from webapp.timeutil import utcnow
 
@@ -215,6 +215,7 @@ def send_rows(client, site_id, rows):
 
 def deliver_outbox(brand_id):
     """Deliver the due rows of one brand's workspace; returns how many rows it handled."""
+    job_started(deliver_outbox, brand_id)
     credentials = track_credentials(brand_id)
     if credentials is None:
         log.info("Customer.io is not configured for brand %s: rows stay pending", brand_id)

@@ -105,7 +105,7 @@ def record_event(user, name, *, brand_id, product=None, context=None, priority=N
         },
     )
     db.session.add(row)
-    enqueue_after_commit(deliver_outbox, brand_id, queue="high")
+    enqueue_after_commit(deliver_outbox, brand_id, queue="high", once=True)
     _log_link_when_unconfigured(name, brand_id, context)
     return row
 
@@ -126,7 +126,7 @@ def record_identify(user, *, brand_id):
     )
     if pending is None:
         _queue_call(user, brand_id, "identify", IDENTIFY_PRIORITY)
-    enqueue_after_commit(deliver_outbox, brand_id, queue="high")
+    enqueue_after_commit(deliver_outbox, brand_id, queue="high", once=True)
 
 
 def record_delete(user, *, brand_id):
@@ -135,7 +135,7 @@ def record_delete(user, *, brand_id):
     It goes after the member's other pending rows, so none of them re-creates the person.
     """
     _queue_call(user, brand_id, "delete", DELETE_PRIORITY)
-    enqueue_after_commit(deliver_outbox, brand_id, queue="high")
+    enqueue_after_commit(deliver_outbox, brand_id, queue="high", once=True)
 
 
 def _queue_call(user, brand_id, kind, priority):
