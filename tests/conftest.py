@@ -113,6 +113,7 @@ def _clean_slate(request):
     yield
     if "app" not in request.fixturenames:
         return
+    from webapp.jobs import forget_queued_marks
     from webapp.loyalty.config_cache import invalidate_all
     from webapp.loyalty.scan_limits import reset_scan_limits
     from webapp.tenancy import invalidate_brand_cache
@@ -123,6 +124,8 @@ def _clean_slate(request):
         db.session.remove()
         wipe_tables()
         reset_scan_limits()
+        if application.config["REDIS_URL"]:
+            forget_queued_marks()
     invalidate_all()
     invalidate_brand_cache()
 

@@ -108,3 +108,16 @@ def test_enqueue_once_runs_every_time_inline(app):
         assert CALLS == [(3,), (3,)]
     finally:
         app.config["REDIS_URL"] = saved
+
+
+def test_forgetting_marks_lets_the_next_call_enqueue(app):
+    queue = jobs.get_queue("high")
+    queue.empty()
+    jobs.enqueue_once(record_call, 9, queue="high")
+    queue.empty()  # the job is gone, its mark is not
+    assert jobs.enqueue_once(record_call, 9, queue="high") and queue.jobs == []
+    jobs.forget_queued_marks()
+    jobs.enqueue_once(record_call, 9, queue="high")
+    assert [job.args for job in queue.jobs] == [(9,)]
+    jobs.forget_queued_marks()
+    queue.empty()

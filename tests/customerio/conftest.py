@@ -5,7 +5,7 @@ from flask import current_app
 from rq import SimpleWorker
 
 from webapp.extensions import db
-from webapp.jobs import QUEUE_NAMES, get_queue, redis_connection
+from webapp.jobs import QUEUE_NAMES, forget_queued_marks, get_queue, redis_connection
 
 SITE_ID = "env-site"
 API_KEY = "env-key"
@@ -32,9 +32,10 @@ def restore_config(app, saved):
 
 
 def empty_queues():
-    """Drop queued jobs (earlier tests leave delivery jobs nobody ran)."""
+    """Drop queued jobs (earlier tests leave delivery jobs nobody ran) and their marks."""
     for name in QUEUE_NAMES:
         get_queue(name).empty()
+    forget_queued_marks()
 
 
 def run_jobs():
