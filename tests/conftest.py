@@ -80,10 +80,19 @@ def app(database_url):
     yield application
     with application.app_context():
         db.engine.dispose()
-    if application.config["REDIS_URL"]:
-        client = redis.Redis.from_url(application.config["REDIS_URL"])
-        for key in client.scan_iter(f"*{application.config['QUEUE_PREFIX']}*"):
-            client.delete(key)
+        if application.config["REDIS_URL"]:
+            forget_redis_state(application)
+
+
+def forget_redis_state(application):
+    """Drop this run's queued jobs (their keys do not carry the prefix) and prefixed keys."""
+    from webapp.jobs import QUEUE_NAMES, get_queue
+
+    for name in QUEUE_NAMES:
+        get_queue(name).empty()
+    client = redis.Redis.from_url(application.config["REDIS_URL"])
+    for key in client.scan_iter(f"*{application.config['QUEUE_PREFIX']}*", count=1000):
+        client.delete(key)
 
 
 def wipe_tables():

@@ -85,7 +85,7 @@ def enqueue_once(fn, *ids, queue="default"):
 def forget_queued_marks():
     """Drop every `enqueue_once` mark of this deployment (after emptying its queues)."""
     client = redis_connection()
-    for key in client.scan_iter(f"{current_app.config['QUEUE_PREFIX']}-queued:*"):
+    for key in client.scan_iter(f"{current_app.config['QUEUE_PREFIX']}-queued:*", count=1000):
         client.delete(key)
 
 
