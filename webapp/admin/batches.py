@@ -12,7 +12,7 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from webapp.admin.blueprint import bp
 from webapp.admin.forms import BatchForm
@@ -20,9 +20,8 @@ from webapp.admin.jobs import generate_batch_codes
 from webapp.admin.security import PROGRAM_STAFF, allow, brand_object_or_404, is_htmx, record
 from webapp.extensions import db
 from webapp.jobs import enqueue
-from webapp.loyalty.codes import batch_csv_rows, claim_url, create_batch
+from webapp.loyalty.codes import batch_csv_rows, claim_url, create_batch, void_batch_codes
 from webapp.models import CodeBatch, Product, ScanCode
-from webapp.timeutil import utcnow
 
 SHEET_PAGE = 60
 
@@ -126,13 +125,7 @@ def batch_void(batch_id):
     if batch.status in ("pending", "running"):
         flash("Wait for the batch to finish before voiding it.", "error")
     elif batch.voided_at is None:
-        now = utcnow()
-        batch.voided_at = now
-        voided = db.session.execute(
-            update(ScanCode)
-            .where(ScanCode.batch_id == batch.id, ScanCode.claimed_by_user_id.is_(None))
-            .values(voided_at=now)
-        ).rowcount
+        voided = void_batch_codes(batch.id)
         record("batch_voided", batch, codes_voided=voided)
         db.session.commit()
         flash(f"Batch {batch.id} is void: {voided:,} unclaimed codes no longer work.", "success")

@@ -5,6 +5,7 @@ from sqlalchemy import exists, select
 
 from webapp.admin.blueprint import bp
 from webapp.admin.forms import ProductForm
+from webapp.admin.program import key_taken
 from webapp.admin.security import PROGRAM_STAFF, allow, brand_object_or_404, record
 from webapp.extensions import db
 from webapp.models import (
@@ -40,12 +41,6 @@ def product_in_use(product_id):
     return any(db.session.scalar(select(exists().where(c == product_id))) for c in columns)
 
 
-def sku_taken(brand_id, sku, product_id=None):
-    """True when another product of the brand already uses `sku`."""
-    query = select(Product.id).where(Product.brand_id == brand_id, Product.sku == sku)
-    return any(pid != product_id for pid in db.session.scalars(query))
-
-
 @bp.get("/products")
 @allow(*PROGRAM_STAFF)
 def products():
@@ -76,7 +71,7 @@ def _save_product(product, action):
     if not form.is_submitted():
         form.tags.data = ", ".join(product.tags or [])
     if form.validate_on_submit():
-        if sku_taken(g.staff.brand_id, form.sku.data.strip(), product.id):
+        if key_taken(Product, Product.sku, g.staff.brand_id, form.sku.data.strip(), product.id):
             form.sku.errors.append("Another product already uses this SKU.")
         else:
             form.apply_to(product)

@@ -79,42 +79,39 @@ def fill_batch(batch_id, progress=None):
     return batch
 
 
-def void_batch(batch_id):
-    """Void a batch and its unclaimed codes (claimed ones keep their history); committed.
+def void_batch_codes(batch_id):
+    """Mark a batch void and void its unclaimed codes, in the caller's transaction.
 
-    Returns how many codes were voided.
+    Claimed codes keep their history. Returns how many codes were voided.
     """
     batch = _lock_batch(batch_id)
     now = utcnow()
     batch.voided_at = batch.voided_at or now
-    voided = db.session.execute(
-        update(ScanCode)
-        .where(
-            ScanCode.batch_id == batch_id,
-            ScanCode.voided_at.is_(None),
-            ScanCode.claimed_by_user_id.is_(None),
-        )
-        .values(voided_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    return _void_unclaimed(ScanCode.batch_id == batch_id, now)
+
+
+def void_batch(batch_id):
+    """`void_batch_codes`, committed; returns how many codes were voided."""
+    voided = void_batch_codes(batch_id)
     db.session.commit()
     return voided
 
 
 def void_code(code_id):
     """Void one unclaimed code; committed. False when it was claimed or already void."""
-    voided = db.session.execute(
-        update(ScanCode)
-        .where(
-            ScanCode.id == code_id,
-            ScanCode.voided_at.is_(None),
-            ScanCode.claimed_by_user_id.is_(None),
-        )
-        .values(voided_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    voided = _void_unclaimed(ScanCode.id == code_id, utcnow())
     db.session.commit()
     return voided == 1
+
+
+def _void_unclaimed(condition, now):
+    """Void the codes matching `condition` that nobody claimed and nobody voided yet."""
+    return db.session.execute(
+        update(ScanCode)
+        .where(condition, ScanCode.voided_at.is_(None), ScanCode.claimed_by_user_id.is_(None))
+        .values(voided_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def claim_code(code, user_id, now):
