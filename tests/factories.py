@@ -3,10 +3,13 @@
 import itertools
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from webapp.extensions import db
 from webapp.loyalty.codes import new_code
 from webapp.loyalty.passwords import hash_password
-from webapp.models import Brand, BrandStaff, Product, Rank, ScanCode, User
+from webapp.models import Brand, BrandHost, BrandStaff, MemberWallet, Product, Rank, ScanCode, User
+from webapp.timeutil import utcnow
 
 DEFAULT_PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)
@@ -30,16 +33,27 @@ def _save(row):
     return row
 
 
-def brand(**overrides):
-    """An active brand."""
+def brand(hosts=(), **overrides):
+    """An active brand owning `hosts` (also read from a `settings["hosts"]` override)."""
     n = _n()
     values = {"name": f"Brand {n}", "slug": f"brand-{n}", "settings": {}}
     values.update(overrides)
-    return _save(Brand(**values))
+    settings = dict(values["settings"] or {})
+    hosts = [*hosts, *settings.pop("hosts", [])]
+    values["settings"] = settings
+    made = _save(Brand(**values))
+    for host in hosts:
+        db.session.add(BrandHost(brand_id=made.id, host=host.lower()))
+    db.session.commit()
+    return made
 
 
-def user(password=DEFAULT_PASSWORD, **overrides):
-    """A member with a password."""
+WALLET_FIELDS = ("current_rank_key", "marketing_consent", "marketing_consent_updated_at")
+
+
+def user(password=DEFAULT_PASSWORD, brands=None, **overrides):
+    """A person with a password, a member of `brands` (default: the sign-up brand when given,
+    else every brand that exists now). Points and rank overrides go to the first wallet."""
     n = _n()
     values = {
         "email": f"member{n}@example.com",
@@ -49,7 +63,38 @@ def user(password=DEFAULT_PASSWORD, **overrides):
         "lifetime_points": 0,
     }
     values.update(overrides)
-    return _save(User(**values))
+    person = _save(User(**values))
+    if brands is None:
+        brands = (
+            [db.session.get(Brand, person.signup_brand_id)]
+            if person.signup_brand_id
+            else db.session.scalars(select(Brand).order_by(Brand.id)).all()
+        )
+    for index, joined in enumerate(brands):
+        carried = {k: v for k, v in overrides.items() if k in WALLET_FIELDS}
+        if index == 0:
+            carried["points_balance"] = person.points_balance or 0
+            carried["lifetime_points"] = person.lifetime_points or 0
+        member(person, joined, **carried)
+    return person
+
+
+def member(person, brand, **overrides):
+    """Make `person` a member of `brand`, with a wallet (points added to their totals)."""
+    values = {
+        "user_id": person.id,
+        "brand_id": brand.id,
+        "points_balance": 0,
+        "lifetime_points": 0,
+        "joined_at": person.created_at or utcnow(),
+    }
+    values.update(overrides)
+    wallet = _save(MemberWallet(**values))
+    others = db.session.scalars(select(MemberWallet).where(MemberWallet.user_id == person.id)).all()
+    person.points_balance = sum(w.points_balance for w in others)
+    person.lifetime_points = sum(w.lifetime_points for w in others)
+    db.session.commit()
+    return wallet
 
 
 def product(brand, **overrides):

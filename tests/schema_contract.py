@@ -605,6 +605,89 @@ EXPECTED = {
             "user_id": ("users", "id", "CASCADE"),
         },
     },
+    "member_wallets": {
+        "columns": {
+            "user_id": ("bigint(20) unsigned", False, None, ""),
+            "brand_id": ("bigint(20) unsigned", False, None, ""),
+            "points_balance": ("int(10) unsigned", False, "0", ""),
+            "lifetime_points": ("int(10) unsigned", False, "0", ""),
+            "current_rank_key": ("varchar(50)", True, "NULL", ""),
+            "marketing_consent": ("tinyint(1)", False, "0", ""),
+            "marketing_consent_updated_at": ("timestamp", True, "NULL", ""),
+            "joined_at": ("timestamp", False, None, ""),
+            "last_activity_at": ("timestamp", True, "NULL", ""),
+            "created_at": ("timestamp", True, "current_timestamp()", ""),
+            "updated_at": (
+                "timestamp",
+                True,
+                "current_timestamp()",
+                "on update current_timestamp()",
+            ),
+        },
+        "indexes": {
+            "idx_brand_activity": (("brand_id", "last_activity_at"), False),
+            "idx_brand_balance": (("brand_id", "points_balance"), False),
+            "idx_brand_joined": (("brand_id", "joined_at"), False),
+            "idx_brand_rank": (("brand_id", "current_rank_key"), False),
+            "PRIMARY": (("user_id", "brand_id"), True),
+        },
+        "foreign_keys": {
+            "brand_id": ("brands", "id", "RESTRICT"),
+            "user_id": ("users", "id", "CASCADE"),
+        },
+    },
+    "brand_hosts": {
+        "columns": {
+            "id": ("bigint(20) unsigned", False, None, "auto_increment"),
+            "brand_id": ("bigint(20) unsigned", False, None, ""),
+            "host": ("varchar(255)", False, None, ""),
+        },
+        "indexes": {
+            "idx_brand_id": (("brand_id",), False),
+            "PRIMARY": (("id",), True),
+            "unique_host": (("host",), True),
+        },
+        "foreign_keys": {"brand_id": ("brands", "id", "RESTRICT")},
+    },
+    "member_ai_profiles": {
+        "columns": {
+            "user_id": ("bigint(20) unsigned", False, None, ""),
+            "brand_id": ("bigint(20) unsigned", False, None, ""),
+            "churn_probability": ("decimal(5,4)", True, "0.0000", ""),
+            "predicted_lifetime_value": ("decimal(10,2)", True, "0.00", ""),
+            "engagement_score": ("decimal(5,4)", True, "0.0000", ""),
+            "product_affinity_scores": ("longtext", True, "NULL", ""),
+            "purchase_probability": ("decimal(5,4)", True, "0.0000", ""),
+            "recommended_segment": ("varchar(100)", True, "NULL", ""),
+            "next_best_action": ("varchar(100)", True, "NULL", ""),
+            "ai_insights": ("longtext", True, "NULL", ""),
+            "calculated_at": (
+                "timestamp",
+                True,
+                "current_timestamp()",
+                "on update current_timestamp()",
+            ),
+            "last_synced_at": ("timestamp", True, "current_timestamp()", ""),
+            "predicted_at": ("timestamp", True, "NULL", ""),
+            "segments": ("longtext", True, "NULL", ""),
+        },
+        "indexes": {
+            "idx_brand_segment": (("brand_id", "recommended_segment"), False),
+            "PRIMARY": (("user_id", "brand_id"), True),
+        },
+        "foreign_keys": {
+            "brand_id": ("brands", "id", "RESTRICT"),
+            "user_id": ("users", "id", "CASCADE"),
+        },
+    },
+    "config_stamps": {
+        "columns": {
+            "name": ("varchar(50)", False, None, ""),
+            "version": ("bigint(20)", False, None, ""),
+        },
+        "indexes": {"PRIMARY": (("name",), True)},
+        "foreign_keys": {},
+    },
     "user_goals": {
         "columns": {
             "id": ("bigint(20) unsigned", False, None, "auto_increment"),
@@ -617,14 +700,18 @@ EXPECTED = {
             "is_active": ("tinyint(1)", True, "1", ""),
             "started_at": ("timestamp", True, "current_timestamp()", ""),
             "completed_at": ("timestamp", True, "NULL", ""),
+            "brand_id": ("bigint(20) unsigned", True, "NULL", ""),
         },
         "indexes": {
+            "fk_user_goals_brand_id": (("brand_id",), False),
             "fk_user_goals_product_id": (("product_id",), False),
             "idx_completed": (("completed_at",), False),
             "idx_user_active": (("user_id", "is_active"), False),
+            "idx_user_brand_active": (("user_id", "brand_id", "is_active"), False),
             "PRIMARY": (("id",), True),
         },
         "foreign_keys": {
+            "brand_id": ("brands", "id", "RESTRICT"),
             "product_id": ("products", "id", "RESTRICT"),
             "user_id": ("users", "id", "CASCADE"),
         },

@@ -156,6 +156,15 @@ def outbox_sweep_command():
 
 def register(app):
     """Attach the commands to the app's CLI."""
-    commands = (seed_demo_command, create_staff_command, codes_group, archive_group, outbox_group)
+    from webapp.cli_brands import brands_group
+
+    commands = (
+        seed_demo_command,
+        create_staff_command,
+        codes_group,
+        archive_group,
+        outbox_group,
+        brands_group,
+    )
     for command in commands:
         app.cli.add_command(command)

@@ -24,7 +24,6 @@ CONSUMER = {"email": "sam@greenharbor.example", "password": "harbor-member-2026"
 DEMO_CODES_WANTED = 24
 
 BRAND_SETTINGS = {
-    "hosts": [],
     "tagline": "Scan every pack. Earn every time.",
     "wording": {"points": "Points", "rank": "Rank"},
     "theme": {
@@ -387,6 +386,7 @@ def _seed_program(brand):
 
 
 def _seed_people(brand):
+    from webapp.loyalty.membership import add_membership, wallet_of
     from webapp.loyalty.referral_codes import ensure_referral_code
 
     owner = _get_or_create(
@@ -410,6 +410,8 @@ def _seed_people(brand):
         },
         email=CONSUMER["email"],
     )
+    if wallet_of(consumer.id, brand.id) is None:
+        add_membership(consumer, brand.id)
     ensure_referral_code(consumer)
     ensure_referral_code(owner)
 

@@ -1,86 +1,136 @@
-"""Which brand a request belongs to, read through a short in-process cache."""
+"""Which brand a request belongs to: the one brand that owns its host.
 
-import threading
-import time
+Brands and their hosts are read through the in-process configuration cache, which every
+process refreshes within a second of a change saved anywhere (`config_cache.check_stamp`).
+A host no brand owns gets `DEFAULT_BRAND`; in development, else the first brand; in
+production, else a 404.
+"""
 
-from flask import current_app, g, request, url_for
+from dataclasses import dataclass
+
+from flask import abort, current_app, g, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Brand
+from webapp.loyalty.brand_directory import normalise_host
+from webapp.loyalty.config_cache import ConfigCache, check_stamp, invalidate_on_write
+from webapp.loyalty.membership import wallet_of
+from webapp.loyalty.ranks import rank_name_for
+from webapp.models import Brand, BrandHost
 
-CACHE_SECONDS = 30
-_cache = {"loaded_at": 0.0, "brands": []}
-_lock = threading.Lock()
-
-
-def invalidate_brand_cache():
-    """Forget cached brands (after staff change brand settings)."""
-    with _lock:
-        _cache["loaded_at"] = 0.0
+# Machine endpoints answer on any host: they carry their brand in the URL, or none.
+HOSTLESS_BLUEPRINTS = ("system", "webhooks")
 
 
-def active_brands():
-    """Active brands, detached from the session, refreshed every CACHE_SECONDS."""
-    now = time.monotonic()
-    with _lock:
-        if now - _cache["loaded_at"] < CACHE_SECONDS and _cache["brands"]:
-            return _cache["brands"]
+@dataclass(frozen=True)
+class BrandDirectory:
+    """Active brands (detached from the session) and which brand owns each host."""
+
+    brands: tuple
+    host_owner: dict
+
+
+def _load_directory(_key):
     brands = list(
         db.session.scalars(select(Brand).where(Brand.is_active.is_(True)).order_by(Brand.id))
     )
     for brand in brands:
         db.session.expunge(brand)
-    with _lock:
-        _cache["brands"] = brands
-        _cache["loaded_at"] = now
-    return brands
+    active = {brand.id for brand in brands}
+    owners = {
+        host: brand_id
+        for host, brand_id in db.session.execute(select(BrandHost.host, BrandHost.brand_id))
+        if brand_id in active
+    }
+    return BrandDirectory(tuple(brands), owners)
 
 
-def resolve_brand(host, default_slug=None):
-    """The brand for a host: listed in settings.hosts, else DEFAULT_BRAND, else the first."""
-    brands = active_brands()
-    host = (host or "").lower()
-    for brand in brands:
-        if host in [h.lower() for h in brand.setting("hosts", default=[]) or []]:
-            return brand
+_directory = ConfigCache(_load_directory)
+invalidate_on_write(Brand, _directory, key_of=lambda row: "all")
+invalidate_on_write(BrandHost, _directory, key_of=lambda row: "all")
+
+
+def invalidate_brand_cache():
+    """Forget cached brands and hosts (after staff change brand settings)."""
+    _directory.invalidate()
+
+
+def active_brands():
+    """Active brands, detached from the session (cached)."""
+    return list(_directory.get("all").brands)
+
+
+def resolve_brand(host, default_slug=None, *, first_as_fallback=True):
+    """The brand owning `host`, else DEFAULT_BRAND, else (unless told not to) the first."""
+    directory = _directory.get("all")
+    by_id = {brand.id: brand for brand in directory.brands}
+    owner = directory.host_owner.get(normalise_host(host))
+    if owner in by_id:
+        return by_id[owner]
     if default_slug:
-        for brand in brands:
+        for brand in directory.brands:
             if brand.slug == default_slug:
                 return brand
-    return brands[0] if brands else None
+        return None
+    if first_as_fallback and directory.brands:
+        return directory.brands[0]
+    return None
 
 
 def current_brand():
-    """The brand of the current request (None when no brand exists yet)."""
-    if "brand" not in g:
-        g.brand = resolve_brand(request.host, current_app.config.get("DEFAULT_BRAND"))
+    """The brand of the current request (None when no brand claims it)."""
+    if "brand" not in g or g.get("brand_host") != request.host:
+        config = current_app.config
+        g.brand_host = request.host
+        g.brand = resolve_brand(
+            request.host,
+            config.get("DEFAULT_BRAND"),
+            first_as_fallback=config.get("APP_ENV") != "production",
+        )
     return g.brand
+
+
+def current_wallet():
+    """The signed-in person's wallet at this request's brand (None for non-members)."""
+    brand = current_brand()
+    if brand is None or not current_user.is_authenticated:
+        return None
+    key = (current_user.id, brand.id)
+    if g.get("wallet_key") != key or g.get("wallet") is None:
+        g.wallet_key, g.wallet = key, wallet_of(*key)
+    return g.wallet
+
+
+def _refuse_unclaimed_hosts():
+    """Production: a host no brand owns (and no DEFAULT_BRAND) is not a page of ours."""
+    check_stamp()
+    if current_app.config.get("APP_ENV") != "production":
+        return None
+    if request.blueprint in HOSTLESS_BLUEPRINTS or request.endpoint in (None, "static"):
+        return None
+    if current_brand() is None:
+        abort(404)
+    return None
 
 
 def _template_context():
     brand = current_brand()
     wording = (brand.setting("wording", default={}) if brand else {}) or {}
+    wallet = current_wallet() if current_user.is_authenticated else None
     return {
         "brand": brand,
+        "wallet": wallet,
         "points_word": wording.get("points", "Points"),
         "rank_word": wording.get("rank", "Rank"),
-        "current_rank_name": _rank_name(brand),
+        "current_rank_name": rank_name_for(brand, wallet.current_rank_key) if wallet else None,
         "home_url": url_for("portal.index"),
         "sw_url": url_for("portal.service_worker"),
         "manifest_url": url_for("portal.manifest"),
     }
 
 
-def _rank_name(brand):
-    if not current_user.is_authenticated:
-        return None
-    from webapp.loyalty.ranks import rank_name_for
-
-    return rank_name_for(brand, current_user.current_rank_key)
-
-
 def register(app):
-    """Expose the brand and wording to every template."""
+    """Resolve the brand per request and expose it, the wallet and the wording to templates."""
+    app.before_request(_refuse_unclaimed_hosts)
     app.context_processor(_template_context)

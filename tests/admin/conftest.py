@@ -27,12 +27,13 @@ def world(app):
     with app.app_context():
         brand_a = factories.brand(settings={"hosts": ["a.test"]})
         brand_b = factories.brand(settings={"hosts": ["b.test"]})
+        # Staff run a program; they are nobody's members unless they join one.
         people = {
-            "consumer": factories.user(),
-            "support": factories.user(),
-            "manager": factories.user(),
-            "owner": factories.user(),
-            "other_owner": factories.user(),
+            "consumer": factories.user(brands=[]),
+            "support": factories.user(brands=[]),
+            "manager": factories.user(brands=[]),
+            "owner": factories.user(brands=[]),
+            "other_owner": factories.user(brands=[]),
         }
         staff_rows = {
             role: factories.staff(people[role], brand_a, role)

@@ -215,7 +215,7 @@ def test_preview_counts_members_meeting_the_draft_criteria(app, manager, world):
             scans(factories.user(signup_brand_id=world.brand_a.id), world.brand_a, flower, 5)
         scans(factories.user(signup_brand_id=world.brand_a.id), world.brand_a, vape, 6)
         scans(factories.user(signup_brand_id=world.brand_a.id), world.brand_a, flower, 2)
-        scans(factories.user(), world.brand_b, other, 9)
+        scans(factories.user(brands=[world.brand_b]), world.brand_b, other, 9)
     draft = dict(FIELDS, **{"criteria-timeframe": "all_time", "criteria-product_form": ""})
     response = manager.post(
         "/admin/achievements/preview", data=draft, headers={"HX-Request": "true"}, base_url=HOST_A

@@ -21,9 +21,9 @@ from webapp.models import (
     Brand,
     CustomerIoEventQueue,
     CustomerIoWebhookLog,
+    MemberAiProfile,
     StaffAuditLog,
     User,
-    UserAiProfile,
 )
 from webapp.timeutil import utcnow
 
@@ -167,7 +167,10 @@ def test_reprocess_applies_a_previously_failed_webhook(app, owner, world, worksp
         row = db.session.get(CustomerIoWebhookLog, log_id)
         assert row.processed_successfully is True and row.processed_at is not None
         profile = db.session.scalar(
-            select(UserAiProfile).where(UserAiProfile.user_id == member_id(world))
+            select(MemberAiProfile).where(
+                MemberAiProfile.user_id == member_id(world),
+                MemberAiProfile.brand_id == world.brand_a.id,
+            )
         )
         assert profile.recommended_segment == "vip"
     assert "customerio_webhook_reprocessed" in [action for action, _ in audit_actions(app)]

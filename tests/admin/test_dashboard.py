@@ -11,7 +11,7 @@ from tests import factories
 from tests.admin.conftest import HOST_A
 from webapp.admin import stats
 from webapp.extensions import db
-from webapp.models import CustomerIoEventQueue, Redemption, UserActionLog, UserAiProfile
+from webapp.models import CustomerIoEventQueue, MemberAiProfile, Redemption, UserActionLog
 from webapp.timeutil import utcnow
 
 
@@ -63,8 +63,11 @@ def test_dashboard_numbers_match_fixture_data(app, client, world):
             )
         )
         db.session.add(
-            UserAiProfile(
-                user_id=member.id, recommended_segment="loyalist", churn_probability=Decimal("0.25")
+            MemberAiProfile(
+                user_id=member.id,
+                brand_id=brand.id,
+                recommended_segment="loyalist",
+                churn_probability=Decimal("0.25"),
             )
         )
         for status in ("sent", "sent", "failed"):

@@ -7,9 +7,10 @@ from tests import factories
 from tests.admin.conftest import HOST_A, HOST_B, sign_in
 from webapp.extensions import db
 from webapp.loyalty.achievements import create_achievement
-from webapp.loyalty.ledger import grant
+from webapp.loyalty.ledger import grant, lock_member
 from webapp.models import (
     CustomerIoEventQueue,
+    MemberWallet,
     StaffAuditLog,
     User,
     UserAchievement,
@@ -22,6 +23,8 @@ from webapp.models import (
 def funded_member(app, world):
     """Brand A's member from the world holds 500 points."""
     with app.app_context():
+        wallet = db.session.get(MemberWallet, (world.ids["member_id"], world.brand_a.id))
+        wallet.points_balance = 500
         db.session.get(User, world.ids["member_id"]).points_balance = 500
         db.session.commit()
 
@@ -41,9 +44,11 @@ def audit_rows(app):
 
 
 def balance(app, user_id):
-    """The member's points balance."""
+    """The member's points balance at brand A (the one wallet the world's member has)."""
     with app.app_context():
-        return db.session.get(User, user_id).points_balance
+        return db.session.scalar(
+            select(MemberWallet.points_balance).where(MemberWallet.user_id == user_id)
+        )
 
 
 def adjust(client, member_id, delta, reason="Goodwill"):
@@ -105,8 +110,9 @@ def test_member_page_shows_profile_answers_ledger_achievements_and_events(app, o
                 user_id=member.id, custom_field_id=world.ids["field_id"], field_value="Haze"
             )
         )
+        locked = lock_member(member.id, world.brand_a.id)
         for _ in range(55):
-            grant(member, 1, "product_scanned", brand_id=world.brand_a.id)
+            grant(locked, 1, "product_scanned")
         db.session.add(
             CustomerIoEventQueue(
                 user_id=member.id,

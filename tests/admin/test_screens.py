@@ -7,6 +7,7 @@ from sqlalchemy import select
 from tests import factories
 from tests.admin.conftest import HOST_A, sign_in
 from webapp.extensions import db
+from webapp.loyalty.brand_directory import hosts_of
 from webapp.models import (
     Brand,
     BrandStaff,
@@ -147,7 +148,7 @@ def test_settings_save_and_refresh_the_brand_cache(app, owner, world):
     with app.app_context():
         brand = db.session.get(Brand, world.brand_a.id)
         assert brand.name == "Green Harbor"
-        assert brand.setting("hosts") == ["a.test", "rewards.example.com"]
+        assert hosts_of(brand.id) == ["a.test", "rewards.example.com"]
         assert brand.setting("wording") == {"points": "Leaves", "rank": "Tier"}
         assert brand.setting("theme", "background") == "#ffffff"
         assert brand.setting("referral") == {

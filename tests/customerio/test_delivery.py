@@ -11,7 +11,7 @@ from webapp.customerio.delivery import deliver_outbox
 from webapp.customerio.outbox import record_event, record_identify
 from webapp.extensions import db
 from webapp.jobs import commit
-from webapp.models import CustomerIoEventQueue, CustomField, UserCustomFieldValue
+from webapp.models import CustomerIoEventQueue, CustomField, MemberWallet, UserCustomFieldValue
 
 ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 
@@ -91,9 +91,9 @@ def test_a_burst_of_changes_is_one_identify_with_the_synced_attributes(cio, make
         UserCustomFieldValue(user_id=user.id, custom_field_id=field.id, field_value="Indica")
     )
     db.session.commit()
+    wallet = db.session.get(MemberWallet, (user.id, brand.id))
     for points in range(1, 101):  # a hundred scans, each committing its own change
-        user.points_balance = points
-        user.lifetime_points = points
+        wallet.points_balance = wallet.lifetime_points = points
         record_identify(user, brand_id=brand.id)
         commit()
     assert len(rows()) == 1

@@ -90,8 +90,8 @@ def test_outbox_status_and_sweep_commands(app, cio, make):
 def test_personalisation_without_a_profile_is_neutral(cio, make):
     brand, user = make.brand(), make.user()
     products = [make.product(brand) for _ in range(3)]
-    assert ai_profile_for(user.id) is None and next_best_action(user.id) is None
-    assert order_by_affinity(user.id, products) == products
+    assert ai_profile_for(user.id, brand.id) is None and next_best_action(user.id, brand.id) is None
+    assert order_by_affinity(user.id, brand.id, products) == products
 
 
 def test_personalisation_follows_the_profile(cio, make):
@@ -108,10 +108,10 @@ def test_personalisation_follows_the_profile(cio, make):
         )
     )
     db.session.commit()
-    assert next_best_action(user.id)["url"] == "/referrals"
-    ordered = order_by_affinity(user.id, [flower, other, tagged, vape])
+    assert next_best_action(user.id, brand.id)["url"] == "/referrals"
+    ordered = order_by_affinity(user.id, brand.id, [flower, other, tagged, vape])
     assert ordered == [vape, tagged, flower, other]
-    profile = ai_profile_for(user.id)
+    profile = ai_profile_for(user.id, brand.id)
     profile.next_best_action = "something_we_do_not_show"
     db.session.commit()
-    assert next_best_action(user.id) is None
+    assert next_best_action(user.id, brand.id) is None

@@ -38,6 +38,12 @@ def signed_headers(body, key=SIGNING_KEY, timestamp=None):
     }
 
 
+@pytest.fixture(autouse=True)
+def platform_brand(make):
+    """A brand on the platform's own workspace, which the tests' members belong to."""
+    return make.brand()
+
+
 def post_signed(client, payload, url=URL, **options):
     """POST a signed webhook; `payload` may be raw bytes."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()

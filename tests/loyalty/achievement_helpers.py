@@ -7,7 +7,7 @@ from sqlalchemy import select
 from webapp import jobs
 from webapp.extensions import db
 from webapp.loyalty.achievements import create_achievement, evaluate_achievements
-from webapp.loyalty.ledger import lock_user
+from webapp.loyalty.ledger import lock_member
 from webapp.loyalty.scan import scan_code
 from webapp.models import User, UserAchievement
 
@@ -34,7 +34,7 @@ def scan(make, user, product, brand=None):
 
 def evaluate(user, brand):
     """Evaluate the member's achievements outside a scan, committed."""
-    unlocks = evaluate_achievements(lock_user(user.id), brand.id)
+    unlocks = evaluate_achievements(lock_member(user.id, brand.id))
     jobs.commit()
     return unlocks
 

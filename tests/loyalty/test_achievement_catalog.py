@@ -25,6 +25,7 @@ def program(make):
 def test_global_achievements_apply_to_every_brand_and_count_everywhere(make, program):
     brand, product, user = program
     other = make.brand()
+    make.member(user, other)
     achievement(brand, "globetrotter", "scan_count", 2, brand_id=None)
     achievement(brand, "local", "scan_count", 2)
     assert scan(make, user, make.product(other), other).unlocked == []

@@ -39,6 +39,7 @@ def test_multiplier_reward_boosts_later_scans_until_it_expires(make, program):
 def test_exclusive_access(make, program):
     brand, product, user = program
     other_brand = make.brand()
+    make.member(user, other_brand)
     achievement(other_brand, "elsewhere", "scan_count", 1, {"points": 0, "exclusive_access": True})
     achievement(brand, "insider", "scan_count", 2, {"points": 0, "exclusive_access": True})
     scan(make, user, make.product(other_brand), other_brand)

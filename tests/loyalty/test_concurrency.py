@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from webapp import jobs
 from webapp.extensions import db
-from webapp.loyalty.ledger import InsufficientPoints, lock_user, spend
+from webapp.loyalty.ledger import InsufficientPoints, lock_member, spend
 from webapp.loyalty.scan import scan_code
 from webapp.models import ScanCode, User, UserActionLog
 
@@ -88,9 +88,9 @@ def test_a_hundred_scans_by_one_member_lose_nothing(app, make):
 
 def spend_once(user_id, points, brand_id):
     """A minimal spending service: lock, spend, commit."""
-    user = lock_user(user_id)
+    member = lock_member(user_id, brand_id)
     try:
-        spend(user, points, "reward_redeemed", brand_id=brand_id)
+        spend(member, points, "reward_redeemed")
     except InsufficientPoints:
         db.session.rollback()
         return "short"

@@ -12,6 +12,7 @@ from webapp.loyalty.goals import (
     set_goal_from_wishlist,
     sync_goals,
 )
+from webapp.loyalty.ledger import lock_member
 from webapp.models import CustomerIoEventQueue, UserActionLog, UserGoal, Wishlist
 
 pytestmark = pytest.mark.sqlite_ok
@@ -97,7 +98,7 @@ def test_wishlist_goal_targets_the_reward_cost(make):
     assert goal.goal_name == reward.name
     assert goal.current_points == 100
     assert set_goal_from_wishlist(user.id, reward.id, brand.id).id == goal.id
-    assert len(active_goals(user.id)) == 1
+    assert len(active_goals(user.id, brand.id)) == 1
     assert len(_actions(user, "goal_set")) == 1
 
 
@@ -126,18 +127,19 @@ def test_sync_follows_balance_and_completes_once(make):
     brand = make.brand()
     user = make.user(points_balance=0)
     goal = set_custom_goal(user.id, 500, "Hoodie", brand.id)
-    user.points_balance = 499
-    sync_goals(user, brand.id)
+    member = lock_member(user.id, brand.id)
+    member.wallet.points_balance = 499
+    sync_goals(member)
     assert (goal.current_points, goal.completed_at) == (499, None)
-    user.points_balance = 800
-    sync_goals(user, brand.id)
+    member.wallet.points_balance = 800
+    sync_goals(member)
     assert goal.current_points == 500
     stamped = goal.completed_at
     assert stamped is not None
-    user.points_balance = 100
-    sync_goals(user, brand.id)
-    user.points_balance = 900
-    sync_goals(user, brand.id)
+    member.wallet.points_balance = 100
+    sync_goals(member)
+    member.wallet.points_balance = 900
+    sync_goals(member)
     db.session.commit()
     assert goal.current_points == 500
     assert goal.completed_at == stamped
@@ -152,11 +154,12 @@ def test_sync_leaves_cancelled_goals_alone(make):
     user = make.user()
     goal = set_custom_goal(user.id, 500, "Hoodie", brand.id)
     cancel_goal(user.id, goal.id)
-    user.points_balance = 600
-    sync_goals(user, brand.id)
+    member = lock_member(user.id, brand.id)
+    member.wallet.points_balance = 600
+    sync_goals(member)
     db.session.commit()
     assert (goal.current_points, goal.completed_at, goal.is_active) == (0, None, False)
-    assert active_goals(user.id) == []
+    assert active_goals(user.id, brand.id) == []
 
 
 def test_sync_without_goals_runs_one_query(app, make):
@@ -167,9 +170,10 @@ def test_sync_without_goals_runs_one_query(app, make):
     def count(conn, cursor, statement, *args):
         statements.append(statement)
 
+    member = lock_member(user.id, brand.id)
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        sync_goals(user, brand.id)
+        sync_goals(member)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(statements) == 1

@@ -9,11 +9,11 @@ from webapp.loyalty.ledger import (
     InsufficientPoints,
     adjust,
     grant,
-    lock_user,
+    lock_member,
     log_action,
     spend,
 )
-from webapp.models import User, UserGoal
+from webapp.models import MemberWallet, User, UserGoal
 
 
 def reload(user):
@@ -26,19 +26,18 @@ def test_grant_moves_balance_and_lifetime_and_logs_the_row(make, recorded):
     brand = make.brand()
     product = make.product(brand)
     user = make.user()
-    locked = lock_user(user.id)
+    locked = lock_member(user.id, brand.id)
     entry = grant(
         locked,
         120,
         "product_scanned",
-        brand_id=brand.id,
         product_id=product.id,
         action_data={"code": "X"},
         ip_address="192.0.2.1",
         user_agent="UA",
     )
     jobs.commit()
-    assert entry.user is locked and entry.log.id is not None
+    assert entry.member is locked and entry.log.id is not None
     assert (entry.old_rank_key, entry.new_rank_key, entry.rank_changed) == (None, "member", False)
     fresh = reload(user)
     assert (fresh.points_balance, fresh.lifetime_points, fresh.current_rank_key) == (
@@ -60,7 +59,7 @@ def test_grant_moves_balance_and_lifetime_and_logs_the_row(make, recorded):
 def test_spend_takes_from_the_balance_only(make, recorded):
     brand = make.brand()
     user = make.user(points_balance=300, lifetime_points=300)
-    entry = spend(lock_user(user.id), 120, "reward_redeemed", brand_id=brand.id)
+    entry = spend(lock_member(user.id, brand.id), 120, "reward_redeemed")
     jobs.commit()
     assert entry.log.points_awarded == -120
     fresh = reload(user)
@@ -72,7 +71,7 @@ def test_spend_beyond_the_balance_is_refused_and_changes_nothing(make, recorded)
     brand = make.brand()
     user = make.user(points_balance=50, lifetime_points=50)
     with pytest.raises(InsufficientPoints) as refused:
-        spend(lock_user(user.id), 51, "reward_redeemed", brand_id=brand.id)
+        spend(lock_member(user.id, brand.id), 51, "reward_redeemed")
     assert (refused.value.balance, refused.value.needed) == (50, 51)
     assert str(refused.value) == "You have 50 points; this needs 51."
     db.session.rollback()
@@ -86,7 +85,7 @@ def test_negative_amounts_are_a_programming_error(make, change):
     brand = make.brand()
     user = make.user(points_balance=10)
     with pytest.raises(ValueError):
-        change(lock_user(user.id), -1, "points_adjusted", brand_id=brand.id)
+        change(lock_member(user.id, brand.id), -1, "points_adjusted")
 
 
 @pytest.mark.sqlite_ok
@@ -94,7 +93,7 @@ def test_crossing_a_threshold_changes_the_rank_once_and_records_it(make, recorde
     brand = make.brand()
     make.rank(brand, "silver", 500, "1.10")
     user = make.user(points_balance=400, lifetime_points=400, current_rank_key="member")
-    entry = grant(lock_user(user.id), 100, "points_adjusted", brand_id=brand.id)
+    entry = grant(lock_member(user.id, brand.id), 100, "points_adjusted")
     jobs.commit()
     assert (entry.old_rank_key, entry.new_rank_key, entry.rank_changed) == (
         "member",
@@ -112,32 +111,41 @@ def test_crossing_a_threshold_changes_the_rank_once_and_records_it(make, recorde
     assert [r.action_data for r in recorded.actions(user, "rank_changed")] == [
         {"old_rank_key": "member", "new_rank_key": "silver"}
     ]
-    again = grant(lock_user(user.id), 100, "points_adjusted", brand_id=brand.id)
-    spent = spend(again.user, 600, "reward_redeemed", brand_id=brand.id)
+    again = grant(lock_member(user.id, brand.id), 100, "points_adjusted")
+    spent = spend(again.member, 600, "reward_redeemed")
     jobs.commit()
     assert not again.rank_changed and not spent.rank_changed  # rank follows lifetime points
     assert len(recorded.events(user, "rank_changed")) == 1
 
 
 @pytest.mark.sqlite_ok
-def test_lock_user_reads_the_committed_row_not_the_session_copy(make, app):
+def test_lock_member_reads_the_committed_rows_not_the_session_copy(make, app):
+    brand = make.brand()
     user = make.user(points_balance=10)
-    assert user.points_balance == 10
+    wallet = db.session.get(MemberWallet, (user.id, brand.id))
+    assert (user.points_balance, wallet.points_balance) == (10, 10)
     other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     with other.begin() as conn:
         conn.execute(text("UPDATE users SET points_balance = 70 WHERE id = :id"), {"id": user.id})
+        conn.execute(
+            text("UPDATE member_wallets SET points_balance = 70 WHERE user_id = :id"),
+            {"id": user.id},
+        )
     other.dispose()
-    assert lock_user(user.id).points_balance == 70
+    locked = lock_member(user.id, brand.id)
+    assert (locked.user.points_balance, locked.wallet.points_balance) == (70, 70)
 
 
 @pytest.mark.sqlite_ok
 def test_goals_follow_the_balance_in_the_same_transaction(make):
     brand = make.brand()
     user = make.user()
-    goal = UserGoal(user_id=user.id, goal_type="custom", target_points=100, goal_name="Trip")
+    goal = UserGoal(
+        user_id=user.id, brand_id=brand.id, goal_type="custom", target_points=100, goal_name="Trip"
+    )
     db.session.add(goal)
     db.session.commit()
-    grant(lock_user(user.id), 60, "points_adjusted", brand_id=brand.id)
+    grant(lock_member(user.id, brand.id), 60, "points_adjusted")
     assert goal.current_points == 60  # before any commit: same transaction
     jobs.commit()
 

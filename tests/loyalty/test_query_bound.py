@@ -11,10 +11,11 @@ from webapp.loyalty.scan import scan_code
 from webapp.models import UserActionLog, UserActionLogArchive
 from webapp.timeutil import utcnow
 
-# What the scan of a warm process runs: lock member, claim, product, progress rows, log row
-# and balance update, goals, pending referral, one aggregate over scans, progress insert,
-# product_scanned event, and the coalesced identify (is one pending? no: add it).
-EXPECTED_SCAN_STATEMENTS = 13
+# What the scan of a warm process runs: lock the person and their wallet at the brand, claim,
+# product, progress rows, log row, wallet and totals updates, goals, pending referral, one
+# aggregate over scans, progress insert, product_scanned event, and the coalesced identify
+# (is one pending? no: add it).
+EXPECTED_SCAN_STATEMENTS = 15
 
 TIMEFRAMES = ("all_time", "24h", "7d", "30d", "90d", "365d")
 FILTERS = (
@@ -131,8 +132,9 @@ def test_one_or_two_hundred_achievements_cost_the_same(make):
 def test_every_type_and_targeting_add_a_fixed_few(make):
     six = measured_scan(make, every_type_configs(6))
     many = measured_scan(make, every_type_configs(200))
-    # + the AI profile, the referral aggregate and the wishlist aggregate
-    assert len(six) == len(many) == EXPECTED_SCAN_STATEMENTS + 3, "\n".join(many)
+    # + the brand's AI profile and the platform's (the brand has none), the referral
+    # aggregate and the wishlist aggregate
+    assert len(six) == len(many) == EXPECTED_SCAN_STATEMENTS + 4, "\n".join(many)
 
 
 def test_history_does_not_add_statements(make):

@@ -163,7 +163,7 @@ def test_redeeming_closes_the_goal_for_that_reward(make):
     toggle_wishlist(user.id, reward.id, brand.id)
     set_goal_from_wishlist(user.id, reward.id, brand.id)
     redeem(user.id, reward.id, brand.id, SHIPPING)
-    assert active_goals(user.id) == []
+    assert active_goals(user.id, brand.id) == []
 
 
 @pytest.mark.sqlite_ok

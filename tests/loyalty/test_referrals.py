@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from webapp.extensions import db
 from webapp.loyalty import referrals
 from webapp.loyalty.achievements import create_achievement
-from webapp.loyalty.ledger import lock_user
+from webapp.loyalty.ledger import Member, lock_member
+from webapp.loyalty.membership import wallet_of
 from webapp.loyalty.referral_codes import ensure_referral_code
 from webapp.loyalty.referrals import (
     ReferralError,
@@ -36,7 +37,7 @@ def _reload(user):
 
 
 def _convert(user, brand):
-    referral = convert_on_first_scan(lock_user(user.id), brand.id)
+    referral = convert_on_first_scan(lock_member(user.id, brand.id))
     db.session.commit()
     return referral
 
@@ -223,8 +224,12 @@ def test_concurrent_conversions_pay_once(app, make, lock_referee):
             start.wait()
             try:
                 # Scans hold the referee's lock; without it only the conditional claim guards.
-                member = lock_user(referee.id) if lock_referee else db.session.get(User, referee.id)
-                outcomes.append(convert_on_first_scan(member, brand.id) is not None)
+                member = (
+                    lock_member(referee.id, brand.id)
+                    if lock_referee
+                    else Member(db.session.get(User, referee.id), wallet_of(referee.id, brand.id))
+                )
+                outcomes.append(convert_on_first_scan(member) is not None)
                 db.session.commit()
             finally:
                 db.session.remove()

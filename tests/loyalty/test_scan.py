@@ -105,6 +105,7 @@ def test_already_yours_and_already_claimed_are_distinct(make, program):
 def test_another_brands_code_is_not_claimed(make, program):
     brand, _product, user = program
     other_brand = make.brand()
+    make.member(user, other_brand)
     code = make.scan_code(make.product(other_brand))
     result = scan_code(user.id, code.code, brand_id=brand.id)
     assert result.outcome == "wrong_brand"

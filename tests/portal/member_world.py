@@ -5,7 +5,7 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import User
+from webapp.models import MemberWallet, User
 
 HTMX = {"HX-Request": "true"}
 
@@ -27,3 +27,13 @@ def balance_of(email):
     """The committed balance of the account with `email`."""
     db.session.expire_all()
     return db.session.scalar(select(User.points_balance).where(User.email == email))
+
+
+def set_wallet(program, **values):
+    """Set the member's wallet at the program's brand (and their totals) directly."""
+    wallet = db.session.get(MemberWallet, (program.member.id, program.brand.id))
+    for key, value in values.items():
+        setattr(wallet, key, value)
+        setattr(program.member, key, value)
+    db.session.commit()
+    return wallet

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.portal.member_world import new_program
+from tests.portal.member_world import new_program, set_wallet
 
 pytestmark = pytest.mark.sqlite_ok
 
@@ -18,8 +18,7 @@ def test_ladder_shows_every_rank_and_the_members_place(client, auth, make):
     program = new_program(make)
     make.rank(program.brand, "silver", 500, "1.25", benefits="Early access to drops")
     make.rank(program.brand, "gold", 2000, "1.50")
-    program.member.lifetime_points = 600
-    make._save(program.member)
+    set_wallet(program, lifetime_points=600)
     auth.login(program.email)
     html = client.get("/rank").get_data(as_text=True)
     assert html.index("Member") < html.index("Silver") < html.index("Gold")
@@ -32,8 +31,7 @@ def test_ladder_shows_every_rank_and_the_members_place(client, auth, make):
 def test_top_rank_has_no_next_step(client, auth, make):
     program = new_program(make)
     make.rank(program.brand, "gold", 100, "2.00")
-    program.member.lifetime_points = 150
-    make._save(program.member)
+    set_wallet(program, lifetime_points=150)
     auth.login(program.email)
     html = client.get("/rank").get_data(as_text=True)
     assert "You hold the top rank" in html and "points to" not in html

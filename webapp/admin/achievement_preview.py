@@ -9,6 +9,7 @@ from webapp.extensions import db
 from webapp.loyalty.achievement_metrics import MetricSpec, _condition
 from webapp.models import (
     AchievementConfig,
+    MemberWallet,
     Product,
     Referral,
     User,
@@ -29,7 +30,7 @@ COMPARE = {
 
 
 def qualifying_members(brand_id, criteria):
-    """Members of the brand (signed up there or active there) whose metric meets `criteria`.
+    """Members of the brand (its wallets, nobody else) whose metric meets `criteria`.
 
     One grouped query for the metric; None for custom achievements (granted, not measured).
     """
@@ -37,10 +38,13 @@ def qualifying_members(brand_id, criteria):
         return None
     spec = MetricSpec(criteria.metric, criteria.timeframe, criteria.filters, brand_id)
     values = dict(db.session.execute(_per_member(spec, utcnow())).all())
-    signed_up = db.session.scalars(
-        select(User.id).where(User.signup_brand_id == brand_id, User.deleted_at.is_(None))
+    members = set(
+        db.session.scalars(
+            select(MemberWallet.user_id)
+            .join(User, User.id == MemberWallet.user_id)
+            .where(MemberWallet.brand_id == brand_id, User.deleted_at.is_(None))
+        )
     )
-    members = set(signed_up) | set(values)
     compare, target = COMPARE[criteria.operator], criteria.value
     return sum(1 for user_id in members if compare(Decimal(values.get(user_id) or 0), target))
 

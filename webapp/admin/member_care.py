@@ -11,7 +11,7 @@ from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty.accounts import request_password_reset, send_activation_link
 from webapp.loyalty.achievements import UnknownAchievement, grant_custom_achievement
-from webapp.loyalty.ledger import InsufficientPoints, adjust
+from webapp.loyalty.ledger import InsufficientPoints, PointsLimitExceeded, adjust
 
 MAX_ADJUSTMENT = 10_000_000
 
@@ -45,9 +45,11 @@ def adjust_points(staff, member, raw_delta, reason):
         raise MemberActionError(
             f"Can't take {short.needed:,} points: the balance is only {short.balance:,}."
         ) from None
+    except PointsLimitExceeded as too_many:
+        raise MemberActionError(str(too_many)) from None
     record("points_adjusted", member, delta=delta, reason=reason)
     db.session.commit()
-    return f"{delta:+,} points. The balance is now {entry.user.points_balance:,}."
+    return f"{delta:+,} points. The balance is now {entry.member.wallet.points_balance:,}."
 
 
 def grant_achievement(staff, member, achievement_key):

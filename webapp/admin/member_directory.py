@@ -5,17 +5,18 @@ from dataclasses import dataclass
 from flask import abort
 from sqlalchemy import exists, or_, select
 
+from webapp.customerio.personalisation import ai_profile_for
 from webapp.extensions import db
 from webapp.loyalty.achievement_catalog import active_achievements
 from webapp.models import (
     AchievementConfig,
     CustomerIoEventQueue,
     CustomField,
+    MemberWallet,
     Referral,
     User,
     UserAchievement,
     UserActionLog,
-    UserAiProfile,
     UserCustomFieldValue,
 )
 
@@ -40,11 +41,8 @@ def _page_of(query, number, size):
 
 
 def of_brand(brand_id):
-    """Members of a brand: signed up there, or with a ledger row of the brand."""
-    return or_(
-        User.signup_brand_id == brand_id,
-        exists().where(UserActionLog.user_id == User.id, UserActionLog.brand_id == brand_id),
-    )
+    """Members of a brand: people who joined it (a wallet there), nobody else."""
+    return exists().where(MemberWallet.user_id == User.id, MemberWallet.brand_id == brand_id)
 
 
 def _matches(text):
@@ -75,8 +73,11 @@ def _escape(text):
 
 
 def search_members(brand_id, text, page_number):
-    """A page of the brand's members matching `text` (all of them, newest first, when blank)."""
-    query = select(User).where(of_brand(brand_id))
+    """A page of the brand's members with their wallet there, matching `text` (all of them,
+    newest first, when blank)."""
+    query = select(User, MemberWallet).join(
+        MemberWallet, (MemberWallet.user_id == User.id) & (MemberWallet.brand_id == brand_id)
+    )
     if text:
         query = query.where(_matches(text))
     return _page_of(query.order_by(User.id.desc()), page_number, SEARCH_PAGE)
@@ -85,12 +86,7 @@ def search_members(brand_id, text, page_number):
 def member_or_404(user_id, brand_id):
     """The user when they are a member of the brand, else 404."""
     user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    in_brand = user.signup_brand_id == brand_id or db.session.scalar(
-        select(exists().where(UserActionLog.user_id == user.id, UserActionLog.brand_id == brand_id))
-    )
-    if not in_brand:
+    if user is None or db.session.get(MemberWallet, (user_id, brand_id)) is None:
         abort(404)
     return user
 
@@ -106,6 +102,7 @@ def member_overview(user, brand_id, ledger_page):
     """Everything the member page shows: answers, ledger page, unlocks, referrals, events."""
     return {
         "member": user,
+        "wallet": db.session.get(MemberWallet, (user.id, brand_id)),
         "answers": db.session.execute(
             select(CustomField.field_label, UserCustomFieldValue.field_value)
             .join(UserCustomFieldValue, UserCustomFieldValue.custom_field_id == CustomField.id)
@@ -134,9 +131,7 @@ def member_overview(user, brand_id, ledger_page):
             .where(Referral.referrer_user_id == user.id, Referral.brand_id == brand_id)
             .order_by(Referral.created_at.desc())
         ).all(),
-        "ai_profile": db.session.scalar(
-            select(UserAiProfile).where(UserAiProfile.user_id == user.id)
-        ),
+        "ai_profile": ai_profile_for(user.id, brand_id),
         "events": db.session.scalars(
             select(CustomerIoEventQueue)
             .where(

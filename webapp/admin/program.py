@@ -7,12 +7,16 @@ from webapp.admin.blueprint import bp
 from webapp.admin.forms import CustomFieldForm, RankForm
 from webapp.admin.security import PROGRAM_STAFF, allow, brand_object_or_404, record
 from webapp.extensions import db
-from webapp.models import CustomField, Product, Rank, User, UserCustomFieldValue
+from webapp.models import CustomField, MemberWallet, Product, Rank, UserCustomFieldValue
 
 
 def rank_in_use(rank):
     """True when members hold the rank or the brand's rewards require it."""
-    held = select(exists().where(User.current_rank_key == rank.key))
+    held = select(
+        exists().where(
+            MemberWallet.brand_id == rank.brand_id, MemberWallet.current_rank_key == rank.key
+        )
+    )
     required = select(
         exists().where(Product.brand_id == rank.brand_id, Product.required_rank_key == rank.key)
     )

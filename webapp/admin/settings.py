@@ -9,6 +9,12 @@ from webapp.admin.blueprint import bp
 from webapp.admin.forms import SettingsForm
 from webapp.admin.security import OWNERS, allow, record
 from webapp.extensions import db
+from webapp.loyalty.brand_directory import BrandError, hosts_of, set_hosts
+from webapp.loyalty.referrals import (
+    DEFAULT_EXPIRY_DAYS,
+    DEFAULT_REFEREE_BONUS,
+    DEFAULT_REFERRER_BONUS,
+)
 from webapp.models import Brand
 from webapp.tenancy import invalidate_brand_cache
 
@@ -26,13 +32,13 @@ def form_data(brand):
     setting = brand.setting
     data = {
         "name": brand.name,
-        "hosts": ", ".join(setting("hosts", default=[]) or []),
+        "hosts": ", ".join(hosts_of(brand.id)),
         "points_word": setting("wording", "points", default="Points"),
         "rank_word": setting("wording", "rank", default="Rank"),
         "minimum_age": setting("min_age", default=21),
-        "referrer_bonus": setting("referral", "referrer_bonus", default=0),
-        "referee_bonus": setting("referral", "referee_bonus", default=0),
-        "referral_expiry_days": setting("referral", "expiry_days", default=30),
+        "referrer_bonus": setting("referral", "referrer_bonus", default=DEFAULT_REFERRER_BONUS),
+        "referee_bonus": setting("referral", "referee_bonus", default=DEFAULT_REFEREE_BONUS),
+        "referral_expiry_days": setting("referral", "expiry_days", default=DEFAULT_EXPIRY_DAYS),
     }
     for key, default in DEFAULT_THEME.items():
         data[key] = setting("theme", key, default=default)
@@ -42,9 +48,13 @@ def form_data(brand):
 
 
 def apply_settings(brand, form):
-    """Write the form into the brand's name and settings, keeping unrelated keys."""
+    """Write the form into the brand's name, hosts and settings, keeping unrelated keys.
+
+    BrandError when a host belongs to another brand (nothing is saved then).
+    """
+    set_hosts(brand, form.host_list())
     settings = copy.deepcopy(brand.settings or {})
-    settings["hosts"] = form.host_list()
+    settings.pop("hosts", None)
     settings["wording"] = {"points": form.points_word.data, "rank": form.rank_word.data}
     settings["theme"] = {
         **(settings.get("theme") or {}),
@@ -69,8 +79,13 @@ def settings():
     brand = db.session.get(Brand, g.staff.brand_id)
     form = SettingsForm(data=form_data(brand))
     if form.validate_on_submit():
-        apply_settings(brand, form)
-        record("settings_saved", brand, settings=brand.settings)
+        try:
+            apply_settings(brand, form)
+        except BrandError as problem:
+            db.session.rollback()
+            form.hosts.errors = [*form.hosts.errors, str(problem)]
+            return render_template("admin/settings.html", form=form), 422
+        record("settings_saved", brand, settings=brand.settings, hosts=hosts_of(brand.id))
         db.session.commit()
         invalidate_brand_cache()
         flash("Brand settings saved.", "success")

@@ -8,11 +8,12 @@ from sqlalchemy import func, select
 from webapp.extensions import db
 from webapp.models import (
     CustomerIoEventQueue,
+    MemberAiProfile,
+    MemberWallet,
     Product,
     Redemption,
     User,
     UserActionLog,
-    UserAiProfile,
 )
 from webapp.models.events import ACTION_TYPES, OUTBOX_STATUSES
 from webapp.timeutil import utcnow
@@ -51,12 +52,12 @@ def scans_per_day(brand_id, days=None):
 
 
 def signups_per_day(brand_id, days=None):
-    """(date, sign-ups) for the last 30 days, from idx_signup_brand (brand, created_at)."""
+    """(date, new members) for the last 30 days, from idx_brand_joined (brand, joined_at)."""
     days = days or day_range()
-    day = func.date(User.created_at)
+    day = func.date(MemberWallet.joined_at)
     rows = db.session.execute(
         select(day, func.count())
-        .where(User.signup_brand_id == brand_id, User.created_at >= _start(days))
+        .where(MemberWallet.brand_id == brand_id, MemberWallet.joined_at >= _start(days))
         .group_by(day)
     )
     return _per_day(rows, days)
@@ -92,12 +93,12 @@ def points_flow(brand_id, days=None):
 
 
 def liability(brand_id):
-    """Outstanding points of the brand's members, and their MSRP value at the rewards' rate."""
+    """Outstanding points in the brand's wallets, and their MSRP value at the rewards' rate."""
     points = int(
         db.session.scalar(
-            select(func.coalesce(func.sum(User.points_balance), 0)).where(
-                User.signup_brand_id == brand_id, User.deleted_at.is_(None)
-            )
+            select(func.coalesce(func.sum(MemberWallet.points_balance), 0))
+            .join(User, User.id == MemberWallet.user_id)
+            .where(MemberWallet.brand_id == brand_id, User.deleted_at.is_(None))
         )
     )
     msrp, cost = db.session.execute(
@@ -134,26 +135,26 @@ def top_products(brand_id, days=None, limit=5):
 
 
 def rank_distribution(brand_id):
-    """(rank key, members) of the brand's members."""
+    """(rank key, members) of the brand's members, on the brand's own ladder."""
     rows = db.session.execute(
-        select(User.current_rank_key, func.count())
-        .where(User.signup_brand_id == brand_id, User.deleted_at.is_(None))
-        .group_by(User.current_rank_key)
+        select(MemberWallet.current_rank_key, func.count())
+        .join(User, User.id == MemberWallet.user_id)
+        .where(MemberWallet.brand_id == brand_id, User.deleted_at.is_(None))
+        .group_by(MemberWallet.current_rank_key)
     )
     return sorted(((key or "member", int(count)) for key, count in rows), key=lambda r: -r[1])
 
 
 def segments(brand_id):
-    """(segment, members, average churn probability) from the members' AI profiles."""
+    """(segment, members, average churn probability) from the brand's own predictions."""
     rows = db.session.execute(
         select(
-            UserAiProfile.recommended_segment,
+            MemberAiProfile.recommended_segment,
             func.count(),
-            func.avg(UserAiProfile.churn_probability),
+            func.avg(MemberAiProfile.churn_probability),
         )
-        .join(User, User.id == UserAiProfile.user_id)
-        .where(User.signup_brand_id == brand_id)
-        .group_by(UserAiProfile.recommended_segment)
+        .where(MemberAiProfile.brand_id == brand_id)
+        .group_by(MemberAiProfile.recommended_segment)
     )
     return [
         (segment or "unassigned", int(count), float(churn or 0)) for segment, count, churn in rows

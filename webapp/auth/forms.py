@@ -112,3 +112,16 @@ def attach_errors(form, errors):
         field = form._fields.get(name)
         if field is not None:
             field.errors = [*field.errors, message]
+
+
+class JoinForm(FlaskForm):
+    """An existing account joins this brand's program: age check and the brand's consent."""
+
+    date_of_birth = DateField(
+        "Date of birth",
+        format="%Y-%m-%d",
+        invalid_value_message="Please enter your date of birth as YYYY-MM-DD.",
+        description="We only check your age; we don't keep your birthday.",
+        validators=[InputRequired("Please enter your date of birth.")],
+    )
+    marketing_consent = BooleanField("Send me offers and news by email", default=False)

@@ -3,14 +3,18 @@
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import CustomField, User, UserCustomFieldValue
+from webapp.models import CustomField, MemberWallet, User, UserCustomFieldValue
 from webapp.timeutil import to_unix
 
 
 def identify_attributes(user_id, brand_id):
-    """The member's synced attributes (None when the member no longer exists)."""
+    """The member's synced attributes at the brand: that wallet's balance, lifetime and rank,
+    that membership's consent (None when the person is gone or not a member of the brand)."""
     user = db.session.get(User, user_id)
     if user is None or user.deleted_at is not None:
+        return None
+    wallet = db.session.get(MemberWallet, (user_id, brand_id))
+    if wallet is None:
         return None
     attributes = {
         "email": user.email,
@@ -18,10 +22,10 @@ def identify_attributes(user_id, brand_id):
         "last_name": user.last_name,
         "phone": user.phone_number,
         "created_at": to_unix(user.created_at),
-        "points_balance": user.points_balance or 0,
-        "lifetime_points": user.lifetime_points or 0,
-        "rank_key": user.current_rank_key or "member",
-        "marketing_consent": bool(user.marketing_consent),
+        "points_balance": wallet.points_balance,
+        "lifetime_points": wallet.lifetime_points,
+        "rank_key": wallet.current_rank_key or "member",
+        "marketing_consent": bool(wallet.marketing_consent),
         "is_guest": bool(user.is_guest),
         "referral_code": user.referral_code,
     }

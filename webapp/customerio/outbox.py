@@ -10,7 +10,7 @@ from webapp.customerio.credentials import track_credentials
 from webapp.customerio.delivery import deliver_outbox
 from webapp.extensions import db
 from webapp.jobs import enqueue_after_commit
-from webapp.models import CustomerIoEventQueue
+from webapp.models import BrandStaff, CustomerIoEventQueue, MemberWallet
 from webapp.timeutil import to_unix, utcnow
 
 log = logging.getLogger(__name__)
@@ -35,8 +35,30 @@ def new_event_uid():
     return "".join(ULID_ALPHABET[(value >> shift) & 31] for shift in range(125, -1, -5))
 
 
-def user_snapshot(user):
-    """Who the member is at the moment of the event: identity, economy, status, engagement."""
+def wallet_at(user_id, brand_id):
+    """The person's wallet at the brand (from the session when loaded), else None."""
+    if brand_id is None:
+        return None
+    return db.session.get(MemberWallet, (user_id, brand_id))
+
+
+def may_hear_of(user, brand_id, wallet):
+    """A brand's workspace hears only of its members (and of its own staff)."""
+    if wallet is not None:
+        return True
+    return brand_id is not None and (
+        db.session.scalar(
+            select(BrandStaff.id).where(
+                BrandStaff.user_id == user.id, BrandStaff.brand_id == brand_id
+            )
+        )
+        is not None
+    )
+
+
+def user_snapshot(user, wallet=None):
+    """Who the member is at the moment of the event: identity, economy and status at the
+    event's brand (its wallet), engagement."""
     return {
         "identity": {
             "id": str(user.id),
@@ -46,12 +68,12 @@ def user_snapshot(user):
             "is_guest": bool(user.is_guest),
         },
         "economy": {
-            "points_balance": user.points_balance or 0,
-            "lifetime_points": user.lifetime_points or 0,
+            "points_balance": wallet.points_balance if wallet else 0,
+            "lifetime_points": wallet.lifetime_points if wallet else 0,
         },
-        "status": {"rank_key": user.current_rank_key or "member"},
+        "status": {"rank_key": (wallet and wallet.current_rank_key) or "member"},
         "engagement": {
-            "marketing_consent": bool(user.marketing_consent),
+            "marketing_consent": bool(wallet and wallet.marketing_consent),
             "created_at": to_unix(user.created_at),
         },
     }
@@ -86,7 +108,14 @@ def _decimal(value):
 
 
 def record_event(user, name, *, brand_id, product=None, context=None, priority=None):
-    """Add an event row to the session; it is delivered after the caller's commit."""
+    """Add an event row to the session; it is delivered after the caller's commit.
+
+    Only a member (or a staff member) of `brand_id` is heard of in its workspace: for anyone
+    else nothing is recorded and None is returned.
+    """
+    wallet = wallet_at(user.id, brand_id)
+    if not may_hear_of(user, brand_id, wallet):
+        return None
     now = utcnow()
     event_context = {"brand_id": brand_id, "timestamp": to_unix(now), **(context or {})}
     row = CustomerIoEventQueue(
@@ -99,7 +128,7 @@ def record_event(user, name, *, brand_id, product=None, context=None, priority=N
         created_at=now,
         priority=priority if priority is not None else PRIORITIES.get(name, DEFAULT_PRIORITY),
         event_data={
-            "user_snapshot": user_snapshot(user),
+            "user_snapshot": user_snapshot(user, wallet),
             "product_snapshot": product_snapshot(product),
             "event_context": event_context,
         },
@@ -114,8 +143,10 @@ def record_identify(user, *, brand_id):
     """Ask for an identify of `user` in `brand_id`'s workspace after commit.
 
     Attributes are read when the row is delivered, so one pending row per member is enough:
-    a burst of changes collapses into a single identify.
+    a burst of changes collapses into a single identify. Only members are identified.
     """
+    if wallet_at(user.id, brand_id) is None:
+        return
     pending = db.session.scalar(
         select(CustomerIoEventQueue.id).where(
             CustomerIoEventQueue.user_id == user.id,

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import UserAiProfile
+from webapp.models import MemberAiProfile, UserAiProfile
 
 NEXT_BEST_ACTIONS = {
     "scan_product": (
@@ -30,14 +30,18 @@ NEXT_BEST_ACTIONS = {
 }
 
 
-def ai_profile_for(user_id):
-    """The member's Customer.io profile, or None when no prediction arrived yet."""
+def ai_profile_for(user_id, brand_id):
+    """The predictions the brand's workspace sent about its member, else the platform
+    workspace's (never another brand's); None when no prediction arrived yet."""
+    profile = db.session.get(MemberAiProfile, (user_id, brand_id))
+    if profile is not None:
+        return profile
     return db.session.scalar(select(UserAiProfile).where(UserAiProfile.user_id == user_id))
 
 
-def next_best_action(user_id):
+def next_best_action(user_id, brand_id):
     """A banner dict (action, title, message, url) for the member's next best action, or None."""
-    profile = ai_profile_for(user_id)
+    profile = ai_profile_for(user_id, brand_id)
     action = profile.next_best_action if profile is not None else None
     if action not in NEXT_BEST_ACTIONS:
         return None
@@ -51,10 +55,10 @@ def product_affinity(product, scores):
     return max((scores.get(key, 0) for key in keys if key), default=0)
 
 
-def order_by_affinity(user_id, products):
+def order_by_affinity(user_id, brand_id, products):
     """Products ordered by the member's affinity, highest first; stable among equals."""
     products = list(products)
-    profile = ai_profile_for(user_id)
+    profile = ai_profile_for(user_id, brand_id)
     scores = (profile.product_affinity_scores if profile is not None else None) or {}
     if not scores:
         return products

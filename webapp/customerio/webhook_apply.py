@@ -1,4 +1,9 @@
-"""Applying stored Customer.io webhooks: predictions, segments, consent, achievements."""
+"""Applying stored Customer.io webhooks: predictions, segments, consent, achievements.
+
+A brand's endpoint speaks for that brand only: a webhook naming someone who is not its member
+changes nothing. The platform endpoint speaks for the brands that use the platform's own
+workspace (no Track credentials of their own), and writes the platform's profile.
+"""
 
 import logging
 from datetime import UTC, datetime
@@ -10,7 +15,15 @@ from webapp.customerio.outbox import record_identify
 from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty.achievements import UnknownAchievement, grant_custom_achievement
-from webapp.models import CustomerIoWebhookLog, User, UserAiProfile
+from webapp.loyalty.membership import NotAMember, sync_marketing_consent
+from webapp.models import (
+    Brand,
+    CustomerIoWebhookLog,
+    MemberAiProfile,
+    MemberWallet,
+    User,
+    UserAiProfile,
+)
 from webapp.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -49,17 +62,42 @@ def event_time_of(payload):
 
 
 def member(row):
-    """The member the webhook is about."""
+    """The member the webhook is about; rejected unless they are a member of the brands the
+    webhook speaks for."""
     user = db.session.get(User, row.user_id) if row.user_id is not None else None
     if row.user_id is None:
         raise WebhookRejected("unknown user: customer_id is missing or not one of our member ids")
     if user is None:
         raise WebhookRejected(f"unknown user {row.user_id}")
+    if not wallets_spoken_for(row, user):
+        raise WebhookRejected(f"user {row.user_id} is not a member of this brand")
     return user
 
 
-def profile_of(user_id):
-    """The member's AI profile, created empty when there is none."""
+def wallets_spoken_for(row, user):
+    """The member's wallets the webhook may change: at its brand, or, from the platform
+    endpoint, at every brand of theirs without a workspace of its own (home brand first)."""
+    if row.brand_id is not None:
+        wallet = db.session.get(MemberWallet, (user.id, row.brand_id))
+        return [wallet] if wallet is not None else []
+    wallets = db.session.scalars(
+        select(MemberWallet)
+        .join(Brand, Brand.id == MemberWallet.brand_id)
+        .where(MemberWallet.user_id == user.id, Brand.customer_io_site_id.is_(None))
+        .order_by(MemberWallet.joined_at, MemberWallet.brand_id)
+    ).all()
+    return sorted(wallets, key=lambda wallet: wallet.brand_id != user.signup_brand_id)
+
+
+def profile_of(user_id, brand_id):
+    """The AI profile the webhook writes (the brand's, or the platform's when None), created
+    empty when there is none."""
+    if brand_id is not None:
+        profile = db.session.get(MemberAiProfile, (user_id, brand_id))
+        if profile is None:
+            profile = MemberAiProfile(user_id=user_id, brand_id=brand_id)
+            db.session.add(profile)
+        return profile
     profile = db.session.scalar(select(UserAiProfile).where(UserAiProfile.user_id == user_id))
     if profile is None:
         profile = UserAiProfile(user_id=user_id)
@@ -127,7 +165,7 @@ def apply_prediction(row):
         raise WebhookRejected("prediction_update needs a `data` object")
     values = validated_prediction(data)
     predicted_at = row.event_timestamp or row.created_at or utcnow()
-    profile = profile_of(user.id)
+    profile = profile_of(user.id, row.brand_id)
     if profile.predicted_at is not None and predicted_at < profile.predicted_at:
         return f"ignored: older than the prediction of {profile.predicted_at:%Y-%m-%d %H:%M:%S}"
     for key, value in values.items():
@@ -146,7 +184,7 @@ def apply_segment_change(row):
         raise WebhookRejected("segment_change needs data.segment (text, at most 100 characters)")
     if action not in ("entered", "exited"):
         raise WebhookRejected("segment_change needs data.action `entered` or `exited`")
-    profile = profile_of(user.id)
+    profile = profile_of(user.id, row.brand_id)
     segments = dict(profile.segments or {})
     if action == "entered":
         segments[segment] = int((row.event_timestamp or utcnow()).replace(tzinfo=UTC).timestamp())
@@ -160,16 +198,21 @@ def apply_segment_change(row):
 
 
 def apply_consent(row, subscribed):
-    """Reporting (un)subscribe: unsubscribes always win; a subscribe only when newer."""
+    """Reporting (un)subscribe, per membership: unsubscribes always win; a subscribe only
+    when newer than the member's own last change at that brand."""
     user = member(row)
     changed_at = row.event_timestamp or row.created_at or utcnow()
-    last_change = user.marketing_consent_updated_at
-    if subscribed and last_change is not None and changed_at <= last_change:
-        return "ignored: the member changed consent after this subscribe"
-    user.marketing_consent = subscribed
-    user.marketing_consent_updated_at = changed_at
-    record_identify(user, brand_id=row.brand_id or user.signup_brand_id)
-    return None
+    changed = 0
+    for wallet in wallets_spoken_for(row, user):
+        last_change = wallet.marketing_consent_updated_at
+        if subscribed and last_change is not None and changed_at <= last_change:
+            continue
+        wallet.marketing_consent = subscribed
+        wallet.marketing_consent_updated_at = changed_at
+        record_identify(user, brand_id=wallet.brand_id)
+        changed += 1
+    sync_marketing_consent(user, changed_at)
+    return None if changed else "ignored: the member changed consent after this subscribe"
 
 
 def apply_achievement_grant(row):
@@ -179,11 +222,10 @@ def apply_achievement_grant(row):
     key = data.get("achievement_key")
     if not isinstance(key, str) or not key:
         raise WebhookRejected("achievement_grant needs data.achievement_key")
+    brand_id = wallets_spoken_for(row, user)[0].brand_id
     try:
-        unlocks = grant_custom_achievement(
-            user.id, row.brand_id or user.signup_brand_id, key, source="customerio"
-        )
-    except UnknownAchievement as error:
+        unlocks = grant_custom_achievement(user.id, brand_id, key, source="customerio")
+    except (UnknownAchievement, NotAMember) as error:
         raise WebhookRejected(str(error)) from error
     return None if unlocks else "ignored: the member already has this achievement"
 

@@ -1,5 +1,6 @@
 """Member accounts: registration, sign-in sessions, guest accounts and password reset."""
 
+import logging
 import secrets
 from datetime import date
 
@@ -14,13 +15,16 @@ from webapp.jobs import commit
 from webapp.loyalty import account_links
 from webapp.loyalty.account_links import LinkError
 from webapp.loyalty.custom_answers import active_fields, check_answers, save_answers
+from webapp.loyalty.membership import add_membership, is_member, join_brand, member_brand_ids
 from webapp.loyalty.passwords import hash_password, verify_password
 from webapp.loyalty.referral_codes import ensure_referral_code
 from webapp.loyalty.referrals import ReferralError, attach_referral
-from webapp.models import Brand, User, UserActionLog
+from webapp.models import Brand, BrandStaff, User, UserActionLog
 from webapp.timeutil import utcnow
 
 __all__ = ["AccountError", "LinkError", "RegistrationError"]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MIN_AGE = 21
 MIN_PASSWORD_LENGTH = 10
@@ -165,6 +169,7 @@ def register(
     )
     db.session.add(user)
     db.session.flush()
+    add_membership(user, brand_id, marketing_consent=marketing_consent, now=now)
     ensure_referral_code(user)
     save_answers(user.id, fields, clean)
     context = {"ip_address": ip_address, "user_agent": user_agent}
@@ -175,6 +180,24 @@ def register(
     _attach_referral(user, referral_code, brand_id)
     _commit_new_account()
     return user
+
+
+def join_program(user, brand_id, *, date_of_birth, marketing_consent, custom_values=None):
+    """An existing account joins the brand's program (age against the brand's minimum, its
+    required questions, consent never assumed); committed. RegistrationError lists what to fix.
+    """
+    brand = db.session.get(Brand, brand_id)
+    fields = active_fields(brand_id)
+    clean, errors = check_answers(fields, custom_values or {})
+    problem = _age_problem(date_of_birth, min_age(brand))
+    if problem:
+        errors["date_of_birth"] = problem
+    if errors:
+        raise RegistrationError(errors)
+    wallet = join_brand(user, brand_id, marketing_consent=marketing_consent)
+    save_answers(user.id, fields, clean)
+    commit()
+    return wallet
 
 
 def _commit_new_account():
@@ -244,7 +267,31 @@ def unusable_password_hash():
     return hash_password(secrets.token_urlsafe(32), rounds=4)
 
 
-def _send_link(user, event_name, brand_id, link):
+def message_brand_for(user, requested_brand_id):
+    """The brand whose workspace may carry a secret (a reset or activation link) to `user`.
+
+    Staff hear through their own brand; members through the requested brand when they are
+    its member, else the brand they signed up with, else their oldest membership. Never
+    through a brand the request merely arrived on. None when no brand may.
+    """
+    staff_brand = db.session.scalar(
+        select(BrandStaff.brand_id).where(BrandStaff.user_id == user.id).order_by(BrandStaff.id)
+    )
+    if staff_brand is not None:
+        return staff_brand
+    if requested_brand_id is not None and is_member(user.id, requested_brand_id):
+        return requested_brand_id
+    if user.signup_brand_id is not None and is_member(user.id, user.signup_brand_id):
+        return user.signup_brand_id
+    memberships = member_brand_ids(user.id)
+    return memberships[0] if memberships else None
+
+
+def _send_link(user, event_name, requested_brand_id, link):
+    brand_id = message_brand_for(user, requested_brand_id)
+    if brand_id is None:
+        log.warning("no brand may send %s to user %s; nothing sent", event_name, user.id)
+        return
     record_event(user, event_name, brand_id=brand_id, context={"link": link})
     account_links.log_link_when_unsent(event_name, user.email, link, brand_id)
 
@@ -267,6 +314,7 @@ def claim_as_guest(email, brand_id, public_url=None):
         return user
     if user is not None:
         raise AccountError({"email": "This email can't be used. Please use another."})
+    now = utcnow()
     user = User(
         email=email.lower(),
         password_hash=unusable_password_hash(),
@@ -277,6 +325,7 @@ def claim_as_guest(email, brand_id, public_url=None):
     )
     db.session.add(user)
     db.session.flush()
+    add_membership(user, brand_id, now=now)
     ensure_referral_code(user)
     send_activation_link(user, brand_id, public_url)
     record_identify(user, brand_id=brand_id)
@@ -343,7 +392,7 @@ def activate_guest(token, password):
     user = check_activation_token(token)
     _set_password(user, password)
     user.is_guest = False
-    if user.signup_brand_id is not None:
-        record_identify(user, brand_id=user.signup_brand_id)
+    for brand_id in member_brand_ids(user.id):
+        record_identify(user, brand_id=brand_id)
     commit()
     return user

@@ -7,11 +7,12 @@ from decimal import Decimal
 from pydantic import ValidationError
 from sqlalchemy import or_, select
 
+from webapp.customerio.personalisation import ai_profile_for
 from webapp.extensions import db
 from webapp.loyalty.achievement_metrics import MetricSpec
 from webapp.loyalty.achievement_schemas import AchievementParts, parse_parts
 from webapp.loyalty.config_cache import ConfigCache, invalidate_on_write
-from webapp.models import AchievementConfig, UserAiProfile
+from webapp.models import AchievementConfig
 
 log = logging.getLogger(__name__)
 
@@ -135,19 +136,13 @@ def invalidate_achievements(brand_id=None):
     _catalogs.invalidate(brand_id)
 
 
-def load_ai_profile(user_id):
-    """The member's segments and churn probability (None without a profile)."""
-    row = db.session.execute(
-        select(
-            UserAiProfile.segments,
-            UserAiProfile.recommended_segment,
-            UserAiProfile.churn_probability,
-        ).where(UserAiProfile.user_id == user_id)
-    ).first()
+def load_ai_profile(user_id, brand_id):
+    """The member's segments and churn probability as the brand sees them (None without a
+    profile)."""
+    row = ai_profile_for(user_id, brand_id)
     if row is None:
         return None
-    segments, recommended, churn = row
-    return AiProfile(_segment_names(segments, recommended), churn)
+    return AiProfile(_segment_names(row.segments, row.recommended_segment), row.churn_probability)
 
 
 def _segment_names(segments, recommended):

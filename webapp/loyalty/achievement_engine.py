@@ -172,24 +172,26 @@ class AchievementState:
         )
 
 
-def evaluate_achievements(user, brand_id, *, state=None, now=None, force=None, source=None):
+def evaluate_achievements(member, *, state=None, now=None, force=None, source=None):
     """Unlock every achievement the member now meets (chains included); returns the unlocks.
 
-    `user` must be locked (`ledger.lock_user`). `force`: a custom achievement granted by
-    `source` (staff or a webhook), unlocked first. Nothing is committed: the calling service
-    commits the whole action.
+    `member` is locked (`ledger.lock_member`); the brand is its wallet's, and a global
+    achievement's points go to that wallet. `force`: a custom achievement granted by `source`
+    (staff or a webhook), unlocked first. Nothing is committed: the calling service commits
+    the whole action.
     """
     now = now or utcnow()
+    user, brand_id = member.user, member.brand_id
     state = state or AchievementState.load(user.id)
     catalog = active_achievements(brand_id)
-    profile = load_ai_profile(user.id) if any(a.is_targeted for a in catalog) else None
+    profile = load_ai_profile(user.id, brand_id) if any(a.is_targeted for a in catalog) else None
     pending = [a for a in catalog if a.offered_to(profile) and not state.is_completed(a)]
     values = measure(
         user.id,
         {a.metric_spec() for a in pending if a.achievement_type not in NOT_MEASURED},
         now,
     )
-    unlock = _Unlocker(user, brand_id, state, profile, now)
+    unlock = _Unlocker(member, state, profile, now)
     if force is not None:
         unlock(force, source=source)
         pending = [a for a in pending if a.id != force.id]
@@ -211,8 +213,9 @@ def evaluate_achievements(user, brand_id, *, state=None, now=None, force=None, s
 class _Unlocker:
     """Unlocks achievements for one member: reward through the ledger, row, event."""
 
-    def __init__(self, user, brand_id, state, profile, now):
-        self.user, self.brand_id, self.state = user, brand_id, state
+    def __init__(self, member, state, profile, now):
+        self.member, self.user, self.brand_id = member, member.user, member.brand_id
+        self.state = state
         self.profile, self.now = profile, now
         self.unlocks = []
 
@@ -223,8 +226,10 @@ class _Unlocker:
         data = {"achievement_key": achievement.key, "achievement_id": achievement.id}
         if source:
             data["source"] = source
-        change = grant if points else _log_zero
-        change(self.user, points, "achievement_unlocked", brand_id=self.brand_id, action_data=data)
+        if points:
+            grant(self.member, points, "achievement_unlocked", action_data=data)
+        else:
+            log_action(self.user, "achievement_unlocked", brand_id=self.brand_id, action_data=data)
         self.state.complete(achievement, points, self.now)
         found = Unlock(
             achievement.key,
@@ -240,10 +245,6 @@ class _Unlocker:
         record_event(self.user, "achievement_unlocked", brand_id=self.brand_id, context=context)
         self.unlocks.append(found)
         return found
-
-
-def _log_zero(user, points, action_type, **details):
-    return log_action(user, action_type, **details)
 
 
 def _value(achievement, values, state, now):

@@ -16,7 +16,8 @@ from webapp.extensions import db
 from webapp.loyalty.achievement_catalog import Achievement, active_achievements, load_ai_profile
 from webapp.loyalty.achievement_engine import AchievementState, evaluate_achievements
 from webapp.loyalty.achievement_schemas import validate_achievement_config
-from webapp.loyalty.ledger import lock_user
+from webapp.loyalty.ledger import lock_member
+from webapp.loyalty.membership import NotAMember
 from webapp.models import AchievementConfig, UserAchievement
 
 __all__ = [
@@ -142,12 +143,16 @@ def grant_custom_achievement(user_id, brand_id, achievement_key, source):
     list when the member already had it. Raises UnknownAchievement for a key the brand lacks.
     """
     achievement = _custom_achievement(brand_id, achievement_key)
-    user = lock_user(user_id)
-    state = AchievementState.load(user.id)
+    try:
+        member = lock_member(user_id, brand_id)
+    except NotAMember:
+        db.session.rollback()
+        raise
+    state = AchievementState.load(user_id)
     if state.is_completed(achievement):
         db.session.rollback()
         return []
-    unlocks = evaluate_achievements(user, brand_id, state=state, force=achievement, source=source)
+    unlocks = evaluate_achievements(member, state=state, force=achievement, source=source)
     jobs.commit()
     return unlocks
 
@@ -193,7 +198,7 @@ def achievement_board(user_id, brand_id):
     """The achievements a member sees, by priority: the ones offered to them
     (targeting), hidden ones only once unlocked, and every one they unlocked."""
     catalog = active_achievements(brand_id)
-    profile = load_ai_profile(user_id) if any(a.is_targeted for a in catalog) else None
+    profile = load_ai_profile(user_id, brand_id) if any(a.is_targeted for a in catalog) else None
     rows = AchievementState.load(user_id).rows
     board = []
     for achievement in catalog:

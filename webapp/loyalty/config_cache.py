@@ -1,13 +1,27 @@
-"""A short in-process cache of per-brand configuration, so a scan never re-reads it."""
+"""A short in-process cache of per-brand configuration, so a scan never re-reads it.
+
+Every process sees a change saved in any other within a second: a write to a configuration
+table raises the `config_stamps` counter in the same transaction, and each process compares
+that counter with the one it last saw at most every STAMP_CHECK_SECONDS (`check_stamp`, run
+before each request), forgetting every cached value when it moved.
+"""
 
 import threading
 import time
 
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
+from webapp.extensions import db
+from webapp.models import ConfigStamp
+
 CACHE_SECONDS = 30
+STAMP_CHECK_SECONDS = 0.5
+STAMP_NAME = "config"
 _caches = []
+_stamp = {"checked_at": -STAMP_CHECK_SECONDS, "version": None}
+_stamp_lock = threading.Lock()
+_STAMP_INFO_KEY = "config_stamp_raised"
 
 
 class ConfigCache:
@@ -50,8 +64,9 @@ def invalidate_all():
         cache.invalidate()
 
 
-def invalidate_on_write(model, cache):
-    """Forget a brand's cached value when this process writes one of its `model` rows.
+def invalidate_on_write(model, cache, key_of=lambda row: row.brand_id):
+    """Forget a brand's cached value when this process writes one of its `model` rows, and
+    raise the configuration stamp so that every other process forgets it too.
 
     Forgotten at the flush (this session sees its change) and again at the commit (other
     threads may have reloaded the old rows in between); brand_id NULL forgets every brand.
@@ -62,8 +77,9 @@ def invalidate_on_write(model, cache):
     def _forget_at_flush(session, flush_context):
         for row in (*session.new, *session.dirty, *session.deleted):
             if isinstance(row, model):
-                cache.invalidate(row.brand_id)
-                session.info.setdefault(info_key, set()).add(row.brand_id)
+                cache.invalidate(key_of(row))
+                session.info.setdefault(info_key, set()).add(key_of(row))
+                _raise_stamp(session)
 
     @event.listens_for(Session, "after_commit")
     def _forget_at_commit(session):
@@ -73,3 +89,41 @@ def invalidate_on_write(model, cache):
     @event.listens_for(Session, "after_rollback")
     def _forget_nothing(session):
         session.info.pop(info_key, None)
+
+
+def _raise_stamp(session):
+    """Add one to the stamp, once per transaction, in that transaction."""
+    if session.info.get(_STAMP_INFO_KEY):
+        return
+    session.info[_STAMP_INFO_KEY] = True
+    connection = session.connection()
+    raised = connection.execute(
+        update(ConfigStamp.__table__)
+        .where(ConfigStamp.__table__.c.name == STAMP_NAME)
+        .values(version=ConfigStamp.__table__.c.version + 1)
+    ).rowcount
+    if not raised:
+        connection.execute(ConfigStamp.__table__.insert().values(name=STAMP_NAME, version=1))
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _stamp_raised_once(session):
+    session.info.pop(_STAMP_INFO_KEY, None)
+
+
+def check_stamp(now=None):
+    """Forget every cached value when another process changed the configuration (at most one
+    read of the stamp per STAMP_CHECK_SECONDS in this process)."""
+    now = time.monotonic() if now is None else now
+    with _stamp_lock:
+        if now - _stamp["checked_at"] < STAMP_CHECK_SECONDS:
+            return False
+        _stamp["checked_at"] = now
+    version = db.session.scalar(select(ConfigStamp.version).where(ConfigStamp.name == STAMP_NAME))
+    with _stamp_lock:
+        changed = _stamp["version"] is not None and version != _stamp["version"]
+        _stamp["version"] = version
+    if changed:
+        invalidate_all()
+    return changed

@@ -5,8 +5,8 @@ from sqlalchemy import select
 from webapp.customerio.outbox import record_event
 from webapp.extensions import db
 from webapp.jobs import commit
-from webapp.loyalty.ledger import log_action
-from webapp.models import Product, User, UserGoal, Wishlist
+from webapp.loyalty.ledger import lock_member, log_action
+from webapp.models import Product, UserGoal, Wishlist
 from webapp.timeutil import utcnow
 
 MAX_CUSTOM_TARGET = 10_000_000
@@ -17,19 +17,24 @@ class GoalError(Exception):
     """A goal request a member can correct; the message says how."""
 
 
-def sync_goals(user, brand_id):
-    """Move every active goal of `user` to the balance; stamp and announce goals just reached.
+def sync_goals(member):
+    """Move the member's active goals at the wallet's brand to its balance; stamp and announce
+    goals just reached.
 
     Runs inside the caller's transaction (the ledger calls it after every balance change).
     """
     goals = db.session.scalars(
-        select(UserGoal).where(UserGoal.user_id == user.id, UserGoal.is_active.is_(True))
+        select(UserGoal).where(
+            UserGoal.user_id == member.id,
+            UserGoal.brand_id == member.brand_id,
+            UserGoal.is_active.is_(True),
+        )
     ).all()
-    balance = user.points_balance or 0
+    balance = member.wallet.points_balance
     for goal in goals:
         goal.current_points = min(balance, goal.target_points or 0)
         if goal.completed_at is None and balance >= (goal.target_points or 0):
-            _complete_goal(user, goal, brand_id)
+            _complete_goal(member.user, goal, member.brand_id)
 
 
 def _complete_goal(user, goal, brand_id):
@@ -42,11 +47,15 @@ def _complete_goal(user, goal, brand_id):
     record_event(user, "goal_reached", brand_id=brand_id, product=product, context=details)
 
 
-def active_goals(user_id):
-    """The member's active goals, oldest first."""
+def active_goals(user_id, brand_id):
+    """The member's active goals at the brand, oldest first."""
     return db.session.scalars(
         select(UserGoal)
-        .where(UserGoal.user_id == user_id, UserGoal.is_active.is_(True))
+        .where(
+            UserGoal.user_id == user_id,
+            UserGoal.brand_id == brand_id,
+            UserGoal.is_active.is_(True),
+        )
         .order_by(UserGoal.id)
     ).all()
 
@@ -101,9 +110,11 @@ def set_custom_goal(user_id, target_points, name, brand_id):
 
 
 def _start_goal(user_id, brand_id, *, goal_type, target_points, goal_name, product=None):
-    user = db.session.get(User, user_id)
+    member = lock_member(user_id, brand_id)
+    user = member.user
     goal = UserGoal(
         user_id=user_id,
+        brand_id=brand_id,
         product_id=product.id if product else None,
         goal_type=goal_type,
         target_points=target_points,
@@ -117,7 +128,7 @@ def _start_goal(user_id, brand_id, *, goal_type, target_points, goal_name, produ
     details = {"goal_id": goal.id, "goal_name": goal_name, "target_points": target_points}
     log_action(user, "goal_set", brand_id=brand_id, product_id=goal.product_id, action_data=details)
     record_event(user, "goal_set", brand_id=brand_id, product=product, context=details)
-    sync_goals(user, brand_id)
+    sync_goals(member)
     commit()
     return goal
 

@@ -1,9 +1,12 @@
-"""The points ledger: the one way to change a balance, always under the user's row lock.
+"""The points ledger: the one way to change a balance, always under the wallet's row lock.
 
-`grant` and `spend` write the `user_action_log` row, move `points_balance` /
-`lifetime_points`, keep `current_rank_key` (recording `rank_changed`) and the member's goals
-current. They never commit: the service that calls them (scan, redeem, ...) commits once with
-`webapp.jobs.commit()`, so the whole action is one transaction.
+Every ledger row changes exactly one wallet, the member's wallet at the row's brand.
+`lock_member` locks the person (`users`, whose totals move too) and then that wallet, in that
+order everywhere. `grant` and `spend` write the `user_action_log` row, move the wallet's
+`points_balance` / `lifetime_points` and the person's totals over all wallets by the same
+amount, keep the wallet's rank on the brand's ladder (recording `rank_changed`) and the
+member's goals at that brand current. They never commit: the service that calls them (scan,
+redeem, ...) commits once with `webapp.jobs.commit()`, so the whole action is one transaction.
 """
 
 from dataclasses import dataclass
@@ -13,8 +16,13 @@ from sqlalchemy import select
 from webapp import jobs
 from webapp.customerio.outbox import record_event, record_identify
 from webapp.extensions import db
+from webapp.loyalty.membership import NotAMember
 from webapp.loyalty.ranks import MEMBER_RANK_KEY, ladder, rank_for
-from webapp.models import User, UserActionLog
+from webapp.models import MemberWallet, User, UserActionLog
+from webapp.timeutil import utcnow
+
+# INT UNSIGNED: the most a balance or lifetime column holds.
+MAX_POINTS = 2**32 - 1
 
 
 class InsufficientPoints(Exception):
@@ -26,12 +34,37 @@ class InsufficientPoints(Exception):
         self.needed = needed
 
 
+class PointsLimitExceeded(ValueError):
+    """The change would take a balance past what its column holds."""
+
+    def __init__(self):
+        super().__init__(f"That would take the balance past {MAX_POINTS:,} points.")
+
+
+@dataclass
+class Member:
+    """A person and their wallet at one brand, both locked until the transaction ends."""
+
+    user: User
+    wallet: MemberWallet
+
+    @property
+    def id(self):
+        """The person's user id."""
+        return self.user.id
+
+    @property
+    def brand_id(self):
+        """The brand of the wallet."""
+        return self.wallet.brand_id
+
+
 @dataclass
 class LedgerEntry:
-    """What one change of points did: its log row, the locked user, the rank before and after."""
+    """What one change of points did: its log row, the member, the rank before and after."""
 
     log: UserActionLog
-    user: User
+    member: Member
     old_rank_key: str | None
     new_rank_key: str | None
 
@@ -49,6 +82,21 @@ def lock_user(user_id):
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
+
+
+def lock_member(user_id, brand_id):
+    """The person and their wallet at `brand_id`, both locked (person first); NotAMember when
+    they never joined the brand."""
+    user = lock_user(user_id)
+    wallet = db.session.scalars(
+        select(MemberWallet)
+        .where(MemberWallet.user_id == user_id, MemberWallet.brand_id == brand_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if wallet is None:
+        raise NotAMember(brand_id)
+    return Member(user, wallet)
 
 
 def log_action(
@@ -71,69 +119,78 @@ def log_action(
 
 
 def grant(
-    user,
+    member,
     points,
     action_type,
     *,
-    brand_id,
     product_id=None,
     action_data=None,
     ip_address=None,
     user_agent=None,
     count_towards_lifetime=True,
 ):
-    """Add `points` (>= 0) to a locked user's balance and lifetime, logged as `action_type`.
+    """Add `points` (>= 0) to a locked member's wallet (and lifetime), logged as `action_type`.
 
     A refund of spent points passes `count_towards_lifetime=False`: it restores the balance
-    without raising lifetime points (or the rank) a second time.
+    without raising lifetime points (or the rank) a second time. PointsLimitExceeded when a
+    balance would pass its column's range (nothing is changed).
     """
     if points < 0:
         raise ValueError("grant() takes a positive amount; use spend() to take points")
+    wallet, user = member.wallet, member.user
+    lifetime_points = points if count_towards_lifetime else 0
+    if (user.points_balance or 0) + points > MAX_POINTS or (
+        user.lifetime_points or 0
+    ) + lifetime_points > MAX_POINTS:
+        raise PointsLimitExceeded()
+    wallet.points_balance += points
+    wallet.lifetime_points += lifetime_points
     user.points_balance = (user.points_balance or 0) + points
-    if count_towards_lifetime:
-        user.lifetime_points = (user.lifetime_points or 0) + points
-    details = LogDetails(brand_id, product_id, action_data, ip_address, user_agent)
-    return _record(user, points, action_type, details)
+    user.lifetime_points = (user.lifetime_points or 0) + lifetime_points
+    details = LogDetails(wallet.brand_id, product_id, action_data, ip_address, user_agent)
+    return _record(member, points, action_type, details)
 
 
 def spend(
-    user,
+    member,
     points,
     action_type,
     *,
-    brand_id,
     product_id=None,
     action_data=None,
     ip_address=None,
     user_agent=None,
 ):
-    """Take `points` (>= 0) from a locked user's balance; InsufficientPoints when it is short."""
+    """Take `points` (>= 0) from a locked member's wallet; InsufficientPoints when it is short.
+
+    Only the wallet of the member's brand pays: points another brand issued never do.
+    """
     if points < 0:
         raise ValueError("spend() takes a positive amount; use grant() to add points")
-    balance = user.points_balance or 0
-    if balance < points:
-        raise InsufficientPoints(balance, points)
-    user.points_balance = balance - points
-    details = LogDetails(brand_id, product_id, action_data, ip_address, user_agent)
-    return _record(user, -points, action_type, details)
+    wallet, user = member.wallet, member.user
+    if wallet.points_balance < points:
+        raise InsufficientPoints(wallet.points_balance, points)
+    wallet.points_balance -= points
+    user.points_balance = (user.points_balance or 0) - points
+    details = LogDetails(wallet.brand_id, product_id, action_data, ip_address, user_agent)
+    return _record(member, -points, action_type, details)
 
 
 def adjust(user_id, delta, *, brand_id, reason, staff_user_id):
     """A staff correction of a member's points with its reason; committed.
 
-    Raises InsufficientPoints when a deduction is larger than the balance.
+    Only the member's wallet at `brand_id` changes. Raises InsufficientPoints when a deduction
+    is larger than that balance, PointsLimitExceeded when an addition would overflow it.
     """
     reason = (reason or "").strip()
     if not reason:
         raise ValueError("Say why the points change: a reason is required.")
-    user = lock_user(user_id)
     action_data = {"reason": reason, "staff_user_id": staff_user_id}
     change = grant if delta >= 0 else spend
     try:
-        entry = change(
-            user, abs(delta), "points_adjusted", brand_id=brand_id, action_data=action_data
-        )
-    except InsufficientPoints:
+        member = lock_member(user_id, brand_id)
+        entry = change(member, abs(delta), "points_adjusted", action_data=action_data)
+    except (InsufficientPoints, PointsLimitExceeded, NotAMember):
         db.session.rollback()
         raise
     jobs.commit()
@@ -166,25 +223,32 @@ def _log_row(user, action_type, points, details):
     return row
 
 
-def _record(user, points, action_type, details):
-    row = _log_row(user, action_type, points, details)
-    old_rank_key, new_rank_key = _update_rank(user, details.brand_id)
+def _record(member, points, action_type, details):
+    row = _log_row(member.user, action_type, points, details)
+    member.wallet.last_activity_at = utcnow()
+    old_rank_key, new_rank_key = _update_rank(member)
     from webapp.loyalty.goals import sync_goals  # goals builds on the ledger: import late
 
-    sync_goals(user, details.brand_id)
-    if details.brand_id is not None:
-        record_identify(user, brand_id=details.brand_id)  # balance (and maybe rank) changed
+    sync_goals(member)
+    record_identify(member.user, brand_id=member.brand_id)  # balance (and maybe rank) changed
     db.session.flush()
-    return LedgerEntry(row, user, old_rank_key, new_rank_key)
+    return LedgerEntry(row, member, old_rank_key, new_rank_key)
 
 
-def _update_rank(user, brand_id):
-    """Keep `current_rank_key` on the brand's ladder; log and record a move."""
-    old_key = user.current_rank_key
-    new_rank = rank_for(ladder(brand_id), user.lifetime_points)
+def _update_rank(member):
+    """Keep the wallet's `current_rank_key` on its brand's ladder; log and record a move.
+
+    `users.current_rank_key` mirrors the rank at the brand the person signed up with (at
+    every brand for an account that signed up nowhere, such as staff who joined programs).
+    """
+    wallet, user, brand_id = member.wallet, member.user, member.brand_id
+    old_key = wallet.current_rank_key
+    new_rank = rank_for(ladder(brand_id), wallet.lifetime_points)
+    if user.signup_brand_id in (None, brand_id):
+        user.current_rank_key = new_rank.key
     if new_rank.key == old_key:
         return old_key, old_key
-    user.current_rank_key = new_rank.key
+    wallet.current_rank_key = new_rank.key
     if (old_key or MEMBER_RANK_KEY) != new_rank.key:
         context = {"old_rank_key": old_key or MEMBER_RANK_KEY, "new_rank_key": new_rank.key}
         log_action(user, "rank_changed", brand_id=brand_id, action_data=context)

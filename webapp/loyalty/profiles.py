@@ -10,8 +10,11 @@ from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty.accounts import AccountError, unusable_password_hash
 from webapp.loyalty.custom_answers import active_fields, check_answers, save_answers
+from webapp.loyalty.membership import member_brand_ids, set_marketing_consent
 from webapp.models import (
     CustomField,
+    MemberAiProfile,
+    MemberWallet,
     Redemption,
     Referral,
     User,
@@ -47,9 +50,7 @@ def update_profile(
     user.first_name = _limit(first_name, 100, "first_name")
     user.last_name = _limit(last_name, 100, "last_name")
     user.phone_number = _limit(phone_number, 20, "phone_number")
-    if bool(marketing_consent) != bool(user.marketing_consent):
-        user.marketing_consent = bool(marketing_consent)
-        user.marketing_consent_updated_at = utcnow()
+    set_marketing_consent(user, brand_id, marketing_consent)
     save_answers(user.id, fields, clean)
     db.session.add(
         UserActionLog(
@@ -57,7 +58,7 @@ def update_profile(
             action_type="profile_updated",
             points_awarded=0,
             brand_id=brand_id,
-            action_data={"marketing_consent": user.marketing_consent},
+            action_data={"marketing_consent": bool(marketing_consent)},
         )
     )
     record_identify(user, brand_id=brand_id)
@@ -114,7 +115,9 @@ def export_member_data(user_id):
         "referrals_made": _rows(Referral, Referral.referrer_user_id == user_id),
         "referred_by": _rows(Referral, Referral.referee_user_id == user_id),
         "redemptions": _rows(Redemption, Redemption.user_id == user_id),
+        "wallets": _rows(MemberWallet, MemberWallet.user_id == user_id),
         "ai_profile": _rows(UserAiProfile, UserAiProfile.user_id == user_id),
+        "brand_ai_profiles": _rows(MemberAiProfile, MemberAiProfile.user_id == user_id),
     }
 
 
@@ -127,13 +130,18 @@ def _forget_personal_rows(user_id):
 
 
 def _member_brands(user):
-    """Every brand (Customer.io workspace) the member signed up with or acted in."""
-    acted_in = db.session.scalars(
-        select(UserActionLog.brand_id)
-        .where(UserActionLog.user_id == user.id, UserActionLog.brand_id.is_not(None))
-        .distinct()
-    )
-    return sorted({user.signup_brand_id, *acted_in} - {None})
+    """Every brand (Customer.io workspace) the member joined, signed up with or acted in
+    (archived ledger rows included)."""
+    acted_in = {
+        brand_id
+        for model in (UserActionLog, UserActionLogArchive)
+        for brand_id in db.session.scalars(
+            select(model.brand_id)
+            .where(model.user_id == user.id, model.brand_id.is_not(None))
+            .distinct()
+        )
+    }
+    return sorted({user.signup_brand_id, *acted_in, *member_brand_ids(user.id)} - {None})
 
 
 def delete_account(user_id):
@@ -145,6 +153,11 @@ def delete_account(user_id):
     user.password_hash = unusable_password_hash()
     user.marketing_consent = False
     user.marketing_consent_updated_at = now
+    db.session.execute(
+        update(MemberWallet)
+        .where(MemberWallet.user_id == user.id)
+        .values(marketing_consent=False, marketing_consent_updated_at=now)
+    )
     user.deleted_at = now
     _forget_personal_rows(user.id)
     for brand_id in _member_brands(user):

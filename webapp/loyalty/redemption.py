@@ -7,7 +7,8 @@ from webapp.customerio.outbox import record_event
 from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty.achievements import has_exclusive_access
-from webapp.loyalty.ledger import InsufficientPoints, grant, lock_user, spend
+from webapp.loyalty.ledger import InsufficientPoints, grant, lock_member, spend
+from webapp.loyalty.membership import NotAMember
 from webapp.loyalty.ranks import ladder, rank_for
 from webapp.models import Product, Redemption, User, UserGoal
 from webapp.timeutil import utcnow
@@ -115,19 +116,14 @@ def redeem(user_id, product_id, brand_id, shipping):
         or not product.is_reward
     ):
         raise NotAReward("That reward is not available.")
-    user = lock_user(user_id)
     try:
-        _check_eligibility(user, product, brand_id)
-        entry = spend(
-            user,
-            product.points_cost,
-            "reward_redeemed",
-            brand_id=brand_id,
-            product_id=product.id,
-        )
-    except (RedemptionError, InsufficientPoints):
+        member = lock_member(user_id, brand_id)
+        _check_eligibility(member, product)
+        entry = spend(member, product.points_cost, "reward_redeemed", product_id=product.id)
+    except (RedemptionError, InsufficientPoints, NotAMember):
         db.session.rollback()
         raise
+    user = member.user
     redemption = _create_redemption(user, product, brand_id, details)
     entry.log.action_data = {"redemption_id": redemption.id}
     _close_goals_for(user.id, product.id)
@@ -142,15 +138,16 @@ def redeem(user_id, product_id, brand_id, shipping):
     return redemption
 
 
-def _check_eligibility(user, product, brand_id):
+def _check_eligibility(member, product):
+    """Rank on the brand's own ladder (the wallet's lifetime points) and exclusive access."""
     if product.required_rank_key:
-        steps = ladder(brand_id)
+        steps = ladder(member.brand_id)
         positions = {step.key: index for index, step in enumerate(steps)}
         required = positions.get(product.required_rank_key)
-        current = positions[rank_for(steps, user.lifetime_points).key]
+        current = positions[rank_for(steps, member.wallet.lifetime_points).key]
         if required is None or current < required:
             raise RankTooLow("Reach a higher rank to unlock this reward.")
-    if product.is_limited and not has_exclusive_access(user.id, brand_id):
+    if product.is_limited and not has_exclusive_access(member.id, member.brand_id):
         raise ExclusiveOnly("This limited reward is for members with exclusive access.")
 
 
@@ -194,12 +191,12 @@ def cancel_redemption(redemption_id, *, staff_user_id=None, reason):
     if not reason:
         raise RedemptionError("Say why the redemption is cancelled: the member is told.")
     redemption = _claim_pending(redemption_id, "cancelled", staff_user_id, reason)
-    user = lock_user(redemption.user_id)
+    member = lock_member(redemption.user_id, redemption.brand_id)
+    user = member.user
     grant(
-        user,
+        member,
         redemption.points_spent,
         "points_refunded",
-        brand_id=redemption.brand_id,
         product_id=redemption.product_id,
         action_data={"redemption_id": redemption.id, "reason": reason},
         count_towards_lifetime=False,

@@ -2,14 +2,15 @@
 
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp.customerio.outbox import record_event
 from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty.achievements import evaluate_achievements
-from webapp.loyalty.ledger import grant, lock_user, log_action
+from webapp.loyalty.ledger import grant, lock_member, log_action
+from webapp.loyalty.membership import is_member
 from webapp.loyalty.referral_codes import ensure_referral_code
 from webapp.models import Brand, Referral, ReferralCode, User
 from webapp.timeutil import utcnow
@@ -42,6 +43,9 @@ def attach_referral(referee_user_id, code, brand_id):
         raise ReferralError("We don't recognise that referral code.")
     if referral_code.user_id == referee_user_id:
         raise ReferralError("You can't use your own referral code.")
+    if not is_member(referral_code.user_id, brand_id):
+        # A friend can only invite you to a program they are in themselves.
+        raise ReferralError("We don't recognise that referral code.")
     referee = db.session.get(User, referee_user_id)
     if referee.referred_by_user_id is not None or _has_referral(referee_user_id):
         raise ReferralError("Your account is already linked to a friend's referral.")
@@ -84,15 +88,21 @@ def _announce_initiated(referral, referee, brand_id):
     )
 
 
-def convert_on_first_scan(user, brand_id):
-    """Convert the member's pending, unexpired referral and pay both bonuses; in the caller's
-    transaction. Returns the converted referral, or None when there was nothing to convert."""
+def convert_on_first_scan(member):
+    """Convert the member's pending, unexpired referral at the wallet's brand and pay both
+    bonuses into that brand's wallets; in the caller's transaction. Returns the converted
+    referral, or None when there was nothing to convert."""
+    brand_id = member.brand_id
     referral = db.session.scalar(
-        select(Referral).where(Referral.referee_user_id == user.id, Referral.status == "pending")
+        select(Referral).where(
+            Referral.referee_user_id == member.id,
+            Referral.status == "pending",
+            or_(Referral.brand_id == brand_id, Referral.brand_id.is_(None)),
+        )
     )
     if referral is None:
         return None
-    brand = db.session.get(Brand, referral.brand_id or brand_id)
+    brand = db.session.get(Brand, brand_id)
     expiry_days = referral_setting(brand, "expiry_days", DEFAULT_EXPIRY_DAYS)
     if referral.created_at < utcnow() - timedelta(days=expiry_days):
         return None
@@ -105,22 +115,24 @@ def convert_on_first_scan(user, brand_id):
     if not claimed:
         return None
     referral.status, referral.converted_at = "converted", now
-    _pay_bonuses(referral, brand, brand_id)
+    if is_member(referral.referrer_user_id, brand_id):
+        _pay_bonuses(referral, brand, brand_id)
     return referral
 
 
 def _pay_bonuses(referral, brand, brand_id):
     # Lock both members in id order, the order every two-member lock in the program uses.
-    locked = {
-        uid: lock_user(uid) for uid in sorted((referral.referrer_user_id, referral.referee_user_id))
-    }
-    referrer, referee = locked[referral.referrer_user_id], locked[referral.referee_user_id]
+    ids = sorted((referral.referrer_user_id, referral.referee_user_id))
+    locked = {uid: lock_member(uid, brand_id) for uid in ids}
+    referrer_member = locked[referral.referrer_user_id]
+    referee_member = locked[referral.referee_user_id]
+    referrer, referee = referrer_member.user, referee_member.user
     referrer_bonus = referral_setting(brand, "referrer_bonus", DEFAULT_REFERRER_BONUS)
     referee_bonus = referral_setting(brand, "referee_bonus", DEFAULT_REFEREE_BONUS)
     context = {"referral_id": referral.id, "referee_user_id": referee.id}
-    grant(referrer, referrer_bonus, "referral_converted", brand_id=brand_id, action_data=context)
+    grant(referrer_member, referrer_bonus, "referral_converted", action_data=context)
     if referee_bonus:
-        grant(referee, referee_bonus, "referral_bonus", brand_id=brand_id, action_data=context)
+        grant(referee_member, referee_bonus, "referral_bonus", action_data=context)
     referral.points_awarded_to_referrer = referrer_bonus
     referral.points_awarded_to_referee = referee_bonus
     record_event(
@@ -135,7 +147,7 @@ def _pay_bonuses(referral, brand, brand_id):
         brand_id=brand_id,
         context={**context, "points_awarded": referee_bonus, "role": "referee"},
     )
-    evaluate_achievements(referrer, brand_id)
+    evaluate_achievements(referrer_member)
 
 
 def expire_referrals(now=None):

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from webapp.customerio.personalisation import order_by_affinity
 from webapp.extensions import db
 from webapp.loyalty.achievements import has_exclusive_access
+from webapp.loyalty.membership import wallet_of
 from webapp.loyalty.ranks import ladder, rank_for
 from webapp.loyalty.wishlist import wishlist_product_ids
 from webapp.models import Product, Redemption
@@ -44,7 +45,7 @@ def _active_rewards(brand_id, product_id=None):
     return db.session.scalars(query.order_by(Product.points_cost, Product.id)).all()
 
 
-def _rank_needed(steps, user, product):
+def _rank_needed(steps, wallet, product):
     """The name of the rank the reward asks for, when the member's rank is below it."""
     if not product.required_rank_key:
         return None
@@ -52,20 +53,22 @@ def _rank_needed(steps, user, product):
     required = positions.get(product.required_rank_key)
     if required is None:
         return product.required_rank_key.replace("_", " ").title()
-    current = positions[rank_for(steps, user.lifetime_points).key]
+    lifetime_points = wallet.lifetime_points if wallet else 0
+    current = positions[rank_for(steps, lifetime_points).key]
     return steps[required].name if current < required else None
 
 
 def _offers(user, brand_id, products):
     steps = ladder(brand_id)
+    wallet = wallet_of(user.id, brand_id)
     wishlisted = wishlist_product_ids(user.id)
     exclusive = any(p.is_limited for p in products) and has_exclusive_access(user.id, brand_id)
-    balance = user.points_balance or 0
+    balance = wallet.points_balance if wallet else 0
     return [
         RewardOffer(
             product=product,
             points_short=max(0, product.points_cost - balance),
-            rank_needed=_rank_needed(steps, user, product),
+            rank_needed=_rank_needed(steps, wallet, product),
             exclusive_locked=bool(product.is_limited) and not exclusive,
             wishlisted=product.id in wishlisted,
         )
@@ -75,7 +78,7 @@ def _offers(user, brand_id, products):
 
 def reward_catalogue(user, brand_id):
     """The brand's active rewards as offers to `user`, by their product affinity when known."""
-    return _offers(user, brand_id, order_by_affinity(user.id, _active_rewards(brand_id)))
+    return _offers(user, brand_id, order_by_affinity(user.id, brand_id, _active_rewards(brand_id)))
 
 
 def reward_offer(user, product_id, brand_id):

@@ -13,7 +13,8 @@ from webapp.customerio.outbox import record_event
 from webapp.extensions import db
 from webapp.loyalty.achievement_engine import AchievementState, evaluate_achievements
 from webapp.loyalty.codes import claim_code, code_status, normalize_code, product_for_code
-from webapp.loyalty.ledger import grant, lock_user
+from webapp.loyalty.ledger import grant, lock_member
+from webapp.loyalty.membership import NotAMember
 from webapp.loyalty.ranks import MEMBER_RANK_KEY, ladder, rank_for
 from webapp.loyalty.referrals import convert_on_first_scan
 from webapp.loyalty.scan_limits import bad_codes_allowed, record_bad_code
@@ -26,6 +27,7 @@ MESSAGES = {
     "already_claimed": "This code has already been claimed by someone else.",
     "wrong_brand": "This code belongs to another brand's program.",
     "rate_limited": "Too many codes didn't work. Please wait an hour and try again.",
+    "not_member": "Join this program first to collect points here.",
 }
 # Outcomes that count against the bad-code allowance (scanning your own code twice does not).
 BAD_OUTCOMES = ("unknown", "voided", "already_claimed", "wrong_brand")
@@ -62,12 +64,16 @@ def scan_code(user_id, raw_code, *, brand_id, ip_address=None, user_agent=None):
         return ScanResult("rate_limited", message=MESSAGES["rate_limited"])
     # The member row is locked before the claim: the claim's foreign key check would take a
     # shared lock on it, and two scans of one member upgrading that lock would deadlock.
-    user = lock_user(user_id)
+    try:
+        member = lock_member(user_id, brand_id)
+    except NotAMember as not_member:
+        db.session.rollback()
+        return ScanResult("not_member", message=str(not_member))
     now = utcnow()
     if code and claim_code(code, user_id, now):
         product = product_for_code(code)
         if product.brand_id == brand_id:
-            return _award(user, code, product, brand_id, ip_address, user_agent, now)
+            return _award(member, code, product, ip_address, user_agent, now)
     db.session.rollback()  # nothing claimed, or another brand's code: undone, lock released
     outcome = code_status(code, user_id, brand_id) if code else "unknown"
     if outcome in BAD_OUTCOMES:
@@ -80,18 +86,18 @@ def scan_points(points_award, multiplier):
     return int((Decimal(points_award) * multiplier).to_integral_value(ROUND_FLOOR))
 
 
-def _award(user, code, product, brand_id, ip_address, user_agent, now):
-    rank_key_before = user.current_rank_key or MEMBER_RANK_KEY
+def _award(member, code, product, ip_address, user_agent, now):
+    user, wallet, brand_id = member.user, member.wallet, member.brand_id
+    rank_key_before = wallet.current_rank_key or MEMBER_RANK_KEY
     state = AchievementState.load(user.id)
-    multiplier = rank_for(ladder(brand_id), user.lifetime_points).multiplier
+    multiplier = rank_for(ladder(brand_id), wallet.lifetime_points).multiplier
     multiplier *= state.boost(brand_id, now)
     points = scan_points(product.points_award, multiplier)
     action_data = {"code": code, "base_points": product.points_award, "multiplier": str(multiplier)}
     grant(
-        user,
+        member,
         points,
         "product_scanned",
-        brand_id=brand_id,
         product_id=product.id,
         action_data=action_data,
         ip_address=ip_address,
@@ -104,15 +110,15 @@ def _award(user, code, product, brand_id, ip_address, user_agent, now):
         product=product,
         context={"points_awarded": points, "multiplier": str(multiplier), "scan_code": code},
     )
-    convert_on_first_scan(user, brand_id)
-    unlocks = evaluate_achievements(user, brand_id, state=state, now=now)
+    convert_on_first_scan(member)
+    unlocks = evaluate_achievements(member, state=state, now=now)
     jobs.commit()
-    new_rank = rank_for(ladder(brand_id), user.lifetime_points)
+    new_rank = rank_for(ladder(brand_id), wallet.lifetime_points)
     new_rank_name = new_rank.name if new_rank.key != rank_key_before else None
     return ScanResult(
         "awarded",
         points=points,
-        balance=user.points_balance,
+        balance=wallet.points_balance,
         product=product,
         rank_changed=new_rank_name is not None,
         new_rank_name=new_rank_name,

@@ -6,7 +6,7 @@ from webapp.customerio.outbox import record_event
 from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty.achievements import evaluate_achievements
-from webapp.loyalty.ledger import lock_user, log_action
+from webapp.loyalty.ledger import lock_member, log_action
 from webapp.models import Product, Wishlist
 
 
@@ -41,7 +41,8 @@ def toggle_wishlist(user_id, product_id, brand_id):
     product = db.session.get(Product, product_id)
     if product is None or product.brand_id != brand_id:
         raise WishlistError("That product is not available.")
-    user = lock_user(user_id)
+    member = lock_member(user_id, brand_id)
+    user = member.user
     removed = db.session.execute(
         delete(Wishlist).where(Wishlist.user_id == user_id, Wishlist.product_id == product_id)
     ).rowcount
@@ -52,7 +53,7 @@ def toggle_wishlist(user_id, product_id, brand_id):
     else:
         db.session.rollback()
         raise WishlistError("That product is not available.")
-    evaluate_achievements(user, brand_id)
+    evaluate_achievements(member)
     commit()
     return not removed
 

@@ -7,6 +7,7 @@ from webapp.models.custom_fields import CustomField, UserCustomFieldValue
 from webapp.models.customerio import (
     CustomerIoWebhookLog,
     CustomerIoWebhookLogArchive,
+    MemberAiProfile,
     UserAiProfile,
 )
 from webapp.models.economy import Product, Rank
@@ -17,6 +18,7 @@ from webapp.models.events import (
     UserActionLogArchive,
 )
 from webapp.models.goals import UserGoal, Wishlist
+from webapp.models.membership import BrandHost, ConfigStamp, MemberWallet
 from webapp.models.redemptions import Redemption
 from webapp.models.referrals import Referral, ReferralCode
 from webapp.models.staff import BrandStaff, StaffAuditLog
@@ -26,12 +28,16 @@ __all__ = [
     "ACTION_TYPES",
     "AchievementConfig",
     "Brand",
+    "BrandHost",
     "BrandStaff",
     "CodeBatch",
+    "ConfigStamp",
     "CustomField",
     "CustomerIoEventQueue",
     "CustomerIoWebhookLog",
     "CustomerIoWebhookLogArchive",
+    "MemberAiProfile",
+    "MemberWallet",
     "Product",
     "Rank",
     "Redemption",

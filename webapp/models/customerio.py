@@ -21,21 +21,9 @@ from webapp.models.types import NOW, NOW_ON_UPDATE, BigId, Json
 from webapp.timeutil import utcnow
 
 
-class UserAiProfile(db.Model):
-    """Predictions Customer.io sends back about a member."""
+class PredictionColumns:
+    """What a Customer.io prediction holds (shared by the platform's and a brand's profile)."""
 
-    __tablename__ = "user_ai_profiles"
-    __table_args__ = (
-        UniqueConstraint("user_id", name="user_id"),
-        Index("idx_engagement_score", "engagement_score"),
-        Index("idx_churn_probability", "churn_probability"),
-        Index("idx_segment", "recommended_segment"),
-    )
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False
-    )
     churn_probability: Mapped[Decimal | None] = mapped_column(
         Numeric(5, 4), server_default="0.0000", default=Decimal("0")
     )
@@ -61,6 +49,35 @@ class UserAiProfile(db.Model):
     # Additions: the payload time of the newest applied prediction, and segment memberships.
     predicted_at: Mapped[datetime | None] = mapped_column(TIMESTAMP, nullable=True)
     segments: Mapped[dict | None] = mapped_column(Json)
+
+
+class UserAiProfile(PredictionColumns, db.Model):
+    """Predictions the platform's Customer.io workspace sends back about a person."""
+
+    __tablename__ = "user_ai_profiles"
+    __table_args__ = (
+        UniqueConstraint("user_id", name="user_id"),
+        Index("idx_engagement_score", "engagement_score"),
+        Index("idx_churn_probability", "churn_probability"),
+        Index("idx_segment", "recommended_segment"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+
+
+class MemberAiProfile(PredictionColumns, db.Model):
+    """Added: predictions one brand's workspace sends about one of its members."""
+
+    __tablename__ = "member_ai_profiles"
+    __table_args__ = (Index("idx_brand_segment", "brand_id", "recommended_segment"),)
+
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    brand_id: Mapped[int] = mapped_column(BigId, ForeignKey("brands.id"), primary_key=True)
 
 
 class CustomerIoWebhookLog(db.Model):

@@ -38,6 +38,7 @@ class UserGoal(db.Model):
     __table_args__ = (
         Index("idx_user_active", "user_id", "is_active"),
         Index("idx_completed", "completed_at"),
+        Index("idx_user_brand_active", "user_id", "brand_id", "is_active"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -52,3 +53,5 @@ class UserGoal(db.Model):
     is_active: Mapped[bool | None] = mapped_column(Boolean, server_default=ONE, default=True)
     started_at: Mapped[datetime | None] = created_at_column()
     completed_at: Mapped[datetime | None] = mapped_column(TIMESTAMP, nullable=True)
+    # Addition: the brand whose wallet the goal follows.
+    brand_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("brands.id"))

@@ -35,7 +35,9 @@ class CustomGoalForm(FlaskForm):
 def _goals_panel(form, status=200, **context):
     """The goals panel alone for htmx, inside the goals page otherwise."""
     template = "portal/_goals.html" if is_htmx() else "portal/goals.html"
-    page = render_template(template, goals=active_goals(current_user.id), form=form, **context)
+    page = render_template(
+        template, goals=active_goals(current_user.id, current_brand().id), form=form, **context
+    )
     return page, status
 
 

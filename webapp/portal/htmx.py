@@ -4,6 +4,7 @@ import json
 
 from flask import request
 
+from webapp.loyalty.membership import wallet_of
 from webapp.loyalty.ranks import rank_name_for
 from webapp.tenancy import current_brand
 
@@ -14,12 +15,14 @@ def is_htmx():
 
 
 def points_changed(user):
-    """The `pointsChanged` event payload for the header's balance and rank."""
-    balance = int(user.points_balance or 0)
+    """The `pointsChanged` event payload for the header's balance and rank at this brand."""
+    brand = current_brand()
+    wallet = wallet_of(user.id, brand.id) if brand is not None else None
+    balance = wallet.points_balance if wallet else 0
     return {
         "balance": balance,
         "balance_display": f"{balance:,}",
-        "rank_name": rank_name_for(current_brand(), user.current_rank_key),
+        "rank_name": rank_name_for(brand, wallet.current_rank_key if wallet else None),
     }
 
 

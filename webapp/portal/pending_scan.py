@@ -7,6 +7,7 @@ flashes what it did, so the member arrives back on /s/<code> with the points in 
 
 from flask import abort, flash, request, session
 
+from webapp.loyalty.membership import is_member
 from webapp.loyalty.scan import scan_code
 from webapp.tenancy import current_brand
 
@@ -34,9 +35,15 @@ def claim_for(user_id, code):
 
 
 def claim_pending_scan(user):
-    """Claim the code a visitor opened at /s/<code> before signing in; flash what it did."""
+    """Claim the code a visitor opened at /s/<code> before signing in; flash what it did.
+
+    A person who has not joined this brand yet keeps the code until they join.
+    """
+    brand = current_brand()
+    if brand is None or not is_member(user.id, brand.id):
+        return None
     code = session.pop(PENDING_SCAN_KEY, None)
-    if not code or current_brand() is None:
+    if not code:
         return None
     result = claim_for(user.id, code)
     flash(result.message, "success" if result.outcome == "awarded" else "error")

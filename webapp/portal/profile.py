@@ -15,9 +15,11 @@ from webapp.auth.forms import (
 from webapp.loyalty import profiles
 from webapp.loyalty.accounts import AccountError
 from webapp.loyalty.custom_answers import active_fields, answers_by_key, form_key
-from webapp.tenancy import current_brand
+from webapp.portal.gate import require_membership
+from webapp.tenancy import current_brand, current_wallet
 
 bp = Blueprint("profile", __name__)
+bp.before_request(require_membership)
 
 DELETE_WORD = "DELETE"
 
@@ -27,6 +29,8 @@ def _profile_form(fields):
     user = current_user
     answers = answers_by_key(user.id, current_brand().id)
     initial = {form_key(field): answers.get(field.field_key) for field in fields}
+    wallet = current_wallet()
+    initial["marketing_consent"] = bool(wallet and wallet.marketing_consent)
     for field in fields:
         if field.field_type == "checkbox":
             initial[form_key(field)] = answers.get(field.field_key) == "yes"

@@ -1,11 +1,11 @@
 """The rank page: the brand's ladder, each rank's multiplier and benefits, progress to the next."""
 
 from flask import render_template
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from webapp.loyalty.ranks import ladder, rank_progress
 from webapp.portal.views import bp
-from webapp.tenancy import current_brand
+from webapp.tenancy import current_brand, current_wallet
 
 
 @bp.get("/rank")
@@ -16,5 +16,5 @@ def rank():
     return render_template(
         "portal/rank.html",
         steps=ladder(brand_id),
-        progress=rank_progress(brand_id, current_user.lifetime_points),
+        progress=rank_progress(brand_id, current_wallet().lifetime_points),
     )

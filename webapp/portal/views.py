@@ -64,4 +64,4 @@ def service_worker():
 
 # The portal's pages live in their own modules and register their routes on `bp`.
 from webapp.portal import goals, referrals, rewards, wishlist  # noqa: E402,F401,I001
-from webapp.portal import achievements, dashboard, history, rank, scan  # noqa: E402,F401
+from webapp.portal import achievements, dashboard, history, join, rank, scan  # noqa: E402,F401

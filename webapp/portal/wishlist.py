@@ -8,7 +8,7 @@ from webapp.loyalty.wishlist import WishlistError, toggle_wishlist, wishlist_pro
 from webapp.models import Product
 from webapp.portal.htmx import is_htmx, trigger_points_changed
 from webapp.portal.views import bp
-from webapp.tenancy import current_brand
+from webapp.tenancy import current_brand, current_wallet
 from webapp.urls import safe_next
 
 
@@ -26,7 +26,7 @@ def toggle_wishlist_item(product_id):
     """Heart or un-heart a product: the heart alone for htmx, else back to the page.
 
     A heart can unlock an achievement: htmx then also hears of the new balance."""
-    balance_before = current_user.points_balance
+    balance_before = current_wallet().points_balance
     try:
         wishlisted = toggle_wishlist(current_user.id, product_id, current_brand().id)
     except WishlistError:
@@ -41,6 +41,6 @@ def toggle_wishlist_item(product_id):
         heart_next=next_url,
     )
     response = make_response(heart)
-    if current_user.points_balance != balance_before:
+    if current_wallet().points_balance != balance_before:
         trigger_points_changed(response, current_user)
     return response

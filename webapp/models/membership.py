@@ -1,0 +1,70 @@
+"""Memberships (added tables): a person's wallet at each brand they joined, brand hosts, and
+the configuration stamp that tells every process to reload cached settings."""
+
+from datetime import datetime
+
+from sqlalchemy import TIMESTAMP, BigInteger, Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.extensions import db
+from webapp.models.mixins import Timestamps
+from webapp.models.types import ZERO, BigId, UInt
+
+
+class MemberWallet(Timestamps, db.Model):
+    """A person's membership of one brand: that brand's balance, lifetime points and rank.
+
+    The primary key (user_id, brand_id) is the one-wallet-per-brand rule.
+    """
+
+    __tablename__ = "member_wallets"
+    __table_args__ = (
+        Index("idx_brand_joined", "brand_id", "joined_at"),
+        Index("idx_brand_rank", "brand_id", "current_rank_key"),
+        Index("idx_brand_balance", "brand_id", "points_balance"),
+        Index("idx_brand_activity", "brand_id", "last_activity_at"),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    brand_id: Mapped[int] = mapped_column(BigId, ForeignKey("brands.id"), primary_key=True)
+    points_balance: Mapped[int] = mapped_column(
+        UInt, nullable=False, server_default=ZERO, default=0
+    )
+    lifetime_points: Mapped[int] = mapped_column(
+        UInt, nullable=False, server_default=ZERO, default=0
+    )
+    current_rank_key: Mapped[str | None] = mapped_column(String(50))
+    marketing_consent: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=ZERO, default=False
+    )
+    marketing_consent_updated_at: Mapped[datetime | None] = mapped_column(TIMESTAMP, nullable=True)
+    joined_at: Mapped[datetime] = mapped_column(TIMESTAMP, nullable=False)
+    last_activity_at: Mapped[datetime | None] = mapped_column(TIMESTAMP, nullable=True)
+
+    def __repr__(self):
+        return f"<MemberWallet user={self.user_id} brand={self.brand_id}>"
+
+
+class BrandHost(db.Model):
+    """A host name (as the browser sends it) and the one brand that owns it."""
+
+    __tablename__ = "brand_hosts"
+    __table_args__ = (
+        UniqueConstraint("host", name="unique_host"),
+        Index("idx_brand_id", "brand_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    brand_id: Mapped[int] = mapped_column(BigId, ForeignKey("brands.id"), nullable=False)
+    host: Mapped[str] = mapped_column(String(255), nullable=False)
+
+
+class ConfigStamp(db.Model):
+    """One counter, raised in the transaction of every configuration change."""
+
+    __tablename__ = "config_stamps"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
