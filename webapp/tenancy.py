@@ -81,6 +81,7 @@ def resolve_brand(host, default_slug=None, *, first_as_fallback=True):
 def current_brand():
     """The brand of the current request (None when no brand claims it)."""
     if "brand" not in g or g.get("brand_host") != request.host:
+        check_stamp()  # first: another process may have moved a host a moment ago
         config = current_app.config
         g.brand_host = request.host
         g.brand = resolve_brand(
@@ -104,7 +105,6 @@ def current_wallet():
 
 def _refuse_unclaimed_hosts():
     """Production: a host no brand owns (and no DEFAULT_BRAND) is not a page of ours."""
-    check_stamp()
     if current_app.config.get("APP_ENV") != "production":
         return None
     if request.blueprint in HOSTLESS_BLUEPRINTS or request.endpoint in (None, "static"):

@@ -10,7 +10,10 @@ from types import SimpleNamespace
 import pytest
 
 from tests import factories
+from tests.admin.conftest import world  # noqa: F401  (fixture: brand A's objects)
 from tests.customerio.conftest import empty_queues, override_config, restore_config, run_jobs
+from tests.loyalty.test_ledger_properties import economy  # noqa: F401  (fixture)
+from webapp import jobs
 from webapp.customerio.credentials import store_brand_credentials
 from webapp.extensions import db
 from webapp.models import MemberWallet
@@ -75,7 +78,7 @@ def set_points(person, brand, points):
     from webapp.loyalty.ledger import grant, lock_member
 
     grant(lock_member(person.id, brand.id), points, "points_adjusted", action_data={"reason": "x"})
-    db.session.commit()
+    jobs.commit()
 
 
 def wallet(person, brand):

@@ -27,6 +27,8 @@ from webapp.models import (
 )
 from webapp.tenancy import resolve_brand
 
+pytestmark = pytest.mark.sqlite_ok
+
 SHIPPING = {
     "name": "Pat Doe",
     "address1": "1 Main St",

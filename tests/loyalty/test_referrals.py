@@ -191,7 +191,7 @@ def test_summary_lists_statuses_and_counts(make):
     attach_referral(converted.id, code, brand.id)
     attach_referral(pending.id, code, brand.id)
     _convert(converted, brand)
-    summary = referral_summary(referrer.id)
+    summary = referral_summary(referrer.id, brand.id)
     assert (summary["code"], summary["link_path"]) == (code, f"/r/{code}")
     assert summary["counts"] == {"pending": 1, "converted": 1, "expired": 0}
     assert summary["points_earned"] == 500
@@ -203,8 +203,9 @@ def test_summary_lists_statuses_and_counts(make):
 
 @pytest.mark.sqlite_ok
 def test_summary_gives_a_member_without_a_code_one(make):
+    brand = make.brand()
     user = make.user()
-    summary = referral_summary(user.id)
+    summary = referral_summary(user.id, brand.id)
     assert summary["code"]
     assert _reload(user).referral_code == summary["code"]
     assert summary["referrals"] == []

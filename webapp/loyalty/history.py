@@ -36,14 +36,15 @@ class HistoryPage:
     has_more: bool
 
 
-def history_page(user_id, page=1, per_page=20):
-    """Page `page` (from 1) of the member's history, newest first."""
+def history_page(user_id, brand_id, page=1, per_page=20):
+    """Page `page` (from 1) of the member's history at the brand, newest first."""
     page = min(max(page, 1), MAX_PAGE)
     rows = db.session.execute(
         select(UserActionLog, Product.name)
         .outerjoin(Product, Product.id == UserActionLog.product_id)
         .where(
             UserActionLog.user_id == user_id,
+            UserActionLog.brand_id == brand_id,
             UserActionLog.action_type.not_in(UNLISTED_ACTIONS),
         )
         .order_by(UserActionLog.id.desc())
@@ -57,6 +58,6 @@ def history_page(user_id, page=1, per_page=20):
     return HistoryPage(entries, page, len(rows) > per_page)
 
 
-def recent_activity(user_id, limit=5):
-    """The member's latest `limit` history entries, newest first."""
-    return history_page(user_id, 1, limit).entries
+def recent_activity(user_id, brand_id, limit=5):
+    """The member's latest `limit` history entries at the brand, newest first."""
+    return history_page(user_id, brand_id, 1, limit).entries

@@ -206,8 +206,9 @@ def nudge_referral(referrer_user_id, referral_id):
     return referral
 
 
-def referral_summary(user_id):
-    """The member's code, share link path, referrals with their statuses, counts and points."""
+def referral_summary(user_id, brand_id):
+    """The member's code, share link path, and their referrals at the brand with statuses,
+    counts and points."""
     user = db.session.get(User, user_id)
     if not user.referral_code:
         ensure_referral_code(user)
@@ -215,7 +216,7 @@ def referral_summary(user_id):
     rows = db.session.execute(
         select(Referral, User.first_name)
         .join(User, User.id == Referral.referee_user_id)
-        .where(Referral.referrer_user_id == user_id)
+        .where(Referral.referrer_user_id == user_id, Referral.brand_id == brand_id)
         .order_by(Referral.created_at.desc(), Referral.id.desc())
     ).all()
     nudge_after = utcnow() - NUDGE_INTERVAL

@@ -26,5 +26,5 @@ def index():
         progress=rank_progress(brand_id, current_wallet().lifetime_points),
         goal=goals[0] if goals else None,
         banner=next_best_action(user.id, brand_id),
-        recent=recent_activity(user.id, RECENT_ROWS),
+        recent=recent_activity(user.id, brand_id, RECENT_ROWS),
     )

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from webapp.loyalty.history import history_page
 from webapp.portal.htmx import is_htmx
 from webapp.portal.views import bp
+from webapp.tenancy import current_brand
 
 PER_PAGE = 20
 ACTION_WORDS = {
@@ -36,6 +37,8 @@ def action_words(action_type):
 @login_required
 def history():
     """The ledger, newest first; htmx asks for the next page's rows only."""
-    page = history_page(current_user.id, request.args.get("page", 1, type=int), PER_PAGE)
+    page = history_page(
+        current_user.id, current_brand().id, request.args.get("page", 1, type=int), PER_PAGE
+    )
     template = "portal/_history_rows.html" if is_htmx() else "portal/history.html"
     return render_template(template, history=page)

@@ -6,11 +6,12 @@ from flask_login import current_user, login_required
 from webapp.loyalty.referrals import ReferralError, nudge_referral, referral_summary
 from webapp.portal.htmx import is_htmx
 from webapp.portal.views import bp
+from webapp.tenancy import current_brand
 
 
 def _referrals_page(status=200, **context):
     """The friends list alone for htmx, the whole referrals page otherwise."""
-    summary = referral_summary(current_user.id)
+    summary = referral_summary(current_user.id, current_brand().id)
     link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for(
         "auth.referral_link", code=summary["code"]
     )
