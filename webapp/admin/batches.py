@@ -10,6 +10,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from sqlalchemy import func, select
@@ -85,7 +86,7 @@ def batch_csv(batch_id):
     batch = brand_object_or_404(CodeBatch, batch_id)
     rows = batch_csv_rows(batch.id, current_app.config["PUBLIC_URL"])
     return Response(
-        rows,
+        stream_with_context(rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="batch-{batch.id}.csv"'},
     )
