@@ -56,8 +56,10 @@ def register_extensions(app):
     csrf.init_app(app)
 
     @login_manager.user_loader
-    def load_user(user_id):
-        return db.session.get(models.User, int(user_id))
+    def load_user(identity):
+        from webapp.loyalty.account_sessions import user_for_identity
+
+        return user_for_identity(identity)
 
 
 def register_blueprints(app):

@@ -2,32 +2,15 @@
 
 import csv
 import io
-import threading
 
 import pytest
 
 from tests import factories
 from tests.admin.conftest import HOST_A
+from tests.hardening.isolation import in_fresh_thread
 from webapp.csv_cells import safe_cell
 from webapp.extensions import db
 from webapp.models import Redemption
-
-
-def in_fresh_thread(work):
-    """Run `work()` in a thread of its own: no app or request context is pushed there."""
-    outcome = {}
-
-    def run():
-        try:
-            outcome["value"] = work()
-        except Exception as error:  # the assertion below shows it
-            outcome["error"] = error
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(60)
-    assert "error" not in outcome, outcome.get("error")
-    return outcome["value"]
 
 
 def owner_download(app, world, path):

@@ -10,6 +10,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
@@ -24,6 +25,7 @@ from webapp.auth.forms import (
     with_custom_fields,
 )
 from webapp.loyalty import accounts
+from webapp.loyalty.account_sessions import end_every_session
 from webapp.loyalty.accounts import AccountError, LinkError
 from webapp.loyalty.custom_answers import active_fields
 from webapp.loyalty.sign_in_limits import record_failed_sign_in, sign_in_allowed
@@ -105,6 +107,7 @@ def logout():
     """Sign out (POST only, so a link can't sign anyone out)."""
     if current_user.is_authenticated:
         user = current_user._get_current_object()
+        end_every_session(user)
         accounts.end_session(user, _brand_id(), request.remote_addr, request.user_agent.string)
     logout_user()
     flash("You're signed out.", "success")
@@ -158,6 +161,7 @@ def activate(token):
 
     def apply(token, password):
         user = accounts.activate_guest(token, password)
+        session.clear()  # whatever this browser carried before belongs to no one now
         _sign_in(user)
         flash("Your account is active. Welcome!", "success")
         return redirect(url_for("portal.index"), code=303)

@@ -13,6 +13,7 @@ from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty import account_links
 from webapp.loyalty.account_links import LinkError
+from webapp.loyalty.account_sessions import end_every_session
 from webapp.loyalty.custom_answers import active_fields, check_answers, save_answers
 from webapp.loyalty.passwords import hash_password, verify_password
 from webapp.loyalty.referral_codes import ensure_referral_code
@@ -264,6 +265,9 @@ def claim_as_guest(email, brand_id, public_url=None):
         raise AccountError({"email": "Please enter a valid email address."}) from None
     user = find_user(email)
     if user is not None and user.is_active:
+        if user.is_guest:
+            send_activation_link(user, brand_id, public_url)
+            commit()
         return user
     if user is not None:
         raise AccountError({"email": "This email can't be used. Please use another."})
@@ -303,6 +307,7 @@ def _set_password(user, password):
     if problem:
         raise AccountError({"password": problem})
     user.password_hash = hash_password(password)
+    end_every_session(user)
     db.session.add(
         UserActionLog(
             user_id=user.id,
