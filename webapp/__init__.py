@@ -89,10 +89,11 @@ def register_errorhandlers(app):
 
 
 def register_request_hooks(app):
-    """Per-request context: the brand and the template globals."""
-    from webapp.tenancy import register
+    """Per-request context: input caps first, then the brand and the template globals."""
+    from webapp import input_limits, tenancy
 
-    register(app)
+    input_limits.register(app)
+    tenancy.register(app)
 
 
 def register_commands(app):

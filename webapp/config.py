@@ -83,6 +83,8 @@ def load_config(instance_path, environ=None):
         "WEBHOOK_REPLAY_WINDOW": int(env.get("WEBHOOK_REPLAY_WINDOW", "300")),
         "WEBHOOK_MAX_BYTES": int(env.get("WEBHOOK_MAX_BYTES", str(256 * 1024))),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
+        "MEMBER_MAX_BYTES": int(env.get("MEMBER_MAX_BYTES", str(64 * 1024))),
+        "STAFF_MAX_BYTES": int(env.get("STAFF_MAX_BYTES", str(1024 * 1024))),
         "PORT": int(env.get("PORT", "5000")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -236,6 +236,8 @@ def test_failed_one_tap_claim_returns_to_the_landing_with_the_message(client, au
 
 def test_absurd_codes_get_a_message_not_an_error(client, auth, program):
     auth.login(program.email)
-    response = client.post("/scan", data={"code": "x" * 5000 + "'\"<>"}, headers=HTMX)
+    response = client.post("/scan", data={"code": "x" * 1500 + "'\"<>"}, headers=HTMX)
     assert response.status_code == 422 and 'role="alert"' in response.get_data(as_text=True)
+    response = client.post("/scan", data={"code": "x" * 5000}, headers=HTMX)
+    assert response.status_code == 413 and "too large" in response.get_data(as_text=True)
     assert client.get("/s/" + "y" * 3000).status_code == 200

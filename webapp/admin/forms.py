@@ -21,6 +21,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from webapp.input_limits import MaxLength
 from webapp.models.custom_fields import FIELD_TYPES
 from webapp.models.economy import STRAIN_TYPES
 from webapp.models.staff import STAFF_ROLES
@@ -61,7 +62,9 @@ class ProductForm(FlaskForm):
         "CBD %", places=2, validators=[Optional(), NumberRange(min=0, max=100)]
     )
     dominant_terpene = StringField("Dominant terpene", validators=[Optional(), Length(max=100)])
-    tags = StringField("Tags", description="Separated by commas.", validators=[Optional()])
+    tags = StringField(
+        "Tags", description="Separated by commas.", validators=[MaxLength(1000), Optional()]
+    )
     is_featured = BooleanField("Featured")
     is_new = BooleanField("New")
     is_limited = BooleanField("Limited")
@@ -114,7 +117,9 @@ class CustomFieldForm(FlaskForm):
     field_label = StringField("Label", validators=[DataRequired(), Length(max=255)])
     field_type = SelectField("Type", choices=[(t, t.title()) for t in FIELD_TYPES])
     field_options = StringField(
-        "Options", description="Separated by commas (select and radio).", validators=[Optional()]
+        "Options",
+        description="Separated by commas (select and radio).",
+        validators=[MaxLength(2000), Optional()],
     )
     is_required = BooleanField("Required")
     field_order = IntegerField("Order", default=0, validators=[Optional(), NumberRange(min=0)])
@@ -139,14 +144,14 @@ class SettingsForm(FlaskForm):
     hosts = StringField(
         "Host names",
         description="Separated by commas, e.g. rewards.example.com",
-        validators=[Optional()],
+        validators=[MaxLength(2000), Optional()],
     )
     points_word = StringField("Word for points", validators=[DataRequired(), Length(max=30)])
     rank_word = StringField("Word for rank", validators=[DataRequired(), Length(max=30)])
-    primary = StringField("Primary colour", validators=[DataRequired(), HEX])
-    accent = StringField("Accent colour", validators=[DataRequired(), HEX])
-    background = StringField("Background colour", validators=[DataRequired(), HEX])
-    text = StringField("Text colour", validators=[DataRequired(), HEX])
+    primary = StringField("Primary colour", validators=[MaxLength(9), DataRequired(), HEX])
+    accent = StringField("Accent colour", validators=[MaxLength(9), DataRequired(), HEX])
+    background = StringField("Background colour", validators=[MaxLength(9), DataRequired(), HEX])
+    text = StringField("Text colour", validators=[MaxLength(9), DataRequired(), HEX])
     minimum_age = IntegerField("Minimum age", validators=[DataRequired(), NumberRange(18, 99)])
     referrer_bonus = IntegerField(
         "Referrer bonus (points)", validators=[Optional(), NumberRange(min=0, max=1_000_000)]
@@ -172,7 +177,7 @@ class SettingsForm(FlaskForm):
 class StaffForm(FlaskForm):
     """Add a staff member by email."""
 
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=255)])
+    email = EmailField("Email", validators=[MaxLength(255), DataRequired(), Email()])
     role = SelectField("Role", choices=[(r, r.title()) for r in STAFF_ROLES])
 
 

@@ -78,12 +78,12 @@ def password_problem(password):
 
 
 def _email_problem(email):
+    if len(email) > 255:
+        return "Please use a shorter email address."
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
         return "Please enter a valid email address."
-    if len(email) > 255:
-        return "Please use a shorter email address."
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
         return EMAIL_TAKEN
     return None
@@ -259,6 +259,8 @@ def send_activation_link(user, brand_id, public_url=None):
 
 def claim_as_guest(email, brand_id, public_url=None):
     """The account for `email`: an existing one, or a new guest sent an activation link."""
+    if len(email or "") > 255:
+        raise AccountError({"email": "Please use a shorter email address."})
     try:
         email = validate_email(normalise_email(email), check_deliverability=False).normalized
     except EmailNotValidError:
