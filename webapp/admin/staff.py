@@ -5,11 +5,13 @@ from sqlalchemy import func, select
 
 from webapp.admin.blueprint import bp
 from webapp.admin.forms import RoleForm, StaffForm
+from webapp.admin.member_directory import of_brand
 from webapp.admin.security import OWNERS, allow, brand_object_or_404, record
 from webapp.extensions import db
 from webapp.models import BrandStaff, StaffAuditLog, User
 
 AUDIT_PAGE = 50
+NOT_A_MEMBER = "No member of this brand uses this email; ask them to join the program first."
 
 
 def staff_rows(brand_id):
@@ -36,9 +38,12 @@ def staff_list():
     form = StaffForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        user = db.session.scalar(select(User).where(User.email == email))
+        # Only the brand's own members: whether an email has an account elsewhere stays unsaid.
+        user = db.session.scalar(
+            select(User).where(User.email == email, of_brand(g.staff.brand_id))
+        )
         if user is None:
-            form.email.errors.append("No account uses this email; ask them to sign up first.")
+            form.email.errors.append(NOT_A_MEMBER)
         elif db.session.scalar(
             select(BrandStaff).where(
                 BrandStaff.user_id == user.id, BrandStaff.brand_id == g.staff.brand_id
