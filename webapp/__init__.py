@@ -89,11 +89,12 @@ def register_errorhandlers(app):
 
 
 def register_request_hooks(app):
-    """Per-request context: input caps first, then the brand and the template globals."""
-    from webapp import input_limits, tenancy
+    """Per-request context: input caps first, the brand, template globals, security headers."""
+    from webapp import input_limits, security_headers, tenancy
 
     input_limits.register(app)
     tenancy.register(app)
+    security_headers.register(app)
 
 
 def register_commands(app):
