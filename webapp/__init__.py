@@ -4,6 +4,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.config import load_config
 from webapp.extensions import csrf, db, login_manager, migrate
@@ -23,6 +24,7 @@ def create_app(config=None):
     if config:
         app.config.from_mapping(config)
     configure_logging(app)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -37,6 +39,14 @@ def configure_logging(app):
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
         )
+
+
+def trust_proxies(app):
+    """Behind TRUSTED_PROXY_HOPS load balancers, the client's address and scheme are theirs to
+    tell (X-Forwarded-For, X-Forwarded-Proto); without any, those headers are ignored."""
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def register_extensions(app):

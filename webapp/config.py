@@ -86,6 +86,7 @@ def load_config(instance_path, environ=None):
         "MEMBER_MAX_BYTES": int(env.get("MEMBER_MAX_BYTES", str(64 * 1024))),
         "STAFF_MAX_BYTES": int(env.get("STAFF_MAX_BYTES", str(1024 * 1024))),
         "PORT": int(env.get("PORT", "5000")),
+        "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", "0")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
