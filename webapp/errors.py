@@ -11,6 +11,7 @@ MESSAGES = {
     404: ("We couldn't find that page", "The link may be old or mistyped."),
     405: ("That didn't work", "This page can't be used that way."),
     413: ("That was too large", "Please send something smaller."),
+    415: ("That didn't work", "Please send this from the form on the page."),
     429: ("Slow down a little", "Too many tries in a short time. Please wait a minute."),
     500: ("Something went wrong on our side", "We've been told. Please try again shortly."),
 }

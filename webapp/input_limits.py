@@ -1,11 +1,15 @@
 """Input caps checked before anything reads the input: body size per kind of route, the length
 of every form and query value, and a length check that stops a field's validation early."""
 
+from decimal import Decimal
+
 from flask import abort, current_app, request
+from wtforms import validators
 from wtforms.validators import StopValidation
 
 MEMBER_FIELD_CHARS = 2_000
 STAFF_FIELD_CHARS = 60_000  # achievement JSON is typed into text areas
+MAX_NUMBER = 10**12
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -35,19 +39,22 @@ def cap_request():
     request.max_content_length = body_limit(kind)
     if kind == "webhooks":
         return
+    if request.method in ("POST", "PUT", "PATCH") and request.is_json:
+        abort(415)  # forms only: Flask-WTF would read a JSON body as the form's fields
     longest = STAFF_FIELD_CHARS if kind == "staff" else MEMBER_FIELD_CHARS
-    if _too_long(request.args, longest) or (
-        request.method in ("POST", "PUT", "PATCH")
-        and request.mimetype in FORM_TYPES
-        and _too_long(request.form, longest)
-    ):
+    if _too_long(request.args, longest):
         abort(413)
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_TYPES:
+        if _too_long(request.form, longest):
+            abort(413)
+        if request.files:
+            abort(415)  # no form takes a file; Flask-WTF would hand it to a text field
 
 
 def _too_long(values, longest):
     """True when a key or any of its values in the MultiDict `values` passes `longest`."""
     return any(
-        len(key) > longest or any(len(value) > longest for value in items)
+        len(key or "") > longest or any(len(value or "") > longest for value in items)
         for key, items in values.lists()
     )
 
@@ -63,6 +70,19 @@ class MaxLength:
         if isinstance(field.data, str) and len(field.data) > self.maximum:
             field.errors[:] = []
             raise StopValidation(f"Please use at most {self.maximum:,} characters.")
+
+
+class NumberRange(validators.NumberRange):
+    """WTForms' NumberRange, with a message instead of an OverflowError for numbers too big
+    to compare as floats (400 digits) and for Decimal infinities."""
+
+    def __call__(self, form, field):
+        data = field.data
+        if isinstance(data, Decimal) and not data.is_finite():
+            raise StopValidation("Please enter a number.")
+        if isinstance(data, int | Decimal) and abs(data) > MAX_NUMBER:
+            raise StopValidation(f"Please enter a number up to {MAX_NUMBER:,}.")
+        super().__call__(form, field)
 
 
 def register(app):

@@ -15,13 +15,12 @@ from wtforms.validators import (
     DataRequired,
     Email,
     Length,
-    NumberRange,
     Optional,
     Regexp,
     ValidationError,
 )
 
-from webapp.input_limits import MaxLength
+from webapp.input_limits import MaxLength, NumberRange
 from webapp.models.custom_fields import FIELD_TYPES
 from webapp.models.economy import STRAIN_TYPES
 from webapp.models.staff import STAFF_ROLES
@@ -37,6 +36,8 @@ PRODUCT_COLUMNS = (
 
 
 def _comma_list(text):
+    if isinstance(text, list | tuple):  # the object's own list: the field was not sent
+        return [str(part).strip() for part in text if str(part).strip()]
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
@@ -45,7 +46,9 @@ class ProductForm(FlaskForm):
 
     sku = StringField("SKU", validators=[DataRequired(), Length(max=100)])
     name = StringField("Name", validators=[DataRequired(), Length(max=255)])
-    msrp = DecimalField("MSRP ($)", places=2, validators=[DataRequired(), NumberRange(min=0)])
+    msrp = DecimalField(
+        "MSRP ($)", places=2, validators=[DataRequired(), NumberRange(min=0, max=99_999_999)]
+    )
     points_award = IntegerField(
         "Points per scan", validators=[DataRequired(), NumberRange(min=0, max=1_000_000)]
     )
@@ -101,7 +104,8 @@ class RankForm(FlaskForm):
     key = StringField("Key", validators=[DataRequired(), Length(max=50), KEY])
     name = StringField("Name", validators=[DataRequired(), Length(max=100)])
     points_required = IntegerField(
-        "Lifetime points required", validators=[DataRequired(), NumberRange(min=1)]
+        "Lifetime points required",
+        validators=[DataRequired(), NumberRange(min=1, max=1_000_000_000)],
     )
     point_multiplier = DecimalField(
         "Points multiplier", places=2, validators=[DataRequired(), NumberRange(min=1, max=9.99)]
@@ -122,7 +126,9 @@ class CustomFieldForm(FlaskForm):
         validators=[MaxLength(2000), Optional()],
     )
     is_required = BooleanField("Required")
-    field_order = IntegerField("Order", default=0, validators=[Optional(), NumberRange(min=0)])
+    field_order = IntegerField(
+        "Order", default=0, validators=[Optional(), NumberRange(min=0, max=10_000)]
+    )
     is_active = BooleanField("Active", default=True)
 
     def validate_field_options(self, field):

@@ -1,6 +1,6 @@
 """Staff management and the audit log (owners)."""
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, url_for
 from sqlalchemy import func, select
 
 from webapp.admin.blueprint import bp
@@ -9,6 +9,7 @@ from webapp.admin.member_directory import of_brand
 from webapp.admin.security import OWNERS, allow, brand_object_or_404, record
 from webapp.extensions import db
 from webapp.models import BrandStaff, StaffAuditLog, User
+from webapp.urls import requested_page
 
 AUDIT_PAGE = 50
 NOT_A_MEMBER = "No member of this brand uses this email; ask them to join the program first."
@@ -99,7 +100,7 @@ def staff_remove(staff_id):
 @allow(*OWNERS)
 def audit():
     """What staff changed, newest first."""
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = requested_page()
     rows = db.session.execute(
         select(StaffAuditLog, User.email)
         .outerjoin(User, User.id == StaffAuditLog.staff_user_id)
