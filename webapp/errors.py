@@ -4,6 +4,8 @@ from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from webapp.extensions import db
+
 MESSAGES = {
     400: ("Something was off", "We couldn't understand that request. Please try again."),
     401: ("Please sign in", "You need to sign in to see this."),
@@ -49,4 +51,6 @@ def register(app):
 
     @app.errorhandler(500)
     def server_error(error):
+        # The failed request's transaction is no use to the error page (PendingRollbackError).
+        db.session.rollback()
         return render_error(500)
