@@ -30,6 +30,7 @@ DATA_KEYS = [
 NUMBERS = st.one_of(
     st.integers(-(10**400), 10**400), st.floats(allow_nan=False, allow_infinity=False)
 )
+HEADER_CHARS = st.characters(codec="latin-1", exclude_characters="\r\n")
 LEAVES = JSON_VALUES | NUMBERS | VALUES | st.sampled_from(["entered", "exited", "0.5", "-1"])
 
 
@@ -74,8 +75,8 @@ def credentials(draw, body):
     if kind == "bearer":
         return {"Authorization": f"Bearer {BEARER_TOKEN}"}
     if kind == "bad-bearer":
-        return {"Authorization": "Bearer " + draw(st.text(st.characters(codec="latin-1")))}
-    hostile = draw(st.text(st.characters(codec="latin-1"), max_size=500) | st.just("9" * 400))
+        return {"Authorization": "Bearer " + draw(st.text(HEADER_CHARS))}
+    hostile = draw(st.text(HEADER_CHARS, max_size=500) | st.just("9" * 400))
     if kind == "bad-signature":
         return {"X-CIO-Timestamp": now, "X-CIO-Signature": hostile}
     if kind == "hostile-timestamp":

@@ -82,3 +82,10 @@ def test_a_huge_payload_timestamp_is_stored_and_fails_cleanly(cio, client):
     response = post_bearer(client, payload)
     assert response.status_code == 202
     assert log_rows()[0].event_timestamp is None
+
+
+@pytest.mark.parametrize("customer_id", ["\u00b2", "\u0663", "\uff11"])
+def test_customer_ids_in_other_digits_are_unknown_users(cio, client, customer_id):
+    payload = {"type": "prediction_update", "customer_id": customer_id, "data": {}}
+    assert post_bearer(client, payload).status_code == 202
+    assert log_rows()[0].user_id is None

@@ -26,6 +26,10 @@ class WebhookRejected(ValueError):
     """A stored webhook that cannot be applied, with the reason."""
 
 
+def _ascii_digits(text):
+    return text.isascii() and text.isdigit()
+
+
 def customer_id_of(payload):
     """Our user id from a payload (top level, data, or data.identifiers), else None."""
     data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
@@ -33,7 +37,7 @@ def customer_id_of(payload):
     for value in (payload.get("customer_id"), data.get("customer_id"), identifiers.get("id")):
         if isinstance(value, bool):
             continue
-        if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
+        if isinstance(value, int) or (isinstance(value, str) and _ascii_digits(value.strip())):
             return int(value) if 0 < int(value) < MAX_ID else None
     return None
 
