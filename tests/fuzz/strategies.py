@@ -92,9 +92,20 @@ def surrogate_escaped(text):
 
 
 @st.composite
-def bodies(draw):
-    """(keyword arguments for the test client) describing one request body."""
-    kind = draw(st.sampled_from(["form", "form", "form", "raw", "json", "multipart", "none"]))
+def bodies(draw, base=None):
+    """(keyword arguments for the test client) describing one request body; with `base` (a
+    form read from a page) most bodies are that form with a few fields made hostile."""
+    kinds = ["form", "form", "form", "raw", "json", "multipart", "none"]
+    if base:
+        kinds += ["mutated"] * 8 + ["as rendered"]
+    kind = draw(st.sampled_from(kinds))
+    if kind == "as rendered":
+        return {"data": dict(base)}
+    if kind == "mutated":
+        names = st.sampled_from(sorted(base)) | NAMES
+        changes = draw(st.dictionaries(names, VALUES | st.lists(VALUES, max_size=2), max_size=3))
+        dropped = draw(st.sets(st.sampled_from(sorted(base)), max_size=2))
+        return {"data": {k: v for k, v in base.items() if k not in dropped} | changes}
     if kind == "form":
         return {"data": draw(FORMS)}
     if kind == "raw":
@@ -124,14 +135,15 @@ ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 
 
 @st.composite
-def paths(draw, rule, known_ids):
-    """A URL for `rule` with each argument a real id, a hostile number or hostile text."""
+def paths(draw, rule, ids, known_ids):
+    """A URL for `rule`: each argument the world's object of that name, another real id, a
+    hostile number or hostile text."""
 
     def fill(match):
-        converter = match.group(1) or "default"
+        converter, name = match.group(1) or "default", match.group(2)
         if converter == "int":
-            value = draw(st.sampled_from(known_ids) | st.integers(0, 10**25))
-            return str(value)
+            own = [ids[name]] * 3 if name in ids else []
+            return str(draw(st.sampled_from(own + known_ids) | st.integers(0, 10**25)))
         return surrogate_escaped(draw(SEGMENTS))
 
     return ARGUMENT.sub(fill, rule.rule)
@@ -140,5 +152,6 @@ def paths(draw, rule, known_ids):
 @st.composite
 def queries(draw):
     """A query string of hostile values (page numbers, search text, next URLs...)."""
-    pairs = draw(st.dictionaries(NAMES, VALUES | SEGMENTS, max_size=4))
+    keys = st.sampled_from(["page", "q", "status", "next", "code", "mode"]) | NAMES
+    pairs = draw(st.dictionaries(keys, VALUES | SEGMENTS, max_size=4))
     return "&".join(f"{quote(k, safe='')}={surrogate_escaped(v)}" for k, v in pairs.items())

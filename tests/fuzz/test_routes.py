@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from tests import factories
 from tests.admin.conftest import HOST_A, HOST_B
+from tests.fuzz.forms_on_pages import read_forms
 from tests.fuzz.invariants import changed_tables, ledger_breaches, table_counts
 from tests.fuzz.strategies import bodies, paths, queries
 from tests.hardening.isolation import in_fresh_thread
@@ -96,9 +97,10 @@ def test_no_route_answers_5xx_or_half_writes(app, world, identity):
     @given(data=st.data())
     def run(data):
         rule, method = data.draw(st.sampled_from(pairs), label="route")
-        path = data.draw(paths(rule, known_ids), label="path")
+        path = data.draw(paths(rule, world.ids, known_ids), label="path")
         query = data.draw(queries(), label="query")
-        body = data.draw(bodies(), label="body") if method != "GET" else {}
+        base = forms.get(path)
+        body = data.draw(bodies(base), label="body") if method != "GET" else {}
         host = data.draw(st.sampled_from([HOST_A, HOST_A, HOST_A, HOST_B]), label="host")
         with app.app_context():
             before = table_counts()
@@ -110,9 +112,11 @@ def test_no_route_answers_5xx_or_half_writes(app, world, identity):
     def work():
         nonlocal client
         client = client_for(app, world, identity)
+        host = HOST_B if identity == "other_owner" else HOST_A
+        forms.update(read_forms(app, client, host, world.ids))
         with app.app_context():
             assert ledger_breaches() == 0
         run()
 
-    client = None
+    client, forms = None, {}
     in_fresh_thread(work)

@@ -89,3 +89,10 @@ def test_customer_ids_in_other_digits_are_unknown_users(cio, client, customer_id
     payload = {"type": "prediction_update", "customer_id": customer_id, "data": {}}
     assert post_bearer(client, payload).status_code == 202
     assert log_rows()[0].user_id is None
+
+
+@pytest.mark.parametrize("timestamp", [0.5, 0.999, 1e-9])
+def test_a_timestamp_before_the_first_second_of_1970_is_no_event_time(cio, client, timestamp):
+    payload = {"type": "prediction_update", "customer_id": "1", "timestamp": timestamp}
+    assert post_bearer(client, payload).status_code == 202
+    assert log_rows()[0].event_timestamp is None

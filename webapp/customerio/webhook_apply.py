@@ -47,7 +47,7 @@ def event_time_of(payload):
     value = payload.get("timestamp")
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if not 0 < value < MAX_TIMESTAMP:
+    if not 1 <= value < MAX_TIMESTAMP:  # TIMESTAMP columns start at 1970-01-01 00:00:01
         return None
     return datetime.fromtimestamp(int(value), UTC).replace(tzinfo=None)
 
