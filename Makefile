@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: run test lint services browser worker screenshots bench clean
+.PHONY: run test lint services browser worker screenshots bench fuzz clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ lint: $(VENV)/.dev
 test: $(VENV)/.dev services browser lint
 	$(BIN)/pytest
 	TEST_ENGINE=sqlite $(BIN)/pytest -m sqlite_ok
+
+# The long, unseeded fuzz run: FUZZ_EXAMPLES requests per identity and webhook deliveries.
+FUZZ_EXAMPLES ?= 5000
+fuzz: $(VENV)/.dev services
+	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/fuzz
 
 # 360x740 screenshots of the main pages, kept in docs/screenshots/.
 screenshots: $(VENV)/.dev services browser

@@ -4,7 +4,7 @@
 "use strict";
 
 /* Bump on every change to a precached file so installed apps fetch the new ones. */
-const CACHE_VERSION = "v1";
+const CACHE_VERSION = "v2";
 const CACHE_PREFIX = "cannarewards-";
 const CACHE_NAME = `${CACHE_PREFIX}${CACHE_VERSION}`;
 const OFFLINE_URL = "/offline";

@@ -436,6 +436,7 @@ EXPECTED = {
             "signup_brand_id": ("bigint(20) unsigned", True, "NULL", ""),
             "marketing_consent_updated_at": ("timestamp", True, "NULL", ""),
             "deleted_at": ("timestamp", True, "NULL", ""),
+            "session_version": ("int(10) unsigned", False, "0", ""),
             "created_at": ("timestamp", True, "current_timestamp()", ""),
             "updated_at": (
                 "timestamp",

@@ -4,6 +4,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.config import load_config
 from webapp.extensions import csrf, db, login_manager, migrate
@@ -23,6 +24,7 @@ def create_app(config=None):
     if config:
         app.config.from_mapping(config)
     configure_logging(app)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -37,6 +39,14 @@ def configure_logging(app):
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
         )
+
+
+def trust_proxies(app):
+    """Behind TRUSTED_PROXY_HOPS load balancers, the client's address and scheme are theirs to
+    tell (X-Forwarded-For, X-Forwarded-Proto); without any, those headers are ignored."""
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def register_extensions(app):
@@ -56,8 +66,10 @@ def register_extensions(app):
     csrf.init_app(app)
 
     @login_manager.user_loader
-    def load_user(user_id):
-        return db.session.get(models.User, int(user_id))
+    def load_user(identity):
+        from webapp.loyalty.account_sessions import user_for_identity
+
+        return user_for_identity(identity)
 
 
 def register_blueprints(app):
@@ -87,10 +99,12 @@ def register_errorhandlers(app):
 
 
 def register_request_hooks(app):
-    """Per-request context: the brand and the template globals."""
-    from webapp.tenancy import register
+    """Per-request context: input caps first, the brand, template globals, security headers."""
+    from webapp import input_limits, security_headers, tenancy
 
-    register(app)
+    input_limits.register(app)
+    tenancy.register(app)
+    security_headers.register(app)
 
 
 def register_commands(app):

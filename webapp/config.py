@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -82,11 +83,17 @@ def load_config(instance_path, environ=None):
         "WEBHOOK_REPLAY_WINDOW": int(env.get("WEBHOOK_REPLAY_WINDOW", "300")),
         "WEBHOOK_MAX_BYTES": int(env.get("WEBHOOK_MAX_BYTES", str(256 * 1024))),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
+        "MEMBER_MAX_BYTES": int(env.get("MEMBER_MAX_BYTES", str(64 * 1024))),
+        "STAFF_MAX_BYTES": int(env.get("STAFF_MAX_BYTES", str(1024 * 1024))),
         "PORT": int(env.get("PORT", "5000")),
+        "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", "0")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         "WTF_CSRF_TIME_LIMIT": None,
         "TESTING": _flag(env.get("TESTING", "0")),
     }

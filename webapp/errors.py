@@ -4,6 +4,8 @@ from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from webapp.extensions import db
+
 MESSAGES = {
     400: ("Something was off", "We couldn't understand that request. Please try again."),
     401: ("Please sign in", "You need to sign in to see this."),
@@ -11,6 +13,7 @@ MESSAGES = {
     404: ("We couldn't find that page", "The link may be old or mistyped."),
     405: ("That didn't work", "This page can't be used that way."),
     413: ("That was too large", "Please send something smaller."),
+    415: ("That didn't work", "Please send this from the form on the page."),
     429: ("Slow down a little", "Too many tries in a short time. Please wait a minute."),
     500: ("Something went wrong on our side", "We've been told. Please try again shortly."),
 }
@@ -48,4 +51,6 @@ def register(app):
 
     @app.errorhandler(500)
     def server_error(error):
+        # The failed request's transaction is no use to the error page (PendingRollbackError).
+        db.session.rollback()
         return render_error(500)

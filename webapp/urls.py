@@ -2,7 +2,9 @@
 
 from urllib.parse import urlsplit
 
-from flask import url_for
+from flask import request, url_for
+
+MAX_PAGE = 10_000
 
 
 def safe_next(target, default_endpoint="portal.index"):
@@ -17,3 +19,9 @@ def safe_next(target, default_endpoint="portal.index"):
         ):
             return target
     return url_for(default_endpoint)
+
+
+def requested_page():
+    """The `page` query argument as a page number: 1 when absent or not a number, and never
+    past MAX_PAGE (a 20-digit page is an empty page, not a SQL error)."""
+    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)

@@ -136,8 +136,30 @@
       share(shareButton);
       return;
     }
+    if (event.target.closest("[data-print]")) {
+      window.print();
+      return;
+    }
     var closeButton = event.target.closest(".toast__close");
     if (closeButton) dismissToast(closeButton.closest(".toast"));
+  }
+
+  /* Forms marked data-confirm ask before they submit. */
+  function onSubmit(event) {
+    var form = event.target.closest && event.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+  }
+
+  /* A rate-limited answer (429) carries a message: forms marked
+     data-swap-rate-limited show it like any other result. */
+  function onBeforeSwap(event) {
+    var detail = event.detail || {};
+    var source = detail.elt || event.target;
+    if (!detail.xhr || detail.xhr.status !== 429 || !source || !source.closest) return;
+    if (source.closest("[data-swap-rate-limited]")) {
+      detail.shouldSwap = true;
+      detail.isError = false;
+    }
   }
 
   function share(button) {
@@ -193,7 +215,9 @@
 
   registerServiceWorker();
   document.addEventListener("click", onClick);
+  document.addEventListener("submit", onSubmit);
   document.body.addEventListener("pointsChanged", onPointsChanged);
+  document.body.addEventListener("htmx:beforeSwap", onBeforeSwap);
   document.body.addEventListener("htmx:responseError", onResponseError);
   document.body.addEventListener("htmx:sendError", onSendError);
   document.body.addEventListener("htmx:load", function (event) { enhance(event.detail.elt); });

@@ -175,11 +175,11 @@ def test_settings_bad_input_shows_messages(owner, world):
 def test_staff_add_change_role_remove_and_audit_page(app, owner, world):
     newcomer = None
     with app.app_context():
-        newcomer = factories.user(email="new.staff@example.com")
+        newcomer = factories.user(email="new.staff@example.com", signup_brand_id=world.brand_a.id)
     missing = owner.post(
         "/admin/staff", data={"email": "nobody@example.com", "role": "support"}, base_url=HOST_A
     )
-    assert "No account uses this email" in missing.get_data(as_text=True)
+    assert "No member of this brand uses this email" in missing.get_data(as_text=True)
     added = owner.post(
         "/admin/staff", data={"email": "New.Staff@example.com", "role": "support"}, base_url=HOST_A
     )

@@ -14,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from webapp.input_limits import MaxLength
 from webapp.loyalty.achievement_schemas import (
     OPERATORS,
     PARTS,
@@ -54,21 +55,27 @@ class CriteriaForm(Form):
     """What unlocks it (the measure is the achievement's type)."""
 
     operator = _part_select("Comparison", OPERATORS)
-    value = StringField("Value to reach", description="Not needed for custom achievements.")
+    value = StringField(
+        "Value to reach",
+        description="Not needed for custom achievements.",
+        validators=[MaxLength(200)],
+    )
     timeframe = _part_select("Timeframe", TIMEFRAMES)
-    product_form = StringField("Only products of form")
-    product_line = StringField("Only products of line")
+    product_form = StringField("Only products of form", validators=[MaxLength(200)])
+    product_line = StringField("Only products of line", validators=[MaxLength(200)])
     strain_type = _part_select("Only strain type", STRAIN_TYPES, "Any")
-    tag = StringField("Only products tagged")
+    tag = StringField("Only products tagged", validators=[MaxLength(200)])
 
 
 class RewardsForm(Form):
     """What unlocking gives."""
 
-    points = StringField("Points")
-    multiplier = StringField("Points multiplier", description="e.g. 1.5; needs its days.")
-    multiplier_days = StringField("Multiplier days")
-    badge = StringField("Badge")
+    points = StringField("Points", validators=[MaxLength(200)])
+    multiplier = StringField(
+        "Points multiplier", description="e.g. 1.5; needs its days.", validators=[MaxLength(200)]
+    )
+    multiplier_days = StringField("Multiplier days", validators=[MaxLength(200)])
+    badge = StringField("Badge", validators=[MaxLength(200)])
     exclusive_access = BooleanField("Exclusive access to limited rewards")
 
 
@@ -77,25 +84,33 @@ class VisibilityForm(Form):
 
     active = BooleanField("Active")
     show_progress = BooleanField("Show progress")
-    priority = StringField("Priority", description="Lower comes first.")
+    priority = StringField(
+        "Priority", description="Lower comes first.", validators=[MaxLength(200)]
+    )
     hidden_until_unlocked = BooleanField("Hidden until unlocked")
 
 
 class AiEnhancementForm(Form):
     """Targeting by predictions, and a bonus for the targeted members."""
 
-    segments = StringField("Segments", description="Separated by commas.")
-    min_churn_probability = StringField("Minimum churn probability", description="0 to 1.")
-    max_churn_probability = StringField("Maximum churn probability", description="0 to 1.")
-    bonus_multiplier = StringField("Bonus multiplier")
+    segments = StringField(
+        "Segments", description="Separated by commas.", validators=[MaxLength(200)]
+    )
+    min_churn_probability = StringField(
+        "Minimum churn probability", description="0 to 1.", validators=[MaxLength(200)]
+    )
+    max_churn_probability = StringField(
+        "Maximum churn probability", description="0 to 1.", validators=[MaxLength(200)]
+    )
+    bonus_multiplier = StringField("Bonus multiplier", validators=[MaxLength(200)])
 
 
 class MetadataForm(Form):
     """How it is filed."""
 
-    category = StringField("Category")
+    category = StringField("Category", validators=[MaxLength(200)])
     rarity = _part_select("Rarity", RARITIES)
-    tags = StringField("Tags", description="Separated by commas.")
+    tags = StringField("Tags", description="Separated by commas.", validators=[MaxLength(200)])
 
 
 class AchievementForm(FlaskForm):
@@ -113,11 +128,11 @@ class AchievementForm(FlaskForm):
     visibility = FormField(VisibilityForm)
     ai_enhancement = FormField(AiEnhancementForm)
     metadata = FormField(MetadataForm)
-    criteria_json = TextAreaField("Criteria (JSON)")
-    rewards_json = TextAreaField("Rewards (JSON)")
-    visibility_json = TextAreaField("Visibility (JSON)")
-    ai_enhancement_json = TextAreaField("AI enhancement (JSON)")
-    metadata_json = TextAreaField("Metadata (JSON)")
+    criteria_json = TextAreaField("Criteria (JSON)", validators=[MaxLength(20_000)])
+    rewards_json = TextAreaField("Rewards (JSON)", validators=[MaxLength(20_000)])
+    visibility_json = TextAreaField("Visibility (JSON)", validators=[MaxLength(20_000)])
+    ai_enhancement_json = TextAreaField("AI enhancement (JSON)", validators=[MaxLength(20_000)])
+    metadata_json = TextAreaField("Metadata (JSON)", validators=[MaxLength(20_000)])
 
     @property
     def json_mode(self):

@@ -3,13 +3,12 @@
 import segno
 from flask import (
     Response,
-    abort,
     current_app,
     flash,
     g,
     redirect,
     render_template,
-    request,
+    stream_with_context,
     url_for,
 )
 from sqlalchemy import func, select
@@ -22,6 +21,7 @@ from webapp.extensions import db
 from webapp.jobs import enqueue
 from webapp.loyalty.codes import batch_csv_rows, claim_url, create_batch, void_batch_codes
 from webapp.models import CodeBatch, Product, ScanCode
+from webapp.urls import requested_page
 
 SHEET_PAGE = 60
 
@@ -85,7 +85,7 @@ def batch_csv(batch_id):
     batch = brand_object_or_404(CodeBatch, batch_id)
     rows = batch_csv_rows(batch.id, current_app.config["PUBLIC_URL"])
     return Response(
-        rows,
+        stream_with_context(rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="batch-{batch.id}.csv"'},
     )
@@ -96,9 +96,7 @@ def batch_csv(batch_id):
 def batch_sheet(batch_id):
     """A printable page of QR codes, SHEET_PAGE per page; each encodes PUBLIC_URL/s/CODE."""
     batch = brand_object_or_404(CodeBatch, batch_id)
-    page = request.args.get("page", 1, type=int)
-    if page < 1:
-        abort(404)
+    page = requested_page()
     codes = db.session.scalars(
         select(ScanCode.code)
         .where(ScanCode.batch_id == batch.id)

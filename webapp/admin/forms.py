@@ -15,12 +15,12 @@ from wtforms.validators import (
     DataRequired,
     Email,
     Length,
-    NumberRange,
     Optional,
     Regexp,
     ValidationError,
 )
 
+from webapp.input_limits import MaxLength, NumberRange
 from webapp.models.custom_fields import FIELD_TYPES
 from webapp.models.economy import STRAIN_TYPES
 from webapp.models.staff import STAFF_ROLES
@@ -36,6 +36,8 @@ PRODUCT_COLUMNS = (
 
 
 def _comma_list(text):
+    if isinstance(text, list | tuple):  # the object's own list: the field was not sent
+        return [str(part).strip() for part in text if str(part).strip()]
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
@@ -44,7 +46,9 @@ class ProductForm(FlaskForm):
 
     sku = StringField("SKU", validators=[DataRequired(), Length(max=100)])
     name = StringField("Name", validators=[DataRequired(), Length(max=255)])
-    msrp = DecimalField("MSRP ($)", places=2, validators=[DataRequired(), NumberRange(min=0)])
+    msrp = DecimalField(
+        "MSRP ($)", places=2, validators=[DataRequired(), NumberRange(min=0, max=99_999_999)]
+    )
     points_award = IntegerField(
         "Points per scan", validators=[DataRequired(), NumberRange(min=0, max=1_000_000)]
     )
@@ -61,7 +65,9 @@ class ProductForm(FlaskForm):
         "CBD %", places=2, validators=[Optional(), NumberRange(min=0, max=100)]
     )
     dominant_terpene = StringField("Dominant terpene", validators=[Optional(), Length(max=100)])
-    tags = StringField("Tags", description="Separated by commas.", validators=[Optional()])
+    tags = StringField(
+        "Tags", description="Separated by commas.", validators=[MaxLength(1000), Optional()]
+    )
     is_featured = BooleanField("Featured")
     is_new = BooleanField("New")
     is_limited = BooleanField("Limited")
@@ -98,7 +104,8 @@ class RankForm(FlaskForm):
     key = StringField("Key", validators=[DataRequired(), Length(max=50), KEY])
     name = StringField("Name", validators=[DataRequired(), Length(max=100)])
     points_required = IntegerField(
-        "Lifetime points required", validators=[DataRequired(), NumberRange(min=1)]
+        "Lifetime points required",
+        validators=[DataRequired(), NumberRange(min=1, max=1_000_000_000)],
     )
     point_multiplier = DecimalField(
         "Points multiplier", places=2, validators=[DataRequired(), NumberRange(min=1, max=9.99)]
@@ -114,10 +121,14 @@ class CustomFieldForm(FlaskForm):
     field_label = StringField("Label", validators=[DataRequired(), Length(max=255)])
     field_type = SelectField("Type", choices=[(t, t.title()) for t in FIELD_TYPES])
     field_options = StringField(
-        "Options", description="Separated by commas (select and radio).", validators=[Optional()]
+        "Options",
+        description="Separated by commas (select and radio).",
+        validators=[MaxLength(2000), Optional()],
     )
     is_required = BooleanField("Required")
-    field_order = IntegerField("Order", default=0, validators=[Optional(), NumberRange(min=0)])
+    field_order = IntegerField(
+        "Order", default=0, validators=[Optional(), NumberRange(min=0, max=10_000)]
+    )
     is_active = BooleanField("Active", default=True)
 
     def validate_field_options(self, field):
@@ -139,14 +150,14 @@ class SettingsForm(FlaskForm):
     hosts = StringField(
         "Host names",
         description="Separated by commas, e.g. rewards.example.com",
-        validators=[Optional()],
+        validators=[MaxLength(2000), Optional()],
     )
     points_word = StringField("Word for points", validators=[DataRequired(), Length(max=30)])
     rank_word = StringField("Word for rank", validators=[DataRequired(), Length(max=30)])
-    primary = StringField("Primary colour", validators=[DataRequired(), HEX])
-    accent = StringField("Accent colour", validators=[DataRequired(), HEX])
-    background = StringField("Background colour", validators=[DataRequired(), HEX])
-    text = StringField("Text colour", validators=[DataRequired(), HEX])
+    primary = StringField("Primary colour", validators=[MaxLength(9), DataRequired(), HEX])
+    accent = StringField("Accent colour", validators=[MaxLength(9), DataRequired(), HEX])
+    background = StringField("Background colour", validators=[MaxLength(9), DataRequired(), HEX])
+    text = StringField("Text colour", validators=[MaxLength(9), DataRequired(), HEX])
     minimum_age = IntegerField("Minimum age", validators=[DataRequired(), NumberRange(18, 99)])
     referrer_bonus = IntegerField(
         "Referrer bonus (points)", validators=[Optional(), NumberRange(min=0, max=1_000_000)]
@@ -172,7 +183,7 @@ class SettingsForm(FlaskForm):
 class StaffForm(FlaskForm):
     """Add a staff member by email."""
 
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=255)])
+    email = EmailField("Email", validators=[MaxLength(255), DataRequired(), Email()])
     role = SelectField("Role", choices=[(r, r.title()) for r in STAFF_ROLES])
 
 

@@ -11,6 +11,7 @@ from webapp.admin.member_care import (
 )
 from webapp.admin.member_directory import member_or_404, member_overview, search_members
 from webapp.admin.security import ALL_STAFF, allow
+from webapp.urls import requested_page
 
 
 @bp.get("/members")
@@ -18,7 +19,7 @@ from webapp.admin.security import ALL_STAFF, allow
 def members():
     """Search the brand's members by email, name, phone or referral code."""
     text = request.args.get("q", "").strip()[:255]
-    page = search_members(g.staff.brand_id, text, max(request.args.get("page", 1, type=int), 1))
+    page = search_members(g.staff.brand_id, text, requested_page())
     return render_template("admin/members.html", text=text, page=page)
 
 
@@ -27,7 +28,7 @@ def members():
 def member(member_id):
     """A member's profile, answers, ledger, achievements, referrals and messages."""
     user = member_or_404(member_id, g.staff.brand_id)
-    ledger_page = max(request.args.get("page", 1, type=int), 1)
+    ledger_page = requested_page()
     overview = member_overview(user, g.staff.brand_id, ledger_page)
     return render_template("admin/member.html", **overview)
 

@@ -6,7 +6,13 @@ from sqlalchemy import exists, select
 from webapp.admin.blueprint import bp
 from webapp.admin.forms import ProductForm
 from webapp.admin.program import key_taken
-from webapp.admin.security import PROGRAM_STAFF, allow, brand_object_or_404, record
+from webapp.admin.security import (
+    PROGRAM_STAFF,
+    allow,
+    brand_object_or_404,
+    record,
+    save_unique,
+)
 from webapp.extensions import db
 from webapp.models import (
     CodeBatch,
@@ -18,6 +24,8 @@ from webapp.models import (
     UserGoal,
     Wishlist,
 )
+
+SKU_TAKEN = "Another product already uses this SKU."
 
 
 def rank_choices(brand_id):
@@ -72,15 +80,12 @@ def _save_product(product, action):
         form.tags.data = ", ".join(product.tags or [])
     if form.validate_on_submit():
         if key_taken(Product, Product.sku, g.staff.brand_id, form.sku.data.strip(), product.id):
-            form.sku.errors.append("Another product already uses this SKU.")
+            form.sku.errors.append(SKU_TAKEN)
         else:
             form.apply_to(product)
-            db.session.add(product)
-            db.session.flush()
-            record(action, product, sku=product.sku)
-            db.session.commit()
-            flash(f"Saved {product.name}.", "success")
-            return redirect(url_for("admin.products"), code=303)
+            if save_unique(product, action, form.sku, SKU_TAKEN, sku=product.sku):
+                flash(f"Saved {product.name}.", "success")
+                return redirect(url_for("admin.products"), code=303)
     return render_template(
         "admin/edit_form.html",
         form=form,

@@ -5,7 +5,13 @@ from sqlalchemy import exists, select
 
 from webapp.admin.blueprint import bp
 from webapp.admin.forms import CustomFieldForm, RankForm
-from webapp.admin.security import PROGRAM_STAFF, allow, brand_object_or_404, record
+from webapp.admin.security import (
+    PROGRAM_STAFF,
+    allow,
+    brand_object_or_404,
+    record,
+    save_unique,
+)
 from webapp.extensions import db
 from webapp.models import CustomField, MemberWallet, Product, Rank, UserCustomFieldValue
 
@@ -105,6 +111,7 @@ def custom_field_delete(field_id):
     )
 
 
+KEY_TAKEN = "This key is already used."
 KINDS = {
     "rank": ("key", "Rank", "admin.ranks"),
     "custom_field": ("field_key", "Custom field", "admin.custom_fields"),
@@ -119,18 +126,16 @@ def _save(row, form_class, kind):
     if form.validate_on_submit():
         column = getattr(type(row), key_name)
         if key_taken(type(row), column, g.staff.brand_id, getattr(form, key_name).data, row.id):
-            getattr(form, key_name).errors.append("This key is already used.")
+            getattr(form, key_name).errors.append(KEY_TAKEN)
         else:
             form.populate_obj(row)
             if kind == "custom_field":
                 row.field_options = form.options()
                 row.field_order = form.field_order.data or 0
-            db.session.add(row)
-            db.session.flush()
-            record(f"{kind}_saved", row, key=getattr(row, key_name))
-            db.session.commit()
-            flash("Saved.", "success")
-            return redirect(url_for(list_endpoint), code=303)
+            key_field = getattr(form, key_name)
+            if save_unique(row, f"{kind}_saved", key_field, KEY_TAKEN, key=key_field.data):
+                flash("Saved.", "success")
+                return redirect(url_for(list_endpoint), code=303)
     return render_template(
         "admin/edit_form.html",
         form=form,

@@ -6,6 +6,7 @@ import io
 from sqlalchemy import case, select
 
 from webapp.admin.security import record
+from webapp.csv_cells import safe_row
 from webapp.extensions import db
 from webapp.loyalty.redemption import RedemptionError, cancel_redemption, fulfil_redemption
 from webapp.models import Product, Redemption, User
@@ -76,12 +77,14 @@ def shipping_csv_lines(brand_id, status):
         buffer.seek(0)
         buffer.truncate()
         writer.writerow(
-            (
-                redemption.id, redemption.created_at, email, redemption.shipping_name,
-                redemption.shipping_address1, redemption.shipping_address2,
-                redemption.shipping_city, redemption.shipping_region,
-                redemption.shipping_postal_code, redemption.shipping_country,
-                redemption.shipping_phone, sku, product_name, redemption.status,
+            safe_row(
+                (
+                    redemption.id, redemption.created_at, email, redemption.shipping_name,
+                    redemption.shipping_address1, redemption.shipping_address2,
+                    redemption.shipping_city, redemption.shipping_region,
+                    redemption.shipping_postal_code, redemption.shipping_country,
+                    redemption.shipping_phone, sku, product_name, redemption.status,
+                )
             )
         )  # fmt: skip
         yield buffer.getvalue()

@@ -16,6 +16,7 @@ from webapp.admin.blueprint import bp
 from webapp.admin.security import ALL_STAFF, allow, brand_object_or_404, is_htmx
 from webapp.models import Redemption
 from webapp.models.redemptions import REDEMPTION_STATUSES
+from webapp.urls import requested_page
 
 
 def _status_filter():
@@ -29,7 +30,7 @@ def _status_filter():
 def redemptions():
     """The queue: pending first, oldest first; filter by status."""
     status = _status_filter()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = requested_page()
     rows, has_next = redemption_desk.queue(g.staff.brand_id, status, page)
     return render_template(
         "admin/redemptions.html",

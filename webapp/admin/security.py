@@ -3,6 +3,7 @@
 from flask import abort, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
 from webapp.models import BrandStaff, StaffAuditLog
@@ -66,6 +67,21 @@ def record(action, target=None, **details):
             details=details or None,
         )
     )
+
+
+def save_unique(row, action, key_field, message, **details):
+    """Add, audit and commit `row`; False, with `message` on the form field `key_field`, when
+    a save at the same moment took the row's unique key first."""
+    try:
+        db.session.add(row)
+        db.session.flush()
+        record(action, row, **details)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        key_field.errors.append(message)
+        return False
+    return True
 
 
 def is_htmx():

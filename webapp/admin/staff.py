@@ -1,15 +1,18 @@
 """Staff management and the audit log (owners)."""
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, url_for
 from sqlalchemy import func, select
 
 from webapp.admin.blueprint import bp
 from webapp.admin.forms import RoleForm, StaffForm
+from webapp.admin.member_directory import of_brand
 from webapp.admin.security import OWNERS, allow, brand_object_or_404, record
 from webapp.extensions import db
 from webapp.models import BrandStaff, StaffAuditLog, User
+from webapp.urls import requested_page
 
 AUDIT_PAGE = 50
+NOT_A_MEMBER = "No member of this brand uses this email; ask them to join the program first."
 
 
 def staff_rows(brand_id):
@@ -36,9 +39,12 @@ def staff_list():
     form = StaffForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        user = db.session.scalar(select(User).where(User.email == email))
+        # Only the brand's own members: whether an email has an account elsewhere stays unsaid.
+        user = db.session.scalar(
+            select(User).where(User.email == email, of_brand(g.staff.brand_id))
+        )
         if user is None:
-            form.email.errors.append("No account uses this email; ask them to sign up first.")
+            form.email.errors.append(NOT_A_MEMBER)
         elif db.session.scalar(
             select(BrandStaff).where(
                 BrandStaff.user_id == user.id, BrandStaff.brand_id == g.staff.brand_id
@@ -94,7 +100,7 @@ def staff_remove(staff_id):
 @allow(*OWNERS)
 def audit():
     """What staff changed, newest first."""
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = requested_page()
     rows = db.session.execute(
         select(StaffAuditLog, User.email)
         .outerjoin(User, User.id == StaffAuditLog.staff_user_id)

@@ -14,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
+from webapp.input_limits import MaxLength
 from webapp.loyalty.custom_answers import MAX_TEXT_LENGTH, form_key
 
 PASSWORD_HELP = "At least 10 characters."
@@ -22,7 +23,7 @@ PASSWORD_HELP = "At least 10 characters."
 class LoginForm(FlaskForm):
     """Email and password."""
 
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=255)])
+    email = EmailField("Email", validators=[MaxLength(255), DataRequired(), Email()])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
 
 
@@ -38,7 +39,7 @@ class NameFields(FlaskForm):
 class RegisterForm(NameFields):
     """Sign-up: account, age check, consent and an optional referral code."""
 
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=255)])
+    email = EmailField("Email", validators=[MaxLength(255), DataRequired(), Email()])
     password = PasswordField(
         "Password", description=PASSWORD_HELP, validators=[DataRequired(), Length(max=200)]
     )
@@ -59,7 +60,7 @@ class ProfileForm(NameFields):
 class ForgotPasswordForm(FlaskForm):
     """The email to send a reset link to."""
 
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=255)])
+    email = EmailField("Email", validators=[MaxLength(255), DataRequired(), Email()])
 
 
 class NewPasswordForm(FlaskForm):

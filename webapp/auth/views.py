@@ -10,6 +10,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
@@ -24,16 +25,28 @@ from webapp.auth.forms import (
     with_custom_fields,
 )
 from webapp.loyalty import accounts
+from webapp.loyalty.account_sessions import end_every_session
 from webapp.loyalty.accounts import AccountError, LinkError
 from webapp.loyalty.custom_answers import active_fields
-from webapp.loyalty.sign_in_limits import record_failed_sign_in, sign_in_allowed
+from webapp.loyalty.sign_in_limits import (
+    clear_failed_sign_ins,
+    new_device_token,
+    record_failed_sign_in,
+    sign_in_allowed,
+    trusted_device,
+)
 from webapp.portal.pending_scan import claim_pending_scan
 from webapp.tenancy import current_brand
 from webapp.urls import safe_next
 
 bp = Blueprint("auth", __name__)
 
-TOO_MANY_SIGN_INS = "Too many sign-in attempts. Please wait 15 minutes, or reset your password."
+TOO_MANY_SIGN_INS = (
+    "Too many sign-in attempts for this account. Reset your password to sign in right away, "
+    "or wait 15 minutes."
+)
+DEVICE_COOKIE = "trusted_device"
+DEVICE_COOKIE_SECONDS = 365 * 24 * 60 * 60
 
 REFERRAL_COOKIE = "referral_code"
 REFERRAL_COOKIE_SECONDS = 30 * 24 * 60 * 60
@@ -88,16 +101,31 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email, ip_address = form.email.data, request.remote_addr
-        if not sign_in_allowed(email, ip_address):
+        device = trusted_device(request.cookies.get(DEVICE_COOKIE), email)
+        if not sign_in_allowed(email, ip_address, device):
             flash(TOO_MANY_SIGN_INS, "error")
             return render_template("auth/login.html", form=form), 429
         user = accounts.authenticate(email, form.password.data)
         if user:
             _sign_in(user)
-            return redirect(safe_next(request.args.get("next")), code=303)
-        record_failed_sign_in(email, ip_address)
+            response = redirect(safe_next(request.args.get("next")), code=303)
+            return _remember_device(response, email)
+        record_failed_sign_in(email, ip_address, device)
         flash("That email and password don't match an account.", "error")
     return render_template("auth/login.html", form=form)
+
+
+def _remember_device(response, email):
+    """Mark this browser as one that signed in to `email` (its failures count on their own)."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        new_device_token(email),
+        max_age=DEVICE_COOKIE_SECONDS,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+    )
+    return response
 
 
 @bp.post("/logout")
@@ -105,6 +133,7 @@ def logout():
     """Sign out (POST only, so a link can't sign anyone out)."""
     if current_user.is_authenticated:
         user = current_user._get_current_object()
+        end_every_session(user)
         accounts.end_session(user, _brand_id(), request.remote_addr, request.user_agent.string)
     logout_user()
     flash("You're signed out.", "success")
@@ -145,7 +174,8 @@ def reset_password(token):
     """Set a new password from an emailed link."""
 
     def apply(token, password):
-        accounts.reset_password(token, password)
+        user = accounts.reset_password(token, password)
+        clear_failed_sign_ins(user.email)
         flash("Your password is set. Please sign in.", "success")
         return redirect(url_for("auth.login"), code=303)
 
@@ -158,6 +188,7 @@ def activate(token):
 
     def apply(token, password):
         user = accounts.activate_guest(token, password)
+        session.clear()  # whatever this browser carried before belongs to no one now
         _sign_in(user)
         flash("Your account is active. Welcome!", "success")
         return redirect(url_for("portal.index"), code=303)

@@ -39,6 +39,10 @@ class WebhookRejected(ValueError):
     """A stored webhook that cannot be applied, with the reason."""
 
 
+def _ascii_digits(text):
+    return text.isascii() and text.isdigit()
+
+
 def customer_id_of(payload):
     """Our user id from a payload (top level, data, or data.identifiers), else None."""
     data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
@@ -46,7 +50,7 @@ def customer_id_of(payload):
     for value in (payload.get("customer_id"), data.get("customer_id"), identifiers.get("id")):
         if isinstance(value, bool):
             continue
-        if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
+        if isinstance(value, int) or (isinstance(value, str) and _ascii_digits(value.strip())):
             return int(value) if 0 < int(value) < MAX_ID else None
     return None
 
@@ -56,7 +60,7 @@ def event_time_of(payload):
     value = payload.get("timestamp")
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if not 0 < value < MAX_TIMESTAMP:
+    if not 1 <= value < MAX_TIMESTAMP:  # TIMESTAMP columns start at 1970-01-01 00:00:01
         return None
     return datetime.fromtimestamp(int(value), UTC).replace(tzinfo=None)
 

@@ -3,6 +3,8 @@
 import hashlib
 import hmac
 import json
+import math
+import re
 import time
 
 from flask import Blueprint, current_app, jsonify, request
@@ -20,6 +22,9 @@ bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 csrf.exempt(bp)
 
 MAX_STORED_RAW_CHARS = 10_000
+# MariaDB's JSON functions (and so the payload column's json_valid check) stop at 32 levels.
+MAX_NESTING = 16
+UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 
 
 def error(status, message):
@@ -31,13 +36,13 @@ def signature_problem(raw, signing_key):
     """Why the X-CIO signature headers do not prove the body (None when they do)."""
     timestamp = request.headers.get("X-CIO-Timestamp", "")
     signature = request.headers.get("X-CIO-Signature", "")
-    if not timestamp.isdigit():
+    if not UNIX_SECONDS.fullmatch(timestamp):
         return "X-CIO-Timestamp is missing or not unix seconds"
     if abs(time.time() - int(timestamp)) > current_app.config["WEBHOOK_REPLAY_WINDOW"]:
         return "X-CIO-Timestamp is outside the replay window"
     signed = b"v0:" + timestamp.encode() + b":" + raw
     expected = hmac.new(signing_key.encode(), signed, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, signature.strip().lower()):
+    if not hmac.compare_digest(expected.encode(), signature.strip().lower().encode()):
         return "X-CIO-Signature does not match the body"
     return None
 
@@ -82,15 +87,63 @@ def store_invalid(raw, brand, reason):
     return error(400, reason)
 
 
+def _finite_number(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range for a JSON number")
+    return value
+
+
+def _no_constants(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def nesting_depth(value):
+    """How many arrays and objects deep `value` goes (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def storable_problem(payload):
+    """Why a parsed object can't be stored as JSON text (None when it can)."""
+    if nesting_depth(payload) > MAX_NESTING:
+        return f"the body is nested deeper than {MAX_NESTING} levels"
+    try:
+        json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return "the body holds a lone surrogate (text that is not Unicode)"
+    return None
+
+
 def parse(raw):
     """The JSON object in the body, or the reason it is not one."""
     try:
-        payload = json.loads(raw)
+        payload = json.loads(raw, parse_float=_finite_number, parse_constant=_no_constants)
+    except RecursionError:
+        return None, f"the body is nested deeper than {MAX_NESTING} levels"
     except (ValueError, UnicodeDecodeError) as exc:
         return None, f"the body is not valid JSON: {exc}"[:300]
     if not isinstance(payload, dict):
         return None, "the body must be a JSON object"
-    return payload, None
+    problem = storable_problem(payload)
+    return (None, problem) if problem else (payload, None)
+
+
+def dedupe_key_of(payload):
+    """Reporting webhooks dedupe by `event_id`; other signed bodies by their signature, so a
+    replay within the window is stored once."""
+    if payload.get("event_id"):
+        return f"cio:{payload['event_id']}"[:191]
+    signature = request.headers.get("X-CIO-Signature")
+    if signature and not request.headers.get("Authorization", "").startswith("Bearer "):
+        return f"sig:{signature.strip().lower()}"[:191]
+    return None
 
 
 @bp.post("/customerio", defaults={"brand_slug": None})
@@ -112,18 +165,17 @@ def customerio(brand_slug):
     if problem:
         return error(401, problem)
     payload, problem = parse(raw)
-    webhook_type = payload and webhook_type_of(payload)
+    webhook_type = webhook_type_of(payload) if payload is not None else None
     if payload is not None and webhook_type is None:
         problem = "the body has neither `type` nor `object_type` and `metric`"
     if problem:
         return store_invalid(raw, brand, problem)
-    event_id = payload.get("event_id")
     row = CustomerIoWebhookLog(
         webhook_type=webhook_type,
         brand_id=brand.id if brand else None,
         user_id=customer_id_of(payload),
         payload=payload,
-        dedupe_key=f"cio:{event_id}"[:191] if event_id else None,
+        dedupe_key=dedupe_key_of(payload),
         event_timestamp=event_time_of(payload),
     )
     db.session.add(row)

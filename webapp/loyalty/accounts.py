@@ -14,6 +14,7 @@ from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty import account_links
 from webapp.loyalty.account_links import LinkError
+from webapp.loyalty.account_sessions import end_every_session
 from webapp.loyalty.custom_answers import active_fields, check_answers, save_answers
 from webapp.loyalty.membership import add_membership, is_member, join_brand, member_brand_ids
 from webapp.loyalty.passwords import hash_password, verify_password
@@ -81,12 +82,12 @@ def password_problem(password):
 
 
 def _email_problem(email):
+    if len(email) > 255:
+        return "Please use a shorter email address."
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
         return "Please enter a valid email address."
-    if len(email) > 255:
-        return "Please use a shorter email address."
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
         return EMAIL_TAKEN
     return None
@@ -305,12 +306,17 @@ def send_activation_link(user, brand_id, public_url=None):
 
 def claim_as_guest(email, brand_id, public_url=None):
     """The account for `email`: an existing one, or a new guest sent an activation link."""
+    if len(email or "") > 255:
+        raise AccountError({"email": "Please use a shorter email address."})
     try:
         email = validate_email(normalise_email(email), check_deliverability=False).normalized
     except EmailNotValidError:
         raise AccountError({"email": "Please enter a valid email address."}) from None
     user = find_user(email)
     if user is not None and user.is_active:
+        if user.is_guest:
+            send_activation_link(user, brand_id, public_url)
+            commit()
         return user
     if user is not None:
         raise AccountError({"email": "This email can't be used. Please use another."})
@@ -352,6 +358,7 @@ def _set_password(user, password):
     if problem:
         raise AccountError({"password": problem})
     user.password_hash = hash_password(password)
+    end_every_session(user)
     db.session.add(
         UserActionLog(
             user_id=user.id,

@@ -6,6 +6,7 @@ import secrets
 
 from sqlalchemy import insert, select, update
 
+from webapp.csv_cells import safe_row
 from webapp.extensions import db
 from webapp.models import CodeBatch, Product, ScanCode
 from webapp.timeutil import utcnow
@@ -198,5 +199,5 @@ def batch_csv_rows(batch_id, public_url):
     for (code,) in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([code, claim_url(public_url, code)])
+        writer.writerow(safe_row([code, claim_url(public_url, code)]))
         yield buffer.getvalue()

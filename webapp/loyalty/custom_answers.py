@@ -3,7 +3,7 @@
 from sqlalchemy import delete, select
 
 from webapp.extensions import db
-from webapp.models import CustomField, UserCustomFieldValue
+from webapp.models import CustomField, User, UserCustomFieldValue
 
 MAX_TEXT_LENGTH = 500
 CHECKBOX_VALUE = "yes"
@@ -63,6 +63,9 @@ def check_answers(fields, values):
 
 def save_answers(user_id, fields, clean):
     """Replace the member's answers to `fields` with `clean` (answers by field id)."""
+    # Saves of one member queue behind the member's row: two deletes-then-inserts never
+    # interleave into a duplicate key or a deadlock.
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
     field_ids = [field.id for field in fields]
     if field_ids:
         db.session.execute(

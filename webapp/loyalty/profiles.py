@@ -8,6 +8,7 @@ from sqlalchemy import delete, inspect, select, update
 from webapp.customerio.outbox import record_delete, record_identify
 from webapp.extensions import db
 from webapp.jobs import commit
+from webapp.loyalty.account_sessions import end_every_session
 from webapp.loyalty.accounts import AccountError, unusable_password_hash
 from webapp.loyalty.custom_answers import active_fields, check_answers, save_answers
 from webapp.loyalty.membership import member_brand_ids, set_marketing_consent
@@ -151,6 +152,7 @@ def delete_account(user_id):
     user.email = f"deleted-{user.id}@invalid"
     user.first_name = user.last_name = user.phone_number = None
     user.password_hash = unusable_password_hash()
+    end_every_session(user)
     user.marketing_consent = False
     user.marketing_consent_updated_at = now
     db.session.execute(

@@ -26,7 +26,7 @@ MESSAGES = {
     "already_yours": "You already claimed this code. Your points are in your balance.",
     "already_claimed": "This code has already been claimed by someone else.",
     "wrong_brand": "This code belongs to another brand's program.",
-    "rate_limited": "Too many codes didn't work. Please wait an hour and try again.",
+    "rate_limited": "Too many codes didn't work. Please wait a minute and try again.",
     "not_member": "Join this program first to collect points here.",
 }
 # Outcomes that count against the bad-code allowance (scanning your own code twice does not).

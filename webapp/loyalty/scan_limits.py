@@ -1,5 +1,9 @@
 """Rate limits on bad scan codes, per member and per IP, with the `limits` library.
 
+Past its hourly allowance a member or IP is slowed down, not locked out: one more try is
+allowed once a minute has passed since its last bad code, so a real code still works a minute
+later while guessing stays at one code a minute.
+
 Counters live in Redis when REDIS_URL is set (keys prefixed by QUEUE_PREFIX, so deployments
 and test runs sharing a Redis never mix) and in process memory otherwise. Thresholds per hour
 come from `brands.settings["rate_limits"]`.
@@ -9,7 +13,7 @@ import logging
 import threading
 
 from flask import current_app
-from limits import RateLimitItemPerHour
+from limits import RateLimitItemPerHour, RateLimitItemPerMinute
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -21,6 +25,7 @@ from webapp.tenancy import active_brands
 log = logging.getLogger(__name__)
 
 DEFAULT_LIMITS = {"bad_codes_per_user_per_hour": 10, "bad_codes_per_ip_per_hour": 30}
+RECENT_BAD_CODE = RateLimitItemPerMinute(1)
 _limiters = {}
 _lock = threading.Lock()
 
@@ -58,12 +63,18 @@ def _checks(brand_id, user_id, ip_address):
     return checks
 
 
+def _allowed(window, limit, key):
+    """Within the allowance, or past it with no bad code in the last minute."""
+    return window.test(limit, *key) or window.test(RECENT_BAD_CODE, "recent", *key)
+
+
 def bad_codes_allowed(brand_id, user_id, ip_address):
-    """False once the member or the IP used up its hourly allowance of bad codes."""
+    """False while the member or the IP is past its hourly allowance and had a bad code in the
+    last minute."""
     window = limiter()
     try:
         return all(
-            window.test(limit, *key) for limit, key in _checks(brand_id, user_id, ip_address)
+            _allowed(window, limit, key) for limit, key in _checks(brand_id, user_id, ip_address)
         )
     except StorageError as error:
         # Rate limiting protects codes, it must not stop every scan while Redis is away.
@@ -77,6 +88,8 @@ def record_bad_code(brand_id, user_id, ip_address):
     try:
         for limit, key in _checks(brand_id, user_id, ip_address):
             window.hit(limit, *key)
+            window.clear(RECENT_BAD_CODE, "recent", *key)
+            window.hit(RECENT_BAD_CODE, "recent", *key)
     except StorageError as error:
         log.warning("rate limit storage unavailable, bad code not counted: %s", error)
 
@@ -86,6 +99,7 @@ def clear_bad_codes(brand_id, user_id=None, ip_address=None):
     window = limiter()
     for limit, key in _checks(brand_id, user_id, ip_address):
         window.clear(limit, *key)
+        window.clear(RECENT_BAD_CODE, "recent", *key)
 
 
 def reset_scan_limits():

@@ -46,6 +46,14 @@ class User(UserMixin, Timestamps, db.Model):
     )
     marketing_consent_updated_at: Mapped[datetime | None] = mapped_column(TIMESTAMP, nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(TIMESTAMP, nullable=True)
+    # Addition: bumped when a session must end everywhere (sign-out, new password).
+    session_version: Mapped[int] = mapped_column(
+        UInt, nullable=False, server_default=ZERO, default=0
+    )
+
+    def get_id(self):
+        """The session and remember-me identity: id and session version, `"<id>:<version>"`."""
+        return f"{self.id}:{self.session_version or 0}"
 
     @property
     def display_name(self):

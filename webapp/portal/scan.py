@@ -10,7 +10,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from webapp.loyalty import accounts
 from webapp.loyalty.accounts import AccountError
@@ -25,6 +25,10 @@ from webapp.portal.pending_scan import (
     claim_for,
 )
 from webapp.portal.views import bp
+
+GUEST_SAVED = (
+    "Sign in with that email to spend them. New here? We've emailed a link to set a password."
+)
 
 # htmx swaps 422 (the message replaces the result area); 429 tells the browser to back off.
 FAILURE_STATUS = {"rate_limited": 429}
@@ -116,34 +120,29 @@ def claim_now(code):
 
 @bp.post("/s/<code>/guest")
 def claim_as_guest(code):
-    """Claim with an email only: a new guest account gets the points and a set-password email."""
+    """Claim with an email only: the points wait in that email's account; no one is signed in."""
     if current_user.is_authenticated:
         return redirect(url_for("portal.claim", code=code), code=303)
-    email = request.form.get("email", "")
-    is_new = accounts.find_user(email) is None
+    preview = _preview(code)
+    if preview.outcome != "available":
+        return _claim_page(code, preview), FAILURE_STATUS.get(preview.outcome, 422)
     try:
-        user = accounts.claim_as_guest(email, brand_id_or_404(), current_app.config["PUBLIC_URL"])
+        user = accounts.claim_as_guest(
+            request.form.get("email", ""), brand_id_or_404(), current_app.config["PUBLIC_URL"]
+        )
     except AccountError as error:
-        return _claim_page(code, _preview(code), guest_error=error.errors["email"]), 422
-    if not user.is_guest:
-        session[PENDING_SCAN_KEY] = code
-        flash("That email already has an account. Sign in to claim your points.", "info")
-        return redirect(url_for("auth.login", next=url_for("portal.claim", code=code)), code=303)
-    return _guest_claimed(user, code, is_new)
+        return _claim_page(code, preview, guest_error=error.errors["email"]), 422
+    return _guest_claimed(user, code)
 
 
-def _guest_claimed(user, code, is_new):
-    """Claim for the guest; a brand-new guest is signed in and sent to the dashboard."""
+def _guest_claimed(user, code):
+    """Claim for the email's account; the answer is the same whoever owns the email."""
     session.pop(PENDING_SCAN_KEY, None)
     result = claim_for(user.id, code)
     if result.outcome != "awarded":
         flash(result.message, "error")
         return redirect(url_for("portal.claim", code=code), code=303)
-    flash(result.message, "success")
-    if not is_new:
-        flash(f"They're saved to {user.email}. Set a password from the link we emailed.", "info")
-        return redirect(url_for("portal.claim", code=code), code=303)
-    flash(f"Check {user.email} for a link to set your password.", "info")
-    login_user(user, remember=True)
-    accounts.start_session(user, brand_id_or_404(), request.remote_addr, request.user_agent.string)
-    return redirect(url_for("portal.index"), code=303)
+    # Nothing about the account (its rank, its unlocks) reaches the person who typed the email.
+    flash(f"The points for {result.product.name} are saved to {user.email}.", "success")
+    flash(GUEST_SAVED, "info")
+    return redirect(url_for("portal.claim", code=code), code=303)
