@@ -90,12 +90,16 @@ def test_attack_brand_b_webhooks_change_nothing_of_brand_as_members(walls, clien
          "data": {"segment": "x", "action": "entered"}},
         {"type": "achievement_grant", "customer_id": alice,
          "data": {"achievement_key": "vip_event"}},
+        {"event_id": "s1", "object_type": "email", "metric": "subscribed",
+         "timestamp": 1_900_000_100, "data": {"customer_id": alice}},
+        {"event_id": "o1", "object_type": "email", "metric": "opened",
+         "timestamp": 1_900_000_100, "data": {"customer_id": alice}},
     ]  # fmt: skip
     for payload in payloads:
         assert signed_webhook(client, walls.brand_b, payload, "signing-b").status_code == 202
     deliver()
     rows = db.session.scalars(select(CustomerIoWebhookLog)).all()
-    assert len(rows) == 4 and {row.processed_successfully for row in rows} == {False}
+    assert len(rows) == 6 and {row.processed_successfully for row in rows} == {False}
     assert {row.error_message for row in rows} == {
         f"user {walls.alice.id} is not a member of this brand"
     }
@@ -114,6 +118,14 @@ def test_attack_brand_b_webhooks_change_nothing_of_brand_as_members(walls, clien
     assert not [
         i for i in walls.cio.identifies() if i["customer_id"] == alice and i["site_id"] == "site-b"
     ]
+
+
+def test_a_guests_activation_link_goes_only_through_the_brand_they_claimed_at(walls, client):
+    from webapp.loyalty.accounts import claim_as_guest
+
+    guest = claim_as_guest("gail@example.com", walls.brand_a.id, "http://a.test")
+    client.post("/password/forgot", data={"email": "gail@example.com"}, base_url=HOST_B)
+    assert link_events("guest_activation_requested") == [(walls.brand_a.id, guest.id)] * 2
 
 
 def test_attack_brand_b_staff_cannot_open_or_adjust_brand_as_member(walls, client):

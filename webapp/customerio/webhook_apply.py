@@ -247,6 +247,8 @@ def apply_payload(row):
     if object_type in ("customer", "email") and metric in ("unsubscribed", "subscribed"):
         return apply_consent(row, subscribed=metric == "subscribed")
     if metric:
+        if row.user_id is not None:
+            member(row)  # only the brand's own members' metrics are kept as applied
         return None  # a reporting metric we only log
     raise WebhookRejected(f"unknown webhook type {webhook_type!r}")
 

@@ -25,7 +25,8 @@ def require_membership():
         return None
     if request.method == "POST" and request.view_args and "code" in request.view_args:
         session[PENDING_SCAN_KEY] = request.view_args["code"]
-    target = url_for("portal.join", next=request.full_path if request.method == "GET" else None)
+    back = request.full_path.rstrip("?") if request.method == "GET" else None
+    target = url_for("portal.join", next=back)
     if request.headers.get("HX-Request") == "true":
         return "", 200, {"HX-Redirect": target}
     return redirect(target, code=303)
