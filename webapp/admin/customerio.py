@@ -13,6 +13,7 @@ from webapp.admin.blueprint import bp
 from webapp.admin.security import (
     ALL_STAFF,
     OWNERS,
+    PROGRAM_STAFF,
     allow,
     brand_object_or_404,
     is_htmx,
@@ -21,6 +22,7 @@ from webapp.admin.security import (
 from webapp.customerio.credentials import store_brand_credentials
 from webapp.customerio.delivery import deliver_outbox
 from webapp.customerio.outbox import record_event
+from webapp.customerio.sweep import retry_failed
 from webapp.customerio.webhook_apply import apply_webhook
 from webapp.extensions import db
 from webapp.jobs import commit, enqueue
@@ -84,6 +86,19 @@ def customerio_retry(event_id):
         flash(f"Event #{event.id} is {event.status}; only failed events are retried.", "error")
     if is_htmx():
         return render_template("admin/_customerio_event.html", event=event)
+    return redirect(url_for("admin.customerio"), code=303)
+
+
+@bp.post("/customerio/events/retry-failed")
+@allow(*PROGRAM_STAFF)
+def customerio_retry_failed():
+    """Put every failed outbox row of this brand back to pending, with a fresh retry window."""
+    record("customerio_failed_events_retried")
+    count = retry_failed(g.staff.brand_id)
+    if count:
+        flash(f"{count:,} failed event{'' if count == 1 else 's'} will be sent again.", "success")
+    else:
+        flash("There are no failed events to retry.", "info")
     return redirect(url_for("admin.customerio"), code=303)
 
 
