@@ -52,7 +52,9 @@ def breaker_for(url):
         if url not in _breakers:
             _breakers[url] = CircuitBreaker(
                 failure_threshold=FAILURE_THRESHOLD,
-                recovery_timeout=RECOVERY_SECONDS,
+                recovery_timeout=current_app.config.get(
+                    "REDIS_BREAKER_RECOVERY_SECONDS", RECOVERY_SECONDS
+                ),
                 expected_exception=(redis.RedisError, StorageError),
                 name=f"redis {url}",
             )
