@@ -95,15 +95,25 @@ class PrivateMariaDB:
         self.socket = self.dir / "mysqld.sock"
         self.process = None
 
-    def server_url(self):
-        """The SQLAlchemy URL of the server (no database)."""
-        return f"mysql+pymysql://root@127.0.0.1:{self.port}"
+    def database_url(self, name):
+        """The SQLAlchemy URL of database `name` on this server, through its socket."""
+        return f"mysql+pymysql://root@localhost/{name}?unix_socket={self.socket}&charset=utf8mb4"
+
+    def create_database(self, name):
+        """Create an empty utf8mb4 database."""
+        subprocess.run(
+            ["mariadb", f"--socket={self.socket}", "--user=root", "-e"]
+            + [f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"],
+            check=True,
+        )
+        return self.database_url(name)
 
     def install(self):
         """Create the system tables in the data directory."""
         subprocess.run(
             [
                 "mariadb-install-db",
+                "--no-defaults",
                 f"--datadir={self.dir / 'data'}",
                 "--auth-root-authentication-method=normal",
             ]
