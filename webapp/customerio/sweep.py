@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from webapp.customerio.credentials import track_credentials
 from webapp.customerio.delivery import brand_filter, deliver_outbox, due_filter, setting
 from webapp.extensions import db
-from webapp.jobs import commit, enqueue, enqueue_after_commit, enqueue_once
+from webapp.jobs import commit, enqueue_after_commit, enqueue_once
 from webapp.models import Brand, CustomerIoWebhookLog
 from webapp.models import CustomerIoEventQueue as Outbox
 from webapp.timeutil import utcnow
@@ -37,7 +37,7 @@ def reclaim_stale_rows(now):
 
 def sweep_outbox():
     """Reclaim stale rows, enqueue delivery for every workspace with due rows, retry webhooks."""
-    from webapp.customerio.webhook_apply import apply_webhook
+    from webapp.customerio.webhook_batches import apply_stored_webhooks
 
     now = utcnow()
     reclaimed = reclaim_stale_rows(now)
@@ -54,8 +54,9 @@ def sweep_outbox():
         queued = enqueue_once(deliver_outbox, brand_id, queue="high")
         if not queued and current_app.config.get("REDIS_URL"):
             deliver_outbox(brand_id)  # the queue is unreachable: deliver from here
-    for webhook_id in webhook_ids:
-        enqueue(apply_webhook, webhook_id)
+    queued = not webhook_ids or enqueue_once(apply_stored_webhooks)
+    if not queued and current_app.config.get("REDIS_URL"):
+        apply_stored_webhooks()  # the queue is unreachable: apply from here
     summary = {"reclaimed": reclaimed, "workspaces": len(brand_ids), "webhooks": len(webhook_ids)}
     log.info("outbox sweep: %s", summary)
     return summary
