@@ -37,7 +37,9 @@ class FaultReport:
 
 def cells(row):
     """The table cells of one recorded row."""
-    errors = ", ".join(f"{status}: {count}" for status, count in sorted(row["errors"].items()))
+    errors = ", ".join(
+        f"{status}: {count}" for status, count in sorted(row["errors"].items()) if count
+    )
     recovery = row["recovery_seconds"]
     return (
         row["scenario"],
