@@ -1,6 +1,7 @@
 """Customer.io: outbox counts, failed events and retries, the webhook log, credentials, a test."""
 
 import json
+from datetime import timedelta
 
 from flask import flash, g, redirect, render_template, url_for
 from flask_login import current_user
@@ -20,7 +21,7 @@ from webapp.admin.security import (
     record,
 )
 from webapp.customerio.credentials import store_brand_credentials
-from webapp.customerio.delivery import deliver_outbox
+from webapp.customerio.delivery import deliver_outbox, setting
 from webapp.customerio.outbox import record_event
 from webapp.customerio.sweep import retry_failed
 from webapp.customerio.webhook_apply import apply_webhook
@@ -28,6 +29,7 @@ from webapp.extensions import db
 from webapp.jobs import commit, enqueue
 from webapp.models import Brand, CustomerIoEventQueue, CustomerIoWebhookLog
 from webapp.models.events import OUTBOX_STATUSES
+from webapp.timeutil import utcnow
 
 LISTED_ROWS = 50
 SECRETS = {
@@ -78,6 +80,7 @@ def customerio_retry(event_id):
     event = brand_object_or_404(CustomerIoEventQueue, event_id)
     if event.status == "failed":
         event.status, event.next_attempt_at = "pending", None
+        event.retry_until = utcnow() + timedelta(seconds=setting("OUTBOX_RETRY_WINDOW_SECONDS"))
         record("customerio_event_retried", event, event_name=event.event_name)
         commit()
         enqueue(deliver_outbox, event.brand_id, queue="high")
