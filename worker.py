@@ -1,6 +1,7 @@
 """RQ worker that outlives Redis outages, with the periodic jobs' scheduler beside it."""
 
 import logging
+import multiprocessing
 import os
 import signal
 import threading
@@ -42,56 +43,80 @@ class AppWorker(Worker):
         super().request_stop(signum, frame)
 
 
-def work_once():
+def run_scheduler():
+    """The scheduler process: periodic jobs until SIGTERM."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    with app.app_context():
+        db.engine.dispose(close=False)  # never share the parent's connections
+    run_forever(app, stop)
+
+
+def start_scheduler():
+    """Fork the scheduler process (the work loop's forked horses never share its threads)."""
+    process = multiprocessing.get_context("fork").Process(
+        target=run_scheduler, name="scheduler", daemon=True
+    )
+    process.start()
+    return process
+
+
+def work_once(horses):
     """One rq work loop; returns when it stops (on a signal, or when Redis went away)."""
     with app.app_context():
         queues = [get_queue(name) for name in QUEUE_NAMES]
-        AppWorker(queues, connection=redis_connection()).work()
+        worker = AppWorker(queues, connection=redis_connection())
+        try:
+            worker.work()
+        finally:
+            if worker.horse_pid:
+                horses.add(worker.horse_pid)  # it may still be finishing its job
 
 
-def reap_horses():
-    """Collect work horses left behind by a work loop that ended while they ran."""
-    try:
-        while os.waitpid(-1, os.WNOHANG)[0]:
-            pass
-    except ChildProcessError:
-        pass
+def reap(horses):
+    """Collect work horses that outlived the work loop that started them."""
+    for pid in list(horses):
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                horses.discard(pid)
+        except ChildProcessError:
+            horses.discard(pid)
 
 
-def supervise(stop):
-    """Run the work loop again, with backoff, whenever it ends without being asked to stop."""
-    failures = 0
-    while not (stop.is_set() or AppWorker.stop_requested):
+def supervise(scheduler):
+    """Run the work loop again, with backoff, whenever it ends without being asked to stop;
+    start the scheduler again if it died. Returns the scheduler process."""
+    failures, horses = 0, set()
+    while not AppWorker.stop_requested:
         started = time.monotonic()
         try:
-            work_once()
+            work_once(horses)
         except redis.RedisError as error:
             log.warning("Redis unavailable (%s); the work loop restarts", error)
         if AppWorker.stop_requested:
             break
         failures = 1 if time.monotonic() - started > HEALTHY_RUN_SECONDS else failures + 1
-        reap_horses()
-        stop.wait(BACKOFF_SECONDS[min(failures, len(BACKOFF_SECONDS)) - 1])
+        reap(horses)
+        if not scheduler.is_alive():
+            scheduler = start_scheduler()
+        time.sleep(BACKOFF_SECONDS[min(failures, len(BACKOFF_SECONDS)) - 1])
+    return scheduler
 
 
 def main():
     """Work the queues in priority order (and run the periodic jobs) until stopped."""
-    stop = threading.Event()
-    scheduler = threading.Thread(target=run_forever, args=(app, stop), daemon=True)
-    scheduler.start()
-    if not app.config.get("REDIS_URL"):
-        log.info("REDIS_URL is not set: jobs run inline; running the periodic jobs only.")
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        try:
-            stop.wait()
-        except KeyboardInterrupt:
-            stop.set()
-        return
+    scheduler = start_scheduler()
     try:
-        supervise(stop)
+        if app.config.get("REDIS_URL"):
+            scheduler = supervise(scheduler)
+        else:
+            log.info("REDIS_URL is not set: jobs run inline; running the periodic jobs only.")
+            scheduler.join()
     finally:
-        stop.set()
-        scheduler.join(timeout=30)
+        if scheduler.is_alive():
+            scheduler.terminate()
+            scheduler.join(timeout=30)
 
 
 if __name__ == "__main__":

@@ -10,10 +10,9 @@ from tests.reliability.services import (
     start_worker,
     wait_until,
 )
+from webapp.config import load_config
 from webapp.customerio.outbox import record_event
-from webapp.customerio.sweep import DEFAULT_PROCESSING_TIMEOUT
 from webapp.jobs import commit
-from webapp.scheduler import DEFAULT_SWEEP_SECONDS
 
 
 def record_events(user, brand, count, name="achievement_unlocked"):
@@ -63,9 +62,10 @@ def big_event_data(n):
 
 
 def test_a_killed_workers_rows_come_back_within_a_minute_and_live_ones_are_left_alone(
-    app, cio, make, private_redis, fault_report
+    app, cio, make, private_redis, fault_report, tmp_path
 ):
-    assert DEFAULT_PROCESSING_TIMEOUT + DEFAULT_SWEEP_SECONDS <= 60  # lease plus one sweep
+    defaults = load_config(str(tmp_path), environ={})
+    assert defaults["OUTBOX_PROCESSING_TIMEOUT"] + defaults["SWEEP_SECONDS"] <= 60  # + a sweep
     cio.slow(1.5, count=4)  # four single requests in one claim outlast a 4 s lease
     brand, user = make.brand(), make.user()
     for n in range(4):

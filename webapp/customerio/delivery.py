@@ -49,6 +49,7 @@ DEFAULTS = {
     "OUTBOX_CONNECT_TIMEOUT": 3.05,
     "OUTBOX_READ_TIMEOUT": 10,
     "OUTBOX_SLOW_SPELL_SECONDS": 600,
+    "OUTBOX_PROCESSING_TIMEOUT": 45,  # the heartbeat lease of claimed rows
 }
 MEMBER_GONE = "the member no longer exists"
 
@@ -222,7 +223,9 @@ def prepare(rows):
 def note_outcome(site_id, result, delay):
     """Hold the whole workspace after a 429 (for Retry-After) or an answer that never came."""
     if result.status == 429:
-        hold_workspace(site_id, result.retry_after if result.retry_after is not None else delay)
+        hold_workspace(
+            site_id, result.retry_after if result.retry_after is not None else delay or 1
+        )
     elif result.timed_out:
         hold_workspace(site_id, delay or 1)
         hold_workspace(site_id, setting("OUTBOX_SLOW_SPELL_SECONDS"), kind="slow")
@@ -267,14 +270,16 @@ def planned_requests(client, rows):
 def send_rows(client, site_id, rows):
     """Send claimed rows, committing each request's outcome; stops when the workspace is held."""
     planned = planned_requests(client, rows)
+    beat_every, last_beat = setting("OUTBOX_PROCESSING_TIMEOUT") / 3, time.monotonic()
     for index, (carried, send) in enumerate(planned):
         held = held_for(site_id)
         if held:
             postpone([row for later, _ in planned[index:] for row in later], held)
             break
-        if index:  # the claim itself was the first heartbeat
+        if index and time.monotonic() - last_beat >= beat_every:  # the claim was the first
             heartbeat([row for later, _ in planned[index:] for row in later])
-            db.session.commit()
+            last_beat = time.monotonic()
+        db.session.commit()
         wait_for_request_slot(site_id)
         result = send()
         note_outcome(site_id, result, apply_result(carried, result))

@@ -16,13 +16,12 @@ from webapp.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PROCESSING_TIMEOUT = 45  # a live delivery refreshes its rows before every request
 WEBHOOK_GRACE_SECONDS = 60
 
 
 def reclaim_stale_rows(now):
     """Put back `processing` rows whose heartbeat stopped (the worker died); returns how many."""
-    timeout = current_app.config.get("OUTBOX_PROCESSING_TIMEOUT", DEFAULT_PROCESSING_TIMEOUT)
+    timeout = setting("OUTBOX_PROCESSING_TIMEOUT")
     result = db.session.execute(
         update(Outbox)
         .where(
