@@ -31,7 +31,7 @@ def test_two_thousand_stored_webhooks_are_applied_within_ten_seconds(
     members = [make.user() for _ in range(20)]
     db.session.commit()
     client = app.test_client()
-    worker = start_worker(app, cio)
+    workers = [start_worker(app, cio) for _ in range(2)]
     statuses = []
     try:
         for n in range(WEBHOOKS):
@@ -49,7 +49,8 @@ def test_two_thousand_stored_webhooks_are_applied_within_ten_seconds(
         wait_until(lambda: applied_count() == WEBHOOKS, timeout=10, interval=0.2)
         applied_in = time.monotonic() - stored_at
     finally:
-        kill_worker(worker)
+        for worker in workers:
+            kill_worker(worker)
     assert statuses == [202] * WEBHOOKS
     fault_report.record(
         "2,000 signed webhooks at once",
