@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: run test lint services browser worker screenshots bench fuzz clean
+.PHONY: run test lint services browser worker screenshots bench fuzz faults clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,14 @@ screenshots: $(VENV)/.dev services browser
 bench: $(VENV)/.dev services
 	$(BIN)/python bench/scan.py
 	$(BIN)/python bench/outbox.py
+
+# The fault scenarios, each on private services of its own on 127.0.0.1 (a second
+# redis-server and mariadbd, the fake Customer.io), with fixed counts and at most 10 minutes;
+# prints: scenario | requests | errors by status | lost | duplicated | recovery seconds.
+faults: $(VENV)/.dev services
+	@report=$$(mktemp); \
+	FAULTS_REPORT=$$report timeout 600 $(BIN)/pytest -q -p no:cacheprovider tests/reliability; \
+	status=$$?; $(BIN)/python -m tests.reliability.report $$report; rm -f $$report; exit $$status
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3

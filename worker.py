@@ -1,6 +1,9 @@
-"""RQ worker with the periodic jobs; without Redis it runs the periodic jobs inline."""
+"""RQ worker that outlives Redis outages, with the periodic jobs' scheduler beside it."""
 
 import logging
+import multiprocessing
+import os
+import signal
 import threading
 import time
 
@@ -8,27 +11,21 @@ import redis
 from rq import Worker
 
 from webapp import create_app
-from webapp.customerio.sweep import sweep_outbox
 from webapp.extensions import db
-from webapp.jobs import QUEUE_NAMES, enqueue, get_queue, queue_name, redis_connection
-from webapp.loyalty.referrals import expire_referrals
+from webapp.jobs import QUEUE_NAMES, get_queue, redis_connection
+from webapp.scheduler import run_forever
 
 app = create_app()
 log = logging.getLogger("worker")
 
-SWEEP_SECONDS = 60
-REFERRAL_EXPIRY_SECONDS = 3600
-TICK_SECONDS = 5
-
-
-PERIODIC_JOBS = [
-    (sweep_outbox, SWEEP_SECONDS),
-    (expire_referrals, REFERRAL_EXPIRY_SECONDS),
-]
+BACKOFF_SECONDS = (1, 2, 4, 8, 15)
+HEALTHY_RUN_SECONDS = 60
 
 
 class AppWorker(Worker):
     """A worker whose forked work horse gets fresh database connections and an app context."""
+
+    stop_requested = False
 
     def perform_job(self, job, queue):
         """Run the job in the horse, inside the app context."""
@@ -40,57 +37,86 @@ class AppWorker(Worker):
             finally:
                 db.session.remove()
 
-
-def claim_period(job, seconds):
-    """True for exactly one worker per period (a Redis lock that expires with the period)."""
-    key = f"{queue_name('periodic')}:{job.__name__}"
-    return bool(redis_connection().set(key, "1", nx=True, ex=seconds))
-
-
-def schedule_periodic_jobs(stop):
-    """Every few seconds, enqueue each periodic job whose period no other worker claimed."""
-    while not stop.wait(TICK_SECONDS):
-        with app.app_context():
-            for job, seconds in PERIODIC_JOBS:
-                try:
-                    if claim_period(job, seconds):
-                        enqueue(job, queue="low")
-                except redis.RedisError:
-                    # Redis being down must not stop the schedule; the next tick tries again.
-                    log.exception("could not schedule %s", job.__name__)
+    def request_stop(self, signum, frame):
+        """A signal asked the worker to stop: the supervising loop must not start it again."""
+        AppWorker.stop_requested = True
+        super().request_stop(signum, frame)
 
 
-def run_inline_forever():
-    """Without Redis: run the periodic jobs in this process (the web process runs the rest)."""
-    last_run = {}
-    while True:
-        for job, seconds in PERIODIC_JOBS:
-            if time.monotonic() - last_run.get(job, -seconds) >= seconds:
-                last_run[job] = time.monotonic()
-                with app.app_context():
-                    try:
-                        job()
-                    except Exception:
-                        log.exception("periodic job %s failed", job.__name__)
-                    finally:
-                        db.session.remove()
-        time.sleep(TICK_SECONDS)
+def run_scheduler():
+    """The scheduler process: periodic jobs until SIGTERM."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    with app.app_context():
+        db.engine.dispose(close=False)  # never share the parent's connections
+    run_forever(app, stop)
+
+
+def start_scheduler():
+    """Fork the scheduler process (the work loop's forked horses never share its threads)."""
+    process = multiprocessing.get_context("fork").Process(
+        target=run_scheduler, name="scheduler", daemon=True
+    )
+    process.start()
+    return process
+
+
+def work_once(horses):
+    """One rq work loop; returns when it stops (on a signal, or when Redis went away)."""
+    with app.app_context():
+        queues = [get_queue(name) for name in QUEUE_NAMES]
+        worker = AppWorker(queues, connection=redis_connection())
+        try:
+            worker.work()
+        finally:
+            if worker.horse_pid:
+                horses.add(worker.horse_pid)  # it may still be finishing its job
+
+
+def reap(horses):
+    """Collect work horses that outlived the work loop that started them."""
+    for pid in list(horses):
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                horses.discard(pid)
+        except ChildProcessError:
+            horses.discard(pid)
+
+
+def supervise(scheduler):
+    """Run the work loop again, with backoff, whenever it ends without being asked to stop;
+    start the scheduler again if it died. Returns the scheduler process."""
+    failures, horses = 0, set()
+    while not AppWorker.stop_requested:
+        started = time.monotonic()
+        try:
+            work_once(horses)
+        except redis.RedisError as error:
+            log.warning("Redis unavailable (%s); the work loop restarts", error)
+        if AppWorker.stop_requested:
+            break
+        failures = 1 if time.monotonic() - started > HEALTHY_RUN_SECONDS else failures + 1
+        reap(horses)
+        if not scheduler.is_alive():
+            scheduler = start_scheduler()
+        time.sleep(BACKOFF_SECONDS[min(failures, len(BACKOFF_SECONDS)) - 1])
+    return scheduler
 
 
 def main():
-    """Work the queues in priority order (and keep the periodic jobs going) until stopped."""
-    if not app.config.get("REDIS_URL"):
-        log.info("REDIS_URL is not set: jobs run inline; running the periodic jobs only.")
-        run_inline_forever()
-        return
-    stop = threading.Event()
-    threading.Thread(target=schedule_periodic_jobs, args=(stop,), daemon=True).start()
-    with app.app_context():
-        queues = [get_queue(name) for name in QUEUE_NAMES]
-        try:
-            AppWorker(queues, connection=redis_connection()).work(with_scheduler=True)
-        finally:
-            stop.set()
+    """Work the queues in priority order (and run the periodic jobs) until stopped."""
+    scheduler = start_scheduler()
+    try:
+        if app.config.get("REDIS_URL"):
+            scheduler = supervise(scheduler)
+        else:
+            log.info("REDIS_URL is not set: jobs run inline; running the periodic jobs only.")
+            scheduler.join()
+    finally:
+        if scheduler.is_alive():
+            scheduler.terminate()
+            scheduler.join(timeout=30)
 
 
 if __name__ == "__main__":

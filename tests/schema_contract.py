@@ -136,6 +136,7 @@ EXPECTED = {
             "event_uid": ("varchar(64)", True, "NULL", ""),
             "next_attempt_at": ("timestamp", True, "NULL", ""),
             "error_message": ("text", True, "NULL", ""),
+            "retry_until": ("timestamp", True, "NULL", ""),
         },
         "indexes": {
             "idx_brand_due": (("brand_id", "status", "next_attempt_at"), False),

@@ -27,6 +27,7 @@ def create_app(config=None):
     trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
+    register_database_retry(app)
     register_errorhandlers(app)
     register_request_hooks(app)
     register_commands(app)
@@ -89,6 +90,13 @@ def register_blueprints(app):
     app.register_blueprint(profile_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(webhooks_bp)
+
+
+def register_database_retry(app):
+    """Views run once more after a deadlock or a lost connection, when that is safe."""
+    from webapp.db_retry import install
+
+    install(app)
 
 
 def register_errorhandlers(app):

@@ -154,6 +154,16 @@ def outbox_sweep_command():
     )
 
 
+@outbox_group.command("retry-failed")
+@click.option("--brand", "brand_slug", default=None, help="Only this brand's workspace.")
+def outbox_retry_failed_command(brand_slug):
+    """Put failed rows back to pending with a fresh retry window and enqueue their delivery."""
+    from webapp.customerio.sweep import retry_failed
+
+    count = retry_failed(_brand_or_fail(brand_slug).id) if brand_slug else retry_failed()
+    click.echo(f"{count} failed rows will be sent again.")
+
+
 def register(app):
     """Attach the commands to the app's CLI."""
     from webapp.cli_brands import brands_group

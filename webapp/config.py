@@ -87,6 +87,8 @@ def load_config(instance_path, environ=None):
         "STAFF_MAX_BYTES": int(env.get("STAFF_MAX_BYTES", str(1024 * 1024))),
         "PORT": int(env.get("PORT", "5000")),
         "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", "0")),
+        "SWEEP_SECONDS": int(env.get("SWEEP_SECONDS", "15")),
+        "OUTBOX_PROCESSING_TIMEOUT": int(env.get("OUTBOX_PROCESSING_TIMEOUT", "45")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

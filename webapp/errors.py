@@ -1,9 +1,11 @@
 """Error pages: a friendly page for people, a JSON body for machines."""
 
-from flask import jsonify, render_template, request
+from flask import current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
+from webapp.db_retry import is_transient
 from webapp.extensions import db
 
 MESSAGES = {
@@ -16,6 +18,7 @@ MESSAGES = {
     415: ("That didn't work", "Please send this from the form on the page."),
     429: ("Slow down a little", "Too many tries in a short time. Please wait a minute."),
     500: ("Something went wrong on our side", "We've been told. Please try again shortly."),
+    503: ("Please try again", "We couldn't finish that just now. Please try again in a moment."),
 }
 
 
@@ -33,7 +36,27 @@ def render_error(code, title=None, message=None):
     title, message = title or default_title, message or default_message
     if wants_json():
         return jsonify({"error": title, "message": message, "status": code}), code
+    if code >= 500:
+        return render_without_database(code, title, message), code
     return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def render_without_database(code, title, message):
+    """The error page without the context processors, which read the member and the brand
+    from the database: it may be what failed."""
+    template = current_app.jinja_env.get_template("errors/error.html")
+    return template.render(
+        code=code, title=title, message=message, request=request, brand=g.get("brand")
+    )
+
+
+def database_unavailable(error):
+    """A deadlock or lost connection that could not be retried: a friendly "try again"."""
+    if not is_transient(error):
+        raise error
+    db.session.rollback()
+    body, code = render_error(503, *MESSAGES[503])
+    return body, code, {"Retry-After": "5"}
 
 
 def register(app):
@@ -54,3 +77,5 @@ def register(app):
         # The failed request's transaction is no use to the error page (PendingRollbackError).
         db.session.rollback()
         return render_error(500)
+
+    app.register_error_handler(DBAPIError, database_unavailable)

@@ -2,7 +2,6 @@
 
 import logging
 import threading
-from datetime import timedelta
 
 import redis
 from flask import current_app
@@ -11,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from webapp.extensions import db
+from webapp.redis_guard import with_fast_redis
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,9 @@ def enqueue(fn, *ids, queue="default", **options):
     """
     if not current_app.config.get("REDIS_URL"):
         return _run_inline(fn, ids)
+    name = queue_name(queue)
     try:
-        get_queue(queue).enqueue(fn, *ids, **options)
+        with_fast_redis(lambda client: Queue(name, connection=client).enqueue(fn, *ids, **options))
         return True
     except redis.RedisError as error:
         log.warning("queue unavailable, %s left for the sweep: %s", fn.__name__, error)
@@ -74,7 +75,7 @@ def enqueue_once(fn, *ids, queue="default"):
         return _run_inline(fn, ids)
     key = _coalesce_key(fn, ids)
     try:
-        if not redis_connection().set(key, 1, nx=True, ex=COALESCE_SECONDS):
+        if not with_fast_redis(lambda client: client.set(key, 1, nx=True, ex=COALESCE_SECONDS)):
             return True
     except redis.RedisError as error:
         log.warning("queue unavailable, %s left for the sweep: %s", fn.__name__, error)
@@ -93,7 +94,8 @@ def job_started(fn, *ids):
     """Mark a coalesced job as running, so new work enqueues a fresh one."""
     if current_app.config.get("REDIS_URL"):
         try:
-            redis_connection().delete(_coalesce_key(fn, ids))
+            key = _coalesce_key(fn, ids)
+            with_fast_redis(lambda client: client.delete(key))
         except redis.RedisError as error:
             log.warning("could not clear the queued mark of %s: %s", fn.__name__, error)
 
@@ -131,18 +133,3 @@ def commit():
 @event.listens_for(Session, "after_rollback")
 def _drop_after_rollback(session):
     session.info.pop("after_commit_jobs", None)
-
-
-def enqueue_in(seconds, fn, *ids, queue="default"):
-    """Run `fn(*ids)` in `seconds` via the worker's scheduler; False without Redis.
-
-    Without Redis (or when it is down) the periodic sweep picks the work up instead.
-    """
-    if not current_app.config.get("REDIS_URL"):
-        return False
-    try:
-        get_queue(queue).enqueue_in(timedelta(seconds=seconds), fn, *ids)
-        return True
-    except redis.RedisError as error:
-        log.warning("queue unavailable, delayed %s left for the sweep: %s", fn.__name__, error)
-        return False

@@ -4,8 +4,8 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import func, select, text
 
 from webapp.extensions import db
-from webapp.jobs import redis_connection
 from webapp.models import CustomerIoEventQueue
+from webapp.redis_guard import with_fast_redis
 
 bp = Blueprint("system", __name__)
 
@@ -23,7 +23,7 @@ def _redis_state():
     if not current_app.config.get("REDIS_URL"):
         return "not configured"
     try:
-        redis_connection().ping()
+        with_fast_redis(lambda client: client.ping())
         return "ok"
     except Exception:  # noqa: BLE001
         return "error"

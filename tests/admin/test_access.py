@@ -52,6 +52,7 @@ EXPECTED = {
     "admin.achievement_delete": PROGRAM,
     "admin.customerio": ALL,
     "admin.customerio_retry": OWNER,
+    "admin.customerio_retry_failed": PROGRAM,
     "admin.customerio_webhook": ALL,
     "admin.customerio_reprocess": OWNER,
     "admin.customerio_credentials": OWNER,

@@ -16,6 +16,7 @@ from tests.customerio.conftest import API_KEY, SITE_ID, override_config, restore
 from webapp.customerio.delivery import deliver_outbox
 from webapp.customerio.outbox import record_event
 from webapp.customerio.sweep import sweep_outbox
+from webapp.customerio.throttle import release_workspace
 from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.models import CustomerIoEventQueue as Outbox
@@ -31,9 +32,11 @@ def rows():
 
 
 def make_due_now():
-    """Skip the wait before the next attempt (the schedule itself is asserted first)."""
+    """Skip the wait before the next attempt and any workspace hold (the schedule itself is
+    asserted first)."""
     db.session.execute(update(Outbox).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
     db.session.commit()
+    release_workspace(SITE_ID)
 
 
 def assert_each_row_sent_once_with_its_own_id(fake):
@@ -82,21 +85,23 @@ def test_429_storms_wait_at_least_retry_after(cio, make):
     assert_each_row_sent_once_with_its_own_id(cio)
 
 
-def test_after_the_last_attempt_a_row_fails_with_the_reason(app, cio, make):
-    saved = override_config(app, OUTBOX_MAX_ATTEMPTS=3)
+def test_retryable_failures_are_retried_for_the_whole_window_then_fail(cio, make):
     cio.fail()
-    try:
-        brand, user = make.brand(), make.user()
-        record_event(user, "referral_nudge", brand_id=brand.id)
-        db.session.commit()
-        for _ in range(3):
-            deliver_outbox(brand.id)
-            make_due_now()
-    finally:
-        restore_config(app, saved)
+    brand, user = make.brand(), make.user()
+    record_event(user, "referral_nudge", brand_id=brand.id)
+    db.session.commit()
+    for _ in range(12):  # more than any fixed attempt count used to allow
+        deliver_outbox(brand.id)
+        [row] = rows()
+        assert row.status == "pending"
+        assert (row.next_attempt_at - row.last_attempt_at).total_seconds() <= 900  # capped
+        make_due_now()
+    db.session.execute(update(Outbox).values(created_at=utcnow() - timedelta(days=3, minutes=1)))
+    db.session.commit()
+    deliver_outbox(brand.id)
     [row] = rows()
-    assert row.status == "failed" and row.attempt_count == 3
-    assert row.error_message.startswith("gave up after 3 attempts: HTTP 500")
+    assert row.status == "failed" and row.attempt_count == 13
+    assert row.error_message.startswith("gave up after 13 attempts over the retry window: HTTP 500")
 
 
 def test_a_4xx_that_cannot_succeed_fails_at_once(cio, make):

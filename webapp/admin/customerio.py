@@ -1,6 +1,7 @@
 """Customer.io: outbox counts, failed events and retries, the webhook log, credentials, a test."""
 
 import json
+from datetime import timedelta
 
 from flask import flash, g, redirect, render_template, url_for
 from flask_login import current_user
@@ -13,19 +14,22 @@ from webapp.admin.blueprint import bp
 from webapp.admin.security import (
     ALL_STAFF,
     OWNERS,
+    PROGRAM_STAFF,
     allow,
     brand_object_or_404,
     is_htmx,
     record,
 )
 from webapp.customerio.credentials import store_brand_credentials
-from webapp.customerio.delivery import deliver_outbox
+from webapp.customerio.delivery import deliver_outbox, setting
 from webapp.customerio.outbox import record_event
+from webapp.customerio.sweep import retry_failed
 from webapp.customerio.webhook_apply import apply_webhook
 from webapp.extensions import db
 from webapp.jobs import commit, enqueue
 from webapp.models import Brand, CustomerIoEventQueue, CustomerIoWebhookLog
 from webapp.models.events import OUTBOX_STATUSES
+from webapp.timeutil import utcnow
 
 LISTED_ROWS = 50
 SECRETS = {
@@ -76,6 +80,7 @@ def customerio_retry(event_id):
     event = brand_object_or_404(CustomerIoEventQueue, event_id)
     if event.status == "failed":
         event.status, event.next_attempt_at = "pending", None
+        event.retry_until = utcnow() + timedelta(seconds=setting("OUTBOX_RETRY_WINDOW_SECONDS"))
         record("customerio_event_retried", event, event_name=event.event_name)
         commit()
         enqueue(deliver_outbox, event.brand_id, queue="high")
@@ -84,6 +89,19 @@ def customerio_retry(event_id):
         flash(f"Event #{event.id} is {event.status}; only failed events are retried.", "error")
     if is_htmx():
         return render_template("admin/_customerio_event.html", event=event)
+    return redirect(url_for("admin.customerio"), code=303)
+
+
+@bp.post("/customerio/events/retry-failed")
+@allow(*PROGRAM_STAFF)
+def customerio_retry_failed():
+    """Put every failed outbox row of this brand back to pending, with a fresh retry window."""
+    record("customerio_failed_events_retried")
+    count = retry_failed(g.staff.brand_id)
+    if count:
+        flash(f"{count:,} failed event{'' if count == 1 else 's'} will be sent again.", "success")
+    else:
+        flash("There are no failed events to retry.", "info")
     return redirect(url_for("admin.customerio"), code=303)
 
 

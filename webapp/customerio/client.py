@@ -54,6 +54,7 @@ class DeliveryResult:
     permanent: bool = False
     error: str | None = None
     rejected: dict[int, str] = field(default_factory=dict)
+    timed_out: bool = False  # sent, but no answer in time: Customer.io may have it already
 
 
 def track_url_for(region, override=None):
@@ -344,7 +345,8 @@ class TrackClient:
                 type(exc).__name__,
             )
             error = f"{type(exc).__name__}: {exc}"[:MAX_REASON_CHARS]
-            return DeliveryResult(ok=False, status=None, error=error)
+            timed_out = isinstance(exc, requests.ReadTimeout)
+            return DeliveryResult(ok=False, status=None, error=error, timed_out=timed_out)
         result = result_from_response(response)
         log.log(
             logging.DEBUG if result.ok else logging.WARNING,

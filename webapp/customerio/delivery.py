@@ -1,4 +1,10 @@
-"""Outbox delivery: claim due rows of one workspace, send them, record each outcome."""
+"""Outbox delivery: claim due rows of one workspace, send them, record each outcome.
+
+Retryable failures (no answer, 408, 429, 5xx) are retried with capped exponential backoff for
+OUTBOX_RETRY_WINDOW_SECONDS (three days) after the row was written; only permanent answers
+fail a row sooner. Claimed rows carry a heartbeat (`last_attempt_at`, refreshed before every
+request) so the sweep can put back the rows of a worker that died.
+"""
 
 import logging
 import math
@@ -20,9 +26,14 @@ from webapp.customerio.client import (
 )
 from webapp.customerio.credentials import track_credentials
 from webapp.customerio.identify import identify_attributes
-from webapp.customerio.throttle import wait_for_request_slot
+from webapp.customerio.throttle import (
+    held_for,
+    hold_workspace,
+    release_workspace,
+    wait_for_request_slot,
+)
 from webapp.extensions import db
-from webapp.jobs import enqueue, enqueue_in, job_started
+from webapp.jobs import enqueue, job_started
 from webapp.models import CustomerIoEventQueue as Outbox
 from webapp.timeutil import utcnow
 
@@ -30,10 +41,15 @@ log = logging.getLogger(__name__)
 
 DEFAULTS = {
     "OUTBOX_BATCH_SIZE": 100,
-    "OUTBOX_MAX_ATTEMPTS": 8,
+    "OUTBOX_PROBE_SIZE": 10,
+    "OUTBOX_RETRY_WINDOW_SECONDS": 3 * 24 * 3600,
     "OUTBOX_RETRY_BASE_SECONDS": 5,
-    "OUTBOX_RETRY_MAX_SECONDS": 3600,
+    "OUTBOX_RETRY_MAX_SECONDS": 900,
     "OUTBOX_JOB_SECONDS": 30,
+    "OUTBOX_CONNECT_TIMEOUT": 3.05,
+    "OUTBOX_READ_TIMEOUT": 10,
+    "OUTBOX_SLOW_SPELL_SECONDS": 600,
+    "OUTBOX_PROCESSING_TIMEOUT": 45,  # the heartbeat lease of claimed rows
 }
 MEMBER_GONE = "the member no longer exists"
 
@@ -144,10 +160,20 @@ def retry_delay(attempt, retry_after=None):
     return max(1, math.ceil(max(delay, retry_after or 0)))
 
 
+def retry_deadline(row):
+    """When retrying stops: the row's own `retry_until` (set by a manual retry), else its
+    creation time plus the retry window."""
+    if row.retry_until is not None:
+        return row.retry_until
+    return (row.created_at or utcnow()) + timedelta(seconds=setting("OUTBOX_RETRY_WINDOW_SECONDS"))
+
+
 def mark_for_retry(row, result):
-    """Schedule another attempt, or fail the row when it had its last one; returns the delay."""
-    if row.attempt_count >= setting("OUTBOX_MAX_ATTEMPTS"):
-        mark_failed(row, f"gave up after {row.attempt_count} attempts: {result.error}")
+    """Schedule another attempt, or fail the row once its retry window is over; the delay."""
+    if utcnow() >= retry_deadline(row):
+        mark_failed(
+            row, f"gave up after {row.attempt_count} attempts over the retry window: {result.error}"
+        )
         return None
     delay = retry_delay(row.attempt_count, result.retry_after)
     row.status, row.error_message = "pending", result.error
@@ -194,44 +220,101 @@ def prepare(rows):
     return batchable, alone
 
 
-def send_rows(client, site_id, rows):
-    """Send claimed rows (one request, or v2 batches when there are several); commit."""
+def note_outcome(site_id, result, delay):
+    """Hold the whole workspace after a 429 (for Retry-After) or an answer that never came."""
+    if result.status == 429:
+        hold_workspace(
+            site_id, result.retry_after if result.retry_after is not None else delay or 1
+        )
+    elif result.timed_out:
+        hold_workspace(site_id, delay or 1)
+        hold_workspace(site_id, setting("OUTBOX_SLOW_SPELL_SECONDS"), kind="slow")
+    elif result.ok:
+        release_workspace(site_id, kind="slow")
+
+
+def heartbeat(rows):
+    """Refresh the claim of rows still waiting for their request (the sweep sees them alive)."""
+    ids = [row.id for row in rows if row.status == "processing"]
+    if ids:
+        db.session.execute(
+            update(Outbox)
+            .where(Outbox.id.in_(ids), Outbox.status == "processing")
+            .values(last_attempt_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+
+
+def postpone(rows, seconds):
+    """Give back claimed rows that were not sent (the workspace is held); no attempt counted."""
+    for row in rows:
+        row.status, row.attempt_count = "pending", max(0, (row.attempt_count or 1) - 1)
+        row.next_attempt_at = utcnow() + timedelta(seconds=max(1, math.ceil(seconds)))
+
+
+def planned_requests(client, rows):
+    """The requests that carry claimed rows: v2 batches, then rows that go alone."""
     batchable, alone = prepare(rows)
     if len(batchable) == 1:
         alone, batchable = batchable + alone, []
-    delays = []
-    start = 0
+    planned, start = [], 0
     for batch in split_into_batches([operation for _, operation in batchable]):
-        wait_for_request_slot(site_id)
         carried = [row for row, _ in batchable[start : start + len(batch)]]
-        delays.append(apply_result(carried, client.batch(batch)))
+        planned.append((carried, lambda batch=batch: client.batch(batch)))
         start += len(batch)
     for row, operation in alone:
+        planned.append(([row], lambda row=row, op=operation: send_single(client, row, op)))
+    return planned
+
+
+def send_rows(client, site_id, rows):
+    """Send claimed rows, committing each request's outcome; stops when the workspace is held."""
+    planned = planned_requests(client, rows)
+    beat_every, last_beat = setting("OUTBOX_PROCESSING_TIMEOUT") / 3, time.monotonic()
+    for index, (carried, send) in enumerate(planned):
+        held = held_for(site_id)
+        if held:
+            postpone([row for later, _ in planned[index:] for row in later], held)
+            break
+        if index and time.monotonic() - last_beat >= beat_every:  # the claim was the first
+            heartbeat([row for later, _ in planned[index:] for row in later])
+            last_beat = time.monotonic()
+        db.session.commit()
         wait_for_request_slot(site_id)
-        delays.append(apply_result([row], send_single(client, row, operation)))
+        result = send()
+        note_outcome(site_id, result, apply_result(carried, result))
     db.session.commit()
-    return min((d for d in delays if d is not None), default=None)
+
+
+def claim_size(site_id):
+    """Rows per claim: a small probe while the workspace answers too slowly, else a batch."""
+    return (
+        setting("OUTBOX_PROBE_SIZE") if held_for(site_id, "slow") else setting("OUTBOX_BATCH_SIZE")
+    )
 
 
 def deliver_outbox(brand_id):
-    """Deliver the due rows of one brand's workspace; returns how many rows it handled."""
+    """Deliver the due rows of one brand's workspace; returns how many rows it handled.
+
+    Rows waiting for a retry are picked up by the scheduler's sweep once they are due.
+    """
     job_started(deliver_outbox, brand_id)
     credentials = track_credentials(brand_id)
     if credentials is None:
         log.info("Customer.io is not configured for brand %s: rows stay pending", brand_id)
         return 0
-    handled, retry_in = 0, None
+    site_id, handled = credentials.site_id, 0
+    timeout = (setting("OUTBOX_CONNECT_TIMEOUT"), setting("OUTBOX_READ_TIMEOUT"))
     deadline = time.monotonic() + setting("OUTBOX_JOB_SECONDS")
-    with TrackClient(credentials.site_id, credentials.api_key, credentials.base_url) as client:
+    with TrackClient(site_id, credentials.api_key, credentials.base_url, timeout=timeout) as client:
         while time.monotonic() < deadline:
-            rows = claim_due_rows(brand_id, setting("OUTBOX_BATCH_SIZE"))
+            if held_for(site_id):
+                break
+            rows = claim_due_rows(brand_id, claim_size(site_id))
             if not rows:
                 break
-            delay = send_rows(client, credentials.site_id, rows)
-            retry_in = delay if retry_in is None or (delay and delay < retry_in) else retry_in
+            send_rows(client, site_id, rows)
             handled += len(rows)
         else:
             enqueue(deliver_outbox, brand_id, queue="high")  # more left than one job's time
-    if retry_in is not None:
-        enqueue_in(retry_in, deliver_outbox, brand_id, queue="high")
     return handled

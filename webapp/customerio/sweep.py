@@ -7,22 +7,21 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from webapp.customerio.credentials import track_credentials
-from webapp.customerio.delivery import deliver_outbox, due_filter
+from webapp.customerio.delivery import brand_filter, deliver_outbox, due_filter, setting
 from webapp.extensions import db
-from webapp.jobs import enqueue
+from webapp.jobs import commit, enqueue_after_commit, enqueue_once
 from webapp.models import Brand, CustomerIoWebhookLog
 from webapp.models import CustomerIoEventQueue as Outbox
 from webapp.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PROCESSING_TIMEOUT = 300
 WEBHOOK_GRACE_SECONDS = 60
 
 
 def reclaim_stale_rows(now):
-    """Put back `processing` rows whose worker died mid-delivery; returns how many."""
-    timeout = current_app.config.get("OUTBOX_PROCESSING_TIMEOUT", DEFAULT_PROCESSING_TIMEOUT)
+    """Put back `processing` rows whose heartbeat stopped (the worker died); returns how many."""
+    timeout = setting("OUTBOX_PROCESSING_TIMEOUT")
     result = db.session.execute(
         update(Outbox)
         .where(
@@ -37,7 +36,7 @@ def reclaim_stale_rows(now):
 
 def sweep_outbox():
     """Reclaim stale rows, enqueue delivery for every workspace with due rows, retry webhooks."""
-    from webapp.customerio.webhook_apply import apply_webhook
+    from webapp.customerio.webhook_batches import apply_stored_webhooks
 
     now = utcnow()
     reclaimed = reclaim_stale_rows(now)
@@ -51,9 +50,12 @@ def sweep_outbox():
     ).all()
     db.session.commit()
     for brand_id in brand_ids:
-        enqueue(deliver_outbox, brand_id, queue="high")
-    for webhook_id in webhook_ids:
-        enqueue(apply_webhook, webhook_id)
+        queued = enqueue_once(deliver_outbox, brand_id, queue="high")
+        if not queued and current_app.config.get("REDIS_URL"):
+            deliver_outbox(brand_id)  # the queue is unreachable: deliver from here
+    queued = not webhook_ids or enqueue_once(apply_stored_webhooks)
+    if not queued and current_app.config.get("REDIS_URL"):
+        apply_stored_webhooks()  # the queue is unreachable: apply from here
     summary = {"reclaimed": reclaimed, "workspaces": len(brand_ids), "webhooks": len(webhook_ids)}
     log.info("outbox sweep: %s", summary)
     return summary
@@ -86,3 +88,31 @@ def outbox_status():
         },
         "oldest_pending_seconds": int((utcnow() - oldest).total_seconds()) if oldest else None,
     }
+
+
+EVERY_WORKSPACE = object()
+
+
+def retry_failed(brand_id=EVERY_WORKSPACE):
+    """Put failed rows (one brand's, or all) back to pending with a fresh retry window and ask
+    for their delivery; returns how many rows."""
+    now = utcnow()
+    failed = Outbox.status == "failed"
+    if brand_id is not EVERY_WORKSPACE:
+        failed = failed & brand_filter(brand_id)
+    brand_ids = db.session.scalars(select(Outbox.brand_id).where(failed).distinct()).all()
+    result = db.session.execute(
+        update(Outbox)
+        .where(failed)
+        .values(
+            status="pending",
+            attempt_count=0,
+            next_attempt_at=None,
+            processed_at=None,
+            retry_until=now + timedelta(seconds=setting("OUTBOX_RETRY_WINDOW_SECONDS")),
+        )
+    )
+    for workspace in brand_ids:
+        enqueue_after_commit(deliver_outbox, workspace, queue="high", once=True)
+    commit()
+    return result.rowcount

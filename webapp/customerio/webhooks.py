@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.customerio.credentials import webhook_secrets
-from webapp.customerio.webhook_apply import apply_webhook, customer_id_of, event_time_of
+from webapp.customerio.webhook_apply import customer_id_of, event_time_of
+from webapp.customerio.webhook_batches import apply_stored_webhooks
 from webapp.extensions import csrf, db
 from webapp.jobs import commit, enqueue_after_commit
 from webapp.models import Brand, CustomerIoWebhookLog
@@ -184,6 +185,6 @@ def customerio(brand_slug):
     except IntegrityError:
         db.session.rollback()
         return jsonify({"status": "duplicate"}), 200
-    enqueue_after_commit(apply_webhook, row.id)
+    enqueue_after_commit(apply_stored_webhooks, once=True)
     commit()
     return jsonify({"status": "accepted", "id": row.id}), 202

@@ -20,6 +20,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from webapp.extensions import db
 from webapp.models import Brand
+from webapp.redis_guard import GuardedLimiter, client_options
 from webapp.tenancy import active_brands
 
 log = logging.getLogger(__name__)
@@ -35,12 +36,17 @@ def limiter():
     prefix = current_app.config["QUEUE_PREFIX"]
     with _lock:
         if (redis_url, prefix) not in _limiters:
-            store = (
-                storage_from_string(redis_url, key_prefix=f"{prefix}-limits", wrap_exceptions=True)
-                if redis_url
-                else MemoryStorage()
-            )
-            _limiters[(redis_url, prefix)] = MovingWindowRateLimiter(store)
+            if redis_url:
+                store = storage_from_string(
+                    redis_url,
+                    key_prefix=f"{prefix}-limits",
+                    wrap_exceptions=True,
+                    **client_options(),
+                )
+                window = GuardedLimiter(MovingWindowRateLimiter(store), redis_url)
+            else:
+                window = MovingWindowRateLimiter(MemoryStorage())
+            _limiters[(redis_url, prefix)] = window
         return _limiters[(redis_url, prefix)]
 
 

@@ -130,3 +130,5 @@ class CustomerIoEventQueue(db.Model):
     event_uid: Mapped[str | None] = mapped_column(String(64))
     next_attempt_at: Mapped[datetime | None] = mapped_column(TIMESTAMP, nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text)
+    # Addition: the end of the retry window after a manual retry (else created_at + window).
+    retry_until: Mapped[datetime | None] = mapped_column(TIMESTAMP, nullable=True)
