@@ -3,8 +3,7 @@ with personal data, HSTS when the public URL is https."""
 
 import secrets
 
-from flask import current_app, g, request
-from flask_login import current_user
+from flask import current_app, g, request, session
 
 # Pages whose URL or content is personal even to a signed-out visitor (links carry tokens).
 PERSONAL_PREFIXES = ("/admin", "/password/reset/", "/activate/", "/profile")
@@ -41,7 +40,9 @@ def _personal(response):
         return False
     if request.path.startswith(PERSONAL_PREFIXES):
         return True
-    return bool(getattr(g, "_login_user", None)) and current_user.is_authenticated
+    # Whether someone is signed in, from the session alone: the member's row may be what the
+    # database could not give (a lost connection), and no header is worth a second failure.
+    return "_user_id" in session
 
 
 def add_security_headers(response):

@@ -1,15 +1,24 @@
 """Retry all failed: staff of the program on the admin page, operators from the command line."""
 
+import pytest
 from sqlalchemy import select
 
+from tests import factories
 from tests.admin import test_customerio_screens as screens
 from tests.admin.conftest import HOST_A, sign_in
 from webapp.extensions import db
-from webapp.models import CustomerIoEventQueue, StaffAuditLog
+from webapp.models import CustomerIoEventQueue, StaffAuditLog, User
 from webapp.timeutil import utcnow
 
 deliver, failed_event = screens.deliver, screens.failed_event
 workspace = screens.workspace  # the fixture: Customer.io is the fake
+
+
+@pytest.fixture(autouse=True)
+def member_of_both(app, world):
+    """The world's member joins brand B too, so each brand has events about them."""
+    with app.app_context():
+        factories.member(db.session.get(User, world.ids["member_id"]), world.brand_b)
 
 
 def statuses(app, brand_id):

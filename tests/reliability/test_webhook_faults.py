@@ -28,6 +28,7 @@ def applied_count():
 def test_two_thousand_stored_webhooks_are_applied_within_ten_seconds(
     app, cio, make, private_redis, fault_report
 ):
+    make.brand()  # on the platform's workspace: the platform endpoint speaks for its members
     members = [make.user() for _ in range(20)]
     db.session.commit()
     client = app.test_client()
