@@ -35,7 +35,7 @@ def content_security_policy():
     )
 
 
-def _personal(response):
+def _personal():
     if request.endpoint in CACHEABLE_ENDPOINTS:
         return False
     if request.path.startswith(PERSONAL_PREFIXES):
@@ -56,7 +56,7 @@ def add_security_headers(response):
     headers["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()"
     if current_app.config["PUBLIC_URL"].startswith("https://"):
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if _personal(response):
+    if _personal():
         headers["Cache-Control"] = "no-store"
     return response
 

@@ -119,4 +119,4 @@ def test_no_route_answers_5xx_or_half_writes(app, world, identity):
         run()
 
     client, forms = None, {}
-    in_fresh_thread(work)
+    in_fresh_thread(work, timeout=None)

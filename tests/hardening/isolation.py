@@ -6,8 +6,9 @@ test-client request shares its `g` and database session; here they don't."""
 import threading
 
 
-def in_fresh_thread(work):
-    """Run `work()` in a thread of its own (no context pushed there); returns its result."""
+def in_fresh_thread(work, timeout=120):
+    """Run `work()` in a thread of its own (no context pushed there); returns its result.
+    `timeout` (seconds, None for no limit) bounds the wait."""
     outcome = {}
 
     def run():
@@ -18,7 +19,8 @@ def in_fresh_thread(work):
 
     thread = threading.Thread(target=run)
     thread.start()
-    thread.join(120)
+    thread.join(timeout)
+    assert not thread.is_alive(), f"still running after {timeout} s"
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]

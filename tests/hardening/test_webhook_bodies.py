@@ -96,3 +96,10 @@ def test_a_timestamp_before_the_first_second_of_1970_is_no_event_time(cio, clien
     payload = {"type": "prediction_update", "customer_id": "1", "timestamp": timestamp}
     assert post_bearer(client, payload).status_code == 202
     assert log_rows()[0].event_timestamp is None
+
+
+def test_a_body_typed_invalid_is_not_taken_for_an_accepted_one(cio, client):
+    response = post_bearer(client, {"type": "invalid", "customer_id": "1"})
+    assert response.status_code == 400
+    [row] = log_rows()
+    assert row.webhook_type == "invalid" and row.processed_successfully is False

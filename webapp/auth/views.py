@@ -32,7 +32,9 @@ from webapp.loyalty.sign_in_limits import (
     clear_failed_sign_ins,
     new_device_token,
     record_failed_sign_in,
+    record_taken_email_answer,
     sign_in_allowed,
+    taken_email_answers_allowed,
     trusted_device,
 )
 from webapp.portal.pending_scan import claim_pending_scan
@@ -45,6 +47,7 @@ TOO_MANY_SIGN_INS = (
     "Too many sign-in attempts for this account. Reset your password to sign in right away, "
     "or wait 15 minutes."
 )
+TOO_MANY_SIGN_UPS = "Too many sign-ups from here in the last hour. Please try again later."
 DEVICE_COOKIE = "trusted_device"
 DEVICE_COOKIE_SECONDS = 365 * 24 * 60 * 60
 
@@ -78,6 +81,9 @@ def register():
         referral_code=request.cookies.get(REFERRAL_COOKIE)
     )
     if form.validate_on_submit():
+        if not taken_email_answers_allowed(request.remote_addr):
+            flash(TOO_MANY_SIGN_UPS, "error")
+            return render_template("auth/register.html", form=form, fields=fields), 429
         try:
             user = accounts.register(
                 brand.id,
@@ -87,6 +93,8 @@ def register():
                 user_agent=request.user_agent.string,
             )
         except AccountError as error:
+            if error.errors.get("email") == accounts.EMAIL_TAKEN:
+                record_taken_email_answer(request.remote_addr)
             attach_errors(form, error.errors)
         else:
             _sign_in(user)

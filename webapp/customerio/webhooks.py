@@ -64,7 +64,10 @@ def authentication_problem(raw, brand):
 
 
 def webhook_type_of(payload):
-    """`type` for our own payloads, `<object_type>.<metric>` for reporting webhooks."""
+    """`type` for our own payloads, `<object_type>.<metric>` for reporting webhooks (never
+    `invalid`, which marks the bodies we refused)."""
+    if payload.get("type") == "invalid":
+        return None
     if isinstance(payload.get("type"), str) and payload["type"]:
         return payload["type"][:100]
     if isinstance(payload.get("object_type"), str) and isinstance(payload.get("metric"), str):

@@ -23,6 +23,7 @@ WINDOW_MINUTES = 15
 FAILED_PER_EMAIL = RateLimitItemPerMinute(10, WINDOW_MINUTES)
 FAILED_PER_IP = RateLimitItemPerMinute(50, WINDOW_MINUTES)
 FAILED_PER_DEVICE = RateLimitItemPerMinute(10, WINDOW_MINUTES)
+TAKEN_EMAILS_PER_IP = RateLimitItemPerMinute(10, 60)
 DEVICE_SALT = "trusted-device"
 MAX_TOKEN_CHARS = 200
 
@@ -90,3 +91,22 @@ def clear_failed_sign_ins(email):
         limiter().clear(FAILED_PER_EMAIL, "sign-in", "email", _email_key(email))
     except StorageError as error:
         log.warning("rate limit storage unavailable, sign-in lock not lifted: %s", error)
+
+
+def taken_email_answers_allowed(ip_address):
+    """False once an IP was told "this email has an account" 10 times in an hour: sign-up
+    can't be used to test a list of emails."""
+    try:
+        return not ip_address or limiter().test(TAKEN_EMAILS_PER_IP, "taken-email", ip_address)
+    except StorageError as error:
+        log.warning("rate limit storage unavailable, allowing the sign-up: %s", error)
+        return True
+
+
+def record_taken_email_answer(ip_address):
+    """Count one "this email has an account" answer against the IP."""
+    try:
+        if ip_address:
+            limiter().hit(TAKEN_EMAILS_PER_IP, "taken-email", ip_address)
+    except StorageError as error:
+        log.warning("rate limit storage unavailable, taken email not counted: %s", error)
