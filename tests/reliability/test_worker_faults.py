@@ -4,6 +4,7 @@ import time
 
 from tests.reliability.services import (
     assert_every_event_reached,
+    assert_ledger_invariants,
     copies_by_id,
     kill_worker,
     outbox_rows,
@@ -45,6 +46,7 @@ def test_a_worker_survives_redis_loss_mid_job_and_delivery_goes_on(
         kill_worker(worker)
     assert len(outbox_rows()) == 35
     assert_every_event_reached(cio)
+    assert_ledger_invariants()
     copies = copies_by_id(cio)
     fault_report.record(
         "Redis killed mid-job (worker + scheduler)",
@@ -88,6 +90,7 @@ def test_a_killed_workers_rows_come_back_within_a_minute_and_live_ones_are_left_
         kill_worker(worker)
     assert recovered < 4 + 1 + 5  # lease, one sweep, and time for the new worker to start
     assert_every_event_reached(cio)
+    assert_ledger_invariants()
     fault_report.record(
         "worker SIGKILLed mid-delivery",
         requests=len(cio.requests),
