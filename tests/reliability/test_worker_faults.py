@@ -2,6 +2,9 @@
 
 import time
 
+import redis
+from rq import Worker
+
 from tests.reliability.services import (
     assert_every_event_reached,
     assert_ledger_invariants,
@@ -39,6 +42,8 @@ def test_a_worker_survives_redis_loss_mid_job_and_delivery_goes_on(
         assert worker.poll() is None, "the worker process exited with Redis"
         recovered = time.monotonic() - lost_at
         private_redis.start()  # empty: the worker's loop must come back to it by itself
+        back = redis.Redis.from_url(private_redis.url)
+        wait_until(lambda: Worker.all(connection=back), timeout=30)  # registered again
         record_events(user, brand, 5)
         wait_until(lambda: all(row.status == "sent" for row in outbox_rows()), timeout=30)
         assert worker.poll() is None
