@@ -11,8 +11,13 @@ from sqlalchemy.exc import OperationalError
 
 from tests import factories
 from tests.conftest import app_config
-from tests.reliability.services import PrivateMariaDB, assert_ledger_invariants
+from tests.reliability.services import (
+    PrivateMariaDB,
+    assert_every_event_reached,
+    assert_ledger_invariants,
+)
 from webapp import create_app
+from webapp.customerio.sweep import sweep_outbox
 from webapp.extensions import db
 from webapp.models import ScanCode, UserActionLog
 
@@ -104,7 +109,7 @@ def test_a_deadlocked_scan_is_run_once_more(mariadb, program, monkeypatch):
 
 
 def test_mariadb_restarted_mid_load_shows_try_again_and_loses_nothing(
-    mariadb, program, fault_report
+    mariadb, program, fault_report, fake_cio
 ):
     server, application = mariadb
     client, codes = program
@@ -145,6 +150,14 @@ def test_mariadb_restarted_mid_load_shows_try_again_and_loses_nothing(
         # One ledger row per claimed code; a 503 after its commit was sent may still have won.
         assert claimed == ledger >= statuses.count(303)
         assert_ledger_invariants()
+        application.config.update(
+            CUSTOMERIO_TRACK_URL=fake_cio.url, CUSTOMERIO_SITE_ID="s", CUSTOMERIO_API_KEY="k"
+        )
+        try:
+            sweep_outbox()  # without Redis the sweep delivers in this process
+        finally:
+            application.config.update(CUSTOMERIO_SITE_ID=None, CUSTOMERIO_API_KEY=None)
+        assert_every_event_reached(fake_cio)
     fault_report.record(
         "MariaDB killed and restarted mid-load (4 members)",
         requests=len(statuses),

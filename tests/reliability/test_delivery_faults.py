@@ -9,6 +9,7 @@ from sqlalchemy import update
 from tests.customerio.conftest import SITE_ID, override_config, restore_config, run_jobs
 from tests.reliability.services import (
     assert_every_event_reached,
+    assert_ledger_invariants,
     copies_by_id,
     outbox_rows,
 )
@@ -65,6 +66,7 @@ def test_a_429_holds_the_whole_workspace_until_retry_after(app, cio, make, fault
     # Retry-After 2 over 4 s allows about 2 requests; three workers may each send one at once.
     assert len(throttled) <= 8, f"{len(throttled)} requests while the workspace was throttled"
     assert_every_event_reached(cio)
+    assert_ledger_invariants()
     statuses = [r.status for r in cio.requests]
     fault_report.record(
         "429 Retry-After 2 for 4 s (3 workers)",
@@ -89,6 +91,7 @@ def test_answers_slower_than_the_read_timeout_get_small_probes_not_whole_batches
     finally:
         restore_config(app, saved)
     assert_every_event_reached(cio)
+    assert_ledger_invariants()
     copies = copies_by_id(cio)
     duplicated = sum(copies.values()) - len(copies)
     # The batches in flight when the answers slowed are sent again (Customer.io drops the
@@ -123,6 +126,7 @@ def test_an_outage_of_days_is_retried_and_the_sweep_sends_what_is_due(app, cio, 
     run_jobs()
     assert summary["workspaces"] == 1
     assert_every_event_reached(cio)
+    assert_ledger_invariants()
     copies = copies_by_id(cio)
     fault_report.record(
         "Customer.io 500s for 31 attempts (days)",

@@ -6,7 +6,12 @@ import time
 from sqlalchemy import func, select
 
 from tests.customerio.test_webhooks import URL, signed_headers
-from tests.reliability.services import kill_worker, start_worker, wait_until
+from tests.reliability.services import (
+    assert_ledger_invariants,
+    kill_worker,
+    start_worker,
+    wait_until,
+)
 from webapp.extensions import db
 from webapp.models import CustomerIoWebhookLog
 
@@ -53,6 +58,7 @@ def test_two_thousand_stored_webhooks_are_applied_within_ten_seconds(
         for worker in workers:
             kill_worker(worker)
     assert statuses == [202] * WEBHOOKS
+    assert_ledger_invariants()
     fault_report.record(
         "2,000 signed webhooks at once",
         requests=WEBHOOKS,

@@ -2,8 +2,12 @@
 
 import time
 
+import redis
+from rq import Worker
+
 from tests.reliability.services import (
     assert_every_event_reached,
+    assert_ledger_invariants,
     copies_by_id,
     kill_worker,
     outbox_rows,
@@ -38,6 +42,8 @@ def test_a_worker_survives_redis_loss_mid_job_and_delivery_goes_on(
         assert worker.poll() is None, "the worker process exited with Redis"
         recovered = time.monotonic() - lost_at
         private_redis.start()  # empty: the worker's loop must come back to it by itself
+        back = redis.Redis.from_url(private_redis.url)
+        wait_until(lambda: Worker.all(connection=back), timeout=30)  # registered again
         record_events(user, brand, 5)
         wait_until(lambda: all(row.status == "sent" for row in outbox_rows()), timeout=30)
         assert worker.poll() is None
@@ -45,6 +51,7 @@ def test_a_worker_survives_redis_loss_mid_job_and_delivery_goes_on(
         kill_worker(worker)
     assert len(outbox_rows()) == 35
     assert_every_event_reached(cio)
+    assert_ledger_invariants()
     copies = copies_by_id(cio)
     fault_report.record(
         "Redis killed mid-job (worker + scheduler)",
@@ -88,6 +95,7 @@ def test_a_killed_workers_rows_come_back_within_a_minute_and_live_ones_are_left_
         kill_worker(worker)
     assert recovered < 4 + 1 + 5  # lease, one sweep, and time for the new worker to start
     assert_every_event_reached(cio)
+    assert_ledger_invariants()
     fault_report.record(
         "worker SIGKILLed mid-delivery",
         requests=len(cio.requests),

@@ -2,8 +2,8 @@
 
 Retryable failures (no answer, 408, 429, 5xx) are retried with capped exponential backoff for
 OUTBOX_RETRY_WINDOW_SECONDS (three days) after the row was written; only permanent answers
-fail a row sooner. Claimed rows carry a heartbeat (`last_attempt_at`, refreshed before every
-request) so the sweep can put back the rows of a worker that died.
+fail a row sooner. Claimed rows carry a heartbeat (`last_attempt_at`, refreshed between
+requests every third of the lease) so the sweep can put back the rows of a worker that died.
 """
 
 import logging
