@@ -6,8 +6,10 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 HOST ?= 127.0.0.1
+# The app builds its claim URLs from PORT (PUBLIC_URL's default), so it sees the same value.
+export PORT
 
-.PHONY: run test lint services browser worker screenshots bench clean
+.PHONY: run demo test lint services browser worker screenshots bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +23,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.runtime
+# Migrate, load the demo into an empty database, and print its accounts and claim URLs.
+demo: $(VENV)/.runtime
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
+
+run: demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 worker: $(VENV)/.runtime

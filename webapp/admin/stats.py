@@ -6,7 +6,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from webapp.extensions import db
+from webapp.loyalty.ranks import ladder
 from webapp.models import (
+    BrandStaff,
     CustomerIoEventQueue,
     Product,
     Redemption,
@@ -62,6 +64,11 @@ def signups_per_day(brand_id, days=None):
     return _per_day(rows, days)
 
 
+def _not_staff(brand_id):
+    """Members only: the brand's own staff accounts are left out of member figures."""
+    return User.id.not_in(select(BrandStaff.user_id).where(BrandStaff.brand_id == brand_id))
+
+
 def _start(days):
     return datetime.combine(days[0], time.min)
 
@@ -96,7 +103,7 @@ def liability(brand_id):
     points = int(
         db.session.scalar(
             select(func.coalesce(func.sum(User.points_balance), 0)).where(
-                User.signup_brand_id == brand_id, User.deleted_at.is_(None)
+                User.signup_brand_id == brand_id, User.deleted_at.is_(None), _not_staff(brand_id)
             )
         )
     )
@@ -134,13 +141,20 @@ def top_products(brand_id, days=None, limit=5):
 
 
 def rank_distribution(brand_id):
-    """(rank key, members) of the brand's members."""
+    """(rank name, members) for every rung of the brand's ladder, lowest first; staff left out.
+
+    A member without a rank key, or with a key no longer on the ladder, is on the lowest rung.
+    """
     rows = db.session.execute(
         select(User.current_rank_key, func.count())
-        .where(User.signup_brand_id == brand_id, User.deleted_at.is_(None))
+        .where(User.signup_brand_id == brand_id, User.deleted_at.is_(None), _not_staff(brand_id))
         .group_by(User.current_rank_key)
     )
-    return sorted(((key or "member", int(count)) for key, count in rows), key=lambda r: -r[1])
+    steps = ladder(brand_id)
+    counts = dict.fromkeys((step.key for step in steps), 0)
+    for key, count in rows:
+        counts[key if key in counts else steps[0].key] += int(count)
+    return [(step.name, counts[step.key]) for step in steps]
 
 
 def segments(brand_id):

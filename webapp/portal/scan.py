@@ -30,14 +30,19 @@ from webapp.portal.views import bp
 FAILURE_STATUS = {"rate_limited": 429}
 
 
-def _scan_answer(result, page_url, render_page):
-    """htmx: the result partial (+ pointsChanged); a form: flash and 303 (429 renders)."""
+def _scan_answer(result, page_url, render_page, claim_form_id=None):
+    """htmx: the result partial (+ pointsChanged; an awarded claim also empties the element
+    `claim_form_id`, the claim button); a form: flash and 303 (429 renders)."""
     awarded = result.outcome == "awarded"
     status = 200 if awarded else FAILURE_STATUS.get(result.outcome, 422)
     if is_htmx():
-        response = make_response(
-            render_template("portal/_scan_result.html", result=result, with_toasts=True), status
+        partial = render_template(
+            "portal/_scan_result.html",
+            result=result,
+            with_toasts=True,
+            claim_form_id=claim_form_id if awarded else None,
         )
+        response = make_response(partial, status)
         return trigger_points_changed(response, current_user) if awarded else response
     if status == 429:
         return render_page(result), 429
@@ -111,7 +116,12 @@ def claim_now(code):
         if result.outcome == "awarded"
         else url_for("portal.claim", code=code)
     )
-    return _scan_answer(result, page_url, lambda result: _claim_page(code, _preview(code), result))
+    return _scan_answer(
+        result,
+        page_url,
+        lambda result: _claim_page(code, _preview(code), result),
+        claim_form_id="claim-action",
+    )
 
 
 @bp.post("/s/<code>/guest")
