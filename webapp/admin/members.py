@@ -9,7 +9,12 @@ from webapp.admin.member_care import (
     grant_achievement,
     send_account_link,
 )
-from webapp.admin.member_directory import member_or_404, member_overview, search_members
+from webapp.admin.member_directory import (
+    MEMBER_ORDERS,
+    member_or_404,
+    member_overview,
+    search_members,
+)
 from webapp.admin.security import ALL_STAFF, allow
 
 
@@ -18,8 +23,11 @@ from webapp.admin.security import ALL_STAFF, allow
 def members():
     """Search the brand's members by email, name, phone or referral code."""
     text = request.args.get("q", "").strip()[:255]
-    page = search_members(g.staff.brand_id, text, max(request.args.get("page", 1, type=int), 1))
-    return render_template("admin/members.html", text=text, page=page)
+    order = request.args.get("sort", "newest")
+    order = order if order in MEMBER_ORDERS else "newest"
+    number = max(request.args.get("page", 1, type=int), 1)
+    page = search_members(g.staff.brand_id, text, number, order)
+    return render_template("admin/members.html", text=text, page=page, order=order)
 
 
 @bp.get("/members/<int:member_id>")
