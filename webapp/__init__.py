@@ -23,6 +23,7 @@ def create_app(config=None):
     if config:
         app.config.from_mapping(config)
     configure_logging(app)
+    register_upload_limits(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -60,11 +61,19 @@ def register_extensions(app):
         return db.session.get(models.User, int(user_id))
 
 
+def register_upload_limits(app):
+    """The admin forms that take a picture accept bodies up to MEDIA_MAX_BYTES."""
+    from webapp.media import allow_uploads
+
+    allow_uploads(app, {"admin.product_new", "admin.product_edit", "admin.settings"})
+
+
 def register_blueprints(app):
     """Attach each area of the app."""
     from webapp.admin.views import bp as admin_bp
     from webapp.auth.views import bp as auth_bp
     from webapp.customerio.webhooks import bp as webhooks_bp
+    from webapp.media import register as register_media
     from webapp.portal.age_gate import bp as age_gate_bp
     from webapp.portal.profile import bp as profile_bp
     from webapp.portal.views import bp as portal_bp
@@ -77,6 +86,7 @@ def register_blueprints(app):
     app.register_blueprint(profile_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(webhooks_bp)
+    register_media(app)
 
 
 def register_errorhandlers(app):

@@ -83,6 +83,10 @@ def load_config(instance_path, environ=None):
         "WEBHOOK_MAX_BYTES": int(env.get("WEBHOOK_MAX_BYTES", str(256 * 1024))),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
         "PORT": int(env.get("PORT", "5000")),
+        "MEDIA_FOLDER": str(
+            Path(env.get("MEDIA_FOLDER") or Path(instance_path) / "media").absolute()
+        ),
+        "MEDIA_MAX_BYTES": int(env.get("MEDIA_MAX_BYTES", str(8 * 1024 * 1024))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

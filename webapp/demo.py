@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from webapp.demo_images import add_demo_pictures
 from webapp.demo_story import tell_member_story
 from webapp.extensions import db
 from webapp.loyalty.codes import generate_codes
@@ -442,6 +443,7 @@ def seed_demo():
     _seed_products(brand)
     _seed_program(brand)
     consumer = _seed_people(brand)
+    add_demo_pictures(brand)
     db.session.commit()
     tell_member_story(consumer.id, brand.id)
     return _what_to_try(brand, _unclaimed_demo_codes(brand))

@@ -9,6 +9,7 @@ from webapp.admin.blueprint import bp
 from webapp.admin.forms import SettingsForm
 from webapp.admin.security import OWNERS, allow, record
 from webapp.extensions import db
+from webapp.media import BRAND_LOGO, MediaError, upload_from
 from webapp.models import Brand
 from webapp.tenancy import invalidate_brand_cache
 
@@ -62,17 +63,29 @@ def apply_settings(brand, form):
     flag_modified(brand, "settings")
 
 
+def _take_logo(form, brand):
+    """Put an uploaded logo (or its removal) in the brand's settings; False when unusable."""
+    try:
+        url = upload_from(form.logo, brand.id, BRAND_LOGO)
+    except MediaError:
+        return False
+    if url or form.remove_logo.data:
+        brand.settings = {**(brand.settings or {}), "logo": url}
+        flag_modified(brand, "settings")
+    return True
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 @allow(*OWNERS)
 def settings():
     """View and save the brand's settings; the theme previews live as colours change."""
     brand = db.session.get(Brand, g.staff.brand_id)
     form = SettingsForm(data=form_data(brand))
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _take_logo(form, brand):
         apply_settings(brand, form)
         record("settings_saved", brand, settings=brand.settings)
         db.session.commit()
         invalidate_brand_cache()
         flash("Brand settings saved.", "success")
         return redirect(url_for("admin.settings"), code=303)
-    return render_template("admin/settings.html", form=form)
+    return render_template("admin/settings.html", form=form, logo_url=brand.setting("logo"))
