@@ -63,9 +63,11 @@ test: $(VENV)/.dev services browser lint
 	$(BIN)/pytest
 	TEST_ENGINE=sqlite $(BIN)/pytest -m sqlite_ok
 
-# 360x740 screenshots of the main pages, kept in docs/screenshots/.
+# 360x740 screenshots of the main pages, kept in docs/screenshots/ (two also in the manifest).
 screenshots: $(VENV)/.dev services browser
 	SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest -q -m e2e tests/e2e/test_screenshots.py
+	cp docs/screenshots/dashboard-points.png static/screenshots/dashboard.png
+	cp docs/screenshots/rewards.png static/screenshots/rewards.png
 
 bench: $(VENV)/.dev services
 	$(BIN)/python bench/scan.py

@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from webapp.config import load_config
-from webapp.extensions import csrf, db, login_manager, migrate
+from webapp.extensions import compress, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,6 +55,7 @@ def register_extensions(app):
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     csrf.init_app(app)
+    compress.init_app(app)
 
     @login_manager.user_loader
     def load_user(user_id):

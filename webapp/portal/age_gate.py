@@ -13,7 +13,14 @@ bp = Blueprint("age_gate", __name__)
 
 COOKIE = "age_confirmed"
 COOKIE_SECONDS = 30 * 24 * 60 * 60
-OPEN_PATHS = {"/healthz", "/manifest.webmanifest", "/sw.js", "/offline", "/age-gate"}
+OPEN_PATHS = {
+    "/healthz",
+    "/manifest.webmanifest",
+    "/sw.js",
+    "/offline",
+    "/age-gate",
+    "/robots.txt",
+}
 OPEN_PREFIXES = ("/static/", "/webhooks/", "/media/")
 
 
