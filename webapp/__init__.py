@@ -74,6 +74,7 @@ def register_blueprints(app):
     from webapp.admin.views import bp as admin_bp
     from webapp.auth.views import bp as auth_bp
     from webapp.customerio.webhooks import bp as webhooks_bp
+    from webapp.fonts import register as register_fonts
     from webapp.media import register as register_media
     from webapp.portal.age_gate import bp as age_gate_bp
     from webapp.portal.profile import bp as profile_bp
@@ -88,6 +89,7 @@ def register_blueprints(app):
     app.register_blueprint(admin_bp)
     app.register_blueprint(webhooks_bp)
     register_media(app)
+    register_fonts(app)
 
 
 def register_errorhandlers(app):

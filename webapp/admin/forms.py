@@ -21,6 +21,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from webapp.fonts import DEFAULT_FONT, font_choices
 from webapp.models.custom_fields import FIELD_TYPES
 from webapp.models.economy import STRAIN_TYPES
 from webapp.models.staff import STAFF_ROLES
@@ -168,6 +169,7 @@ class SettingsForm(FlaskForm):
     bad_codes_per_ip_per_hour = IntegerField(
         "Wrong codes per IP address per hour", validators=[DataRequired(), NumberRange(1, 10_000)]
     )
+    font = SelectField("Brand font", choices=font_choices(), default=DEFAULT_FONT)
     logo = FileField(
         "Logo",
         description="JPEG, PNG or WebP up to 8 MB, at least 120x32 px; transparent PNG is best.",

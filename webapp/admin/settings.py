@@ -9,6 +9,7 @@ from webapp.admin.blueprint import bp
 from webapp.admin.forms import SettingsForm
 from webapp.admin.security import OWNERS, allow, record
 from webapp.extensions import db
+from webapp.fonts import DEFAULT_FONT
 from webapp.media import BRAND_LOGO, MediaError, upload_from
 from webapp.models import Brand
 from webapp.tenancy import invalidate_brand_cache
@@ -34,6 +35,7 @@ def form_data(brand):
         "referrer_bonus": setting("referral", "referrer_bonus", default=0),
         "referee_bonus": setting("referral", "referee_bonus", default=0),
         "referral_expiry_days": setting("referral", "expiry_days", default=30),
+        "font": setting("font", default=DEFAULT_FONT),
     }
     for key, default in DEFAULT_THEME.items():
         data[key] = setting("theme", key, default=default)
@@ -52,6 +54,7 @@ def apply_settings(brand, form):
         **{key: getattr(form, key).data.lower() for key in DEFAULT_THEME},
     }
     settings["min_age"] = form.minimum_age.data
+    settings["font"] = form.font.data
     settings["referral"] = {
         "referrer_bonus": form.referrer_bonus.data or 0,
         "referee_bonus": form.referee_bonus.data or 0,

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required, login_user
 from webapp.loyalty import accounts
 from webapp.loyalty.accounts import AccountError
 from webapp.loyalty.codes import code_status, normalize_code
+from webapp.loyalty.reward_catalogue import next_reward, reward_catalogue
 from webapp.loyalty.scan import MESSAGES, ScanResult, preview_code
 from webapp.loyalty.wishlist import wishlist_product_ids
 from webapp.portal.htmx import is_htmx, trigger_points_changed
@@ -41,6 +42,7 @@ def _scan_answer(result, page_url, render_page, claim_form_id=None):
             result=result,
             with_toasts=True,
             claim_form_id=claim_form_id if awarded else None,
+            closer=_brought_closer() if awarded else None,
         )
         response = make_response(partial, status)
         return trigger_points_changed(response, current_user) if awarded else response
@@ -48,6 +50,11 @@ def _scan_answer(result, page_url, render_page, claim_form_id=None):
         return render_page(result), 429
     flash(result.message, "success" if awarded else "error")
     return redirect(page_url, code=303)
+
+
+def _brought_closer():
+    """The reward the new balance brings closer (or within reach), for the scan result."""
+    return next_reward(reward_catalogue(current_user, brand_id_or_404()))
 
 
 @bp.route("/scan", methods=["GET", "POST"])
