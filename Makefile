@@ -6,8 +6,10 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 HOST ?= 127.0.0.1
+# The app builds its claim URLs from PORT (PUBLIC_URL's default), so it sees the same value.
+export PORT
 
-.PHONY: run test lint services browser worker screenshots bench fuzz faults clean
+.PHONY: run demo test lint services browser worker screenshots bench fuzz faults clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +23,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.runtime
+# Migrate, load the demo into an empty database, and print its accounts and claim URLs.
+demo: $(VENV)/.runtime
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
+
+run: demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 worker: $(VENV)/.runtime
@@ -63,9 +68,11 @@ FUZZ_EXAMPLES ?= 5000
 fuzz: $(VENV)/.dev services
 	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/fuzz
 
-# 360x740 screenshots of the main pages, kept in docs/screenshots/.
+# 360x740 screenshots of the main pages, kept in docs/screenshots/ (two also in the manifest).
 screenshots: $(VENV)/.dev services browser
 	SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest -q -m e2e tests/e2e/test_screenshots.py
+	cp docs/screenshots/dashboard-points.png static/screenshots/dashboard.png
+	cp docs/screenshots/rewards.png static/screenshots/rewards.png
 
 bench: $(VENV)/.dev services
 	$(BIN)/python bench/scan.py

@@ -3,6 +3,9 @@ prefix per run, a clean slate per test, factories and an auth helper."""
 
 import os
 import secrets
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 import redis
@@ -52,6 +55,7 @@ def app_config(database_url, **overrides):
         "WTF_CSRF_ENABLED": False,
         "AGE_GATE": False,  # tests of the gate turn it on (tests/auth/conftest.py)
         "CUSTOMERIO_TRACK_URL": "http://127.0.0.1:9",
+        "MEDIA_FOLDER": str(Path(tempfile.gettempdir()) / f"crt-media-{RUN_TOKEN}"),
     }
     config.update(overrides)
     return config
@@ -82,6 +86,7 @@ def app(database_url):
         db.engine.dispose()
         if application.config["REDIS_URL"]:
             forget_redis_state(application)
+    shutil.rmtree(application.config["MEDIA_FOLDER"], ignore_errors=True)
 
 
 def forget_redis_state(application):

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.loyalty.codes import ALPHABET, CODE_LENGTH
-from webapp.models import Brand, BrandStaff, Product, Rank, ScanCode, User
+from webapp.loyalty.goals import active_goals
+from webapp.models import Brand, BrandStaff, Product, Rank, ScanCode, User, UserActionLog
 
 pytestmark = pytest.mark.sqlite_ok
 
@@ -43,6 +44,30 @@ def test_seed_demo_is_idempotent(app):
     assert first["codes"] == second["codes"]
     assert db.session.scalar(select(func.count()).select_from(Brand)) == 1
     assert db.session.scalar(select(func.count()).select_from(User)) == 2
+
+
+def test_the_demo_member_starts_with_history_a_redeemable_reward_and_a_goal(app):
+    seed(app.test_cli_runner())
+    sam = db.session.scalar(select(User).where(User.email == "sam@greenharbor.example"))
+    costs = db.session.scalars(select(Product.points_cost).where(Product.points_cost > 0)).all()
+    assert sam.points_balance >= min(costs)
+    scans = db.session.scalar(
+        select(func.count())
+        .select_from(UserActionLog)
+        .where(UserActionLog.user_id == sam.id, UserActionLog.action_type == "product_scanned")
+    )
+    assert scans >= 8
+    (goal,) = active_goals(sam.id)
+    assert goal.target_points * 0.7 <= sam.points_balance < goal.target_points
+
+
+def test_seed_demo_if_empty_still_prints_the_accounts(app):
+    runner = app.test_cli_runner()
+    seed(runner)
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "sam@greenharbor.example / harbor-member-2026" in result.stdout
+    assert f"{app.config['PUBLIC_URL']}/s/" in result.stdout
 
 
 def test_seeded_accounts_can_sign_in(app, client, auth):

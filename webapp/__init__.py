@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.config import load_config
-from webapp.extensions import csrf, db, login_manager, migrate
+from webapp.extensions import compress, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,6 +25,7 @@ def create_app(config=None):
         app.config.from_mapping(config)
     configure_logging(app)
     trust_proxies(app)
+    register_upload_limits(app)
     register_extensions(app)
     register_blueprints(app)
     register_database_retry(app)
@@ -65,6 +66,7 @@ def register_extensions(app):
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     csrf.init_app(app)
+    compress.init_app(app)
 
     @login_manager.user_loader
     def load_user(identity):
@@ -73,11 +75,20 @@ def register_extensions(app):
         return user_for_identity(identity)
 
 
+def register_upload_limits(app):
+    """The admin forms that take a picture accept bodies up to MEDIA_MAX_BYTES."""
+    from webapp.media import allow_uploads
+
+    allow_uploads(app, {"admin.product_new", "admin.product_edit", "admin.settings"})
+
+
 def register_blueprints(app):
     """Attach each area of the app."""
     from webapp.admin.views import bp as admin_bp
     from webapp.auth.views import bp as auth_bp
     from webapp.customerio.webhooks import bp as webhooks_bp
+    from webapp.fonts import register as register_fonts
+    from webapp.media import register as register_media
     from webapp.portal.age_gate import bp as age_gate_bp
     from webapp.portal.profile import bp as profile_bp
     from webapp.portal.views import bp as portal_bp
@@ -90,6 +101,8 @@ def register_blueprints(app):
     app.register_blueprint(profile_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(webhooks_bp)
+    register_media(app)
+    register_fonts(app)
 
 
 def register_database_retry(app):

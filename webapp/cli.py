@@ -21,15 +21,22 @@ def _brand_or_fail(slug):
 
 @click.command("seed-demo")
 @click.option("--json", "as_json", is_flag=True, help="Print only the demo credentials as JSON.")
-@click.option("--if-empty", is_flag=True, help="Do nothing when a brand already exists.")
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Load nothing when a brand already exists (the demo accounts are still printed).",
+)
 def seed_demo_command(as_json, if_empty):
     """Load the demo program (idempotent)."""
-    from webapp.demo import database_is_empty, seed_demo
+    from webapp.demo import database_is_empty, demo_summary, seed_demo
 
     if if_empty and not database_is_empty():
         click.echo("Database already has data; demo not loaded.", err=True)
-        return
-    result = seed_demo()
+        result = demo_summary()
+        if result is None:
+            return
+    else:
+        result = seed_demo()
     if as_json:
         click.echo(json.dumps(result))
         return

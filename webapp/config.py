@@ -89,6 +89,24 @@ def load_config(instance_path, environ=None):
         "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", "0")),
         "SWEEP_SECONDS": int(env.get("SWEEP_SECONDS", "15")),
         "OUTBOX_PROCESSING_TIMEOUT": int(env.get("OUTBOX_PROCESSING_TIMEOUT", "45")),
+        "MEDIA_FOLDER": str(
+            Path(env.get("MEDIA_FOLDER") or Path(instance_path) / "media").absolute()
+        ),
+        # Text responses are compressed (Flask-Compress); streamed ones (CSV exports) are not.
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_MIMETYPES": [
+            "text/html",
+            "text/css",
+            "text/plain",
+            "text/csv",
+            "text/javascript",
+            "application/javascript",
+            "application/json",
+            "application/manifest+json",
+            "image/svg+xml",
+        ],
+        "COMPRESS_STREAMS": False,
+        "MEDIA_MAX_BYTES": int(env.get("MEDIA_MAX_BYTES", str(8 * 1024 * 1024))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from webapp.demo_images import add_demo_pictures
+from webapp.demo_story import tell_member_story
 from webapp.extensions import db
 from webapp.loyalty.codes import generate_codes
 from webapp.loyalty.passwords import hash_password
@@ -414,9 +416,10 @@ def _seed_people(brand):
         add_membership(consumer, brand.id)
     ensure_referral_code(consumer)
     ensure_referral_code(owner)
+    return consumer
 
 
-def _unclaimed_demo_codes(brand):
+def _unclaimed_demo_codes(brand, top_up=True):
     product = db.session.scalar(select(Product).filter_by(brand_id=brand.id, sku=PRODUCTS[0][0]))
     query = (
         select(ScanCode.code)
@@ -428,7 +431,7 @@ def _unclaimed_demo_codes(brand):
         .order_by(ScanCode.id)
     )
     codes = list(db.session.scalars(query.limit(DEMO_CODES_WANTED)))
-    if len(codes) < DEMO_CODES_WANTED:
+    if top_up and len(codes) < DEMO_CODES_WANTED:
         generate_codes(brand.id, product.id, DEMO_CODES_WANTED)
         codes = list(db.session.scalars(query.limit(DEMO_CODES_WANTED)))
     return codes
@@ -441,9 +444,23 @@ def seed_demo():
     )
     _seed_products(brand)
     _seed_program(brand)
-    _seed_people(brand)
+    consumer = _seed_people(brand)
+    add_demo_pictures(brand)
     db.session.commit()
-    codes = _unclaimed_demo_codes(brand)
+    tell_member_story(consumer.id, brand.id)
+    return _what_to_try(brand, _unclaimed_demo_codes(brand))
+
+
+def demo_summary():
+    """What `seed_demo` returns, read from a database it already filled (writes nothing);
+    None when there is no demo brand."""
+    brand = db.session.scalar(select(Brand).filter_by(slug=BRAND_SLUG))
+    if brand is None:
+        return None
+    return _what_to_try(brand, _unclaimed_demo_codes(brand, top_up=False))
+
+
+def _what_to_try(brand, codes):
     reward = db.session.scalar(select(Product).filter_by(brand_id=brand.id, sku="GH-RW-TEE"))
     return {
         "brand": brand.slug,

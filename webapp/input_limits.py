@@ -7,6 +7,8 @@ from flask import abort, current_app, request
 from wtforms import validators
 from wtforms.validators import StopValidation
 
+from webapp.media import upload_limit
+
 MEMBER_FIELD_CHARS = 2_000
 STAFF_FIELD_CHARS = 60_000  # achievement JSON is typed into text areas
 MAX_NUMBER = 10**12
@@ -36,7 +38,8 @@ def body_limit(kind):
 def cap_request():
     """Refuse (413) a body or any single value past its route's caps, before a view reads it."""
     kind = route_kind(request.path)
-    request.max_content_length = body_limit(kind)
+    uploads = request.endpoint in current_app.config.get("UPLOAD_ENDPOINTS", ())
+    request.max_content_length = upload_limit(current_app) if uploads else body_limit(kind)
     if kind == "webhooks":
         return
     if request.method in ("POST", "PUT", "PATCH") and request.is_json:
@@ -47,8 +50,8 @@ def cap_request():
     if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_TYPES:
         if _too_long(request.form, longest):
             abort(413)
-        if request.files:
-            abort(415)  # no form takes a file; Flask-WTF would hand it to a text field
+        if request.files and not uploads:
+            abort(415)  # only picture forms take a file; Flask-WTF would read it as text
 
 
 def _too_long(values, longest):

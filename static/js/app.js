@@ -190,6 +190,8 @@
     if (root.classList && root.classList.contains("toast")) toasts.push(root);
     toasts.forEach(function (toast) {
       if (toast.hasAttribute("data-toast-scheduled")) return;
+      // One toast at a time: a new one sends the older ones away, so they never pile up.
+      document.querySelectorAll(".toast[data-toast-scheduled]").forEach(dismissToast);
       toast.setAttribute("data-toast-scheduled", "");
       var timeout = parseInt(toast.getAttribute("data-timeout"), 10) || TOAST_MS;
       var timer = window.setTimeout(function () { dismissToast(toast); }, timeout);

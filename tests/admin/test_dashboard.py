@@ -90,7 +90,7 @@ def test_dashboard_numbers_match_fixture_data(app, client, world):
     assert 'id="liability-points">2,000<' in html
     assert 'id="liability-dollars">$100.00<' in html  # 2,000 points at $50 per 1,000
     assert 'data-name="Product' in html and 'data-value="3"' in html
-    assert 'data-name="gold" data-value="1"' in html
+    assert 'data-name="Gold" data-value="1"' in html and 'data-name="gold"' not in html
     assert 'data-name="loyalist" data-value="1"' in html and "churn 25%" in html
     assert 'data-name="sent" data-value="2"' in html and 'data-name="failed" data-value="1"' in html
 

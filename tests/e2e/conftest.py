@@ -98,6 +98,7 @@ def live_server(tmp_path_factory):
     token = secrets.token_hex(4)
     name, prefix, port = f"cre2e_{token}", f"cre2e-{token}", _free_port()
     env = _server_env(create_mariadb_database(name), port, prefix)
+    env["MEDIA_FOLDER"] = str(tmp_path_factory.mktemp("e2e-media"))
     logs = tmp_path_factory.mktemp("e2e-logs")
     processes = []
     try:

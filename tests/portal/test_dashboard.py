@@ -48,3 +48,40 @@ def test_new_member_sees_empty_states(client, auth, program):
     html = client.get("/").get_data(as_text=True)
     assert "No activity yet" in html and 'id="active-goal"' not in html
     assert "Invite a friend" not in html
+
+
+def test_landing_shows_how_it_works_and_the_top_rewards(client, make, program):
+    make.product(program.brand, name="Harbor Tee", points_cost=1500)
+    make.product(program.brand, name="Gold Hat", points_cost=4000, is_featured=True)
+    html = client.get("/").get_data(as_text=True)
+    assert "How it works" in html and "Scan the pack" in html and "Redeem rewards" in html
+    top = html.split('id="top-rewards-title"', 1)[1]
+    assert top.index("Gold Hat") < top.index("Harbor Tee")  # featured first, then the cheapest
+    assert "Blue Dream 3.5g" not in top  # not a reward
+
+
+def test_dashboard_leads_with_points_and_the_next_reward_within_reach(client, auth, make, program):
+    make.product(program.brand, name="Harbor Tee", points_cost=200)
+    make.product(program.brand, name="Battery", points_cost=1000)
+    scan(make, program.member, program.product)  # 150 points
+    auth.login(program.email)
+    html = client.get("/").get_data(as_text=True)
+    assert html.index('id="dashboard-balance"') < html.index('id="next-reward"')
+    reward = html.split('id="next-reward"', 1)[1].split("</section>", 1)[0]
+    assert "Next reward" in reward and "Harbor Tee" in reward and "50 points to go" in reward
+    assert 'id="ways-to-earn"' in html and "Quick links" not in html
+    scan(make, program.member, program.product)  # 300 points: the tee is in reach
+    reward = client.get("/").get_data(as_text=True).split('id="next-reward"', 1)[1]
+    assert "Ready to redeem" in reward.split("</section>", 1)[0] and "Redeem it" in reward
+
+
+def test_scan_result_shows_what_the_points_bring_closer(client, auth, make, program):
+    from tests.portal.member_world import HTMX, new_code
+
+    make.product(program.brand, name="Harbor Tee", points_cost=400)
+    auth.login(program.email)
+    html = client.post("/scan", data={"code": new_code(make, program)}, headers=HTMX).get_data(
+        as_text=True
+    )
+    closer = html.split('id="scan-closer"', 1)[1].split("</div>", 1)[0]
+    assert "Harbor Tee" in closer and "250 points to go" in closer

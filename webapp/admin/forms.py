@@ -1,6 +1,7 @@
 """Forms of the brand staff admin."""
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -9,7 +10,6 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
-    URLField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -20,6 +20,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from webapp.fonts import DEFAULT_FONT, font_choices
 from webapp.input_limits import MaxLength, NumberRange
 from webapp.models.custom_fields import FIELD_TYPES
 from webapp.models.economy import STRAIN_TYPES
@@ -31,7 +32,7 @@ MAX_BATCH = 100_000
 PRODUCT_COLUMNS = (
     "sku", "name", "msrp", "points_award", "product_line", "product_form", "strain_name",
     "potency_thc_percent", "potency_cbd_percent", "dominant_terpene", "is_featured", "is_new",
-    "is_limited", "points_cost", "description", "image_url", "is_active",
+    "is_limited", "points_cost", "description", "is_active",
 )  # fmt: skip
 
 
@@ -78,7 +79,12 @@ class ProductForm(FlaskForm):
     )
     required_rank_key = SelectField("Required rank", choices=[("", "Any rank")], default="")
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
-    image_url = URLField("Image URL", validators=[Optional(), Length(max=500)])
+    photo = FileField(
+        "Photo",
+        description="JPEG, PNG or WebP up to 8 MB, at least 320x320 px; shown square.",
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+    )
+    remove_photo = BooleanField("Remove the photo")
     is_active = BooleanField("Active", default=True)
 
     def apply_to(self, product):
@@ -174,6 +180,13 @@ class SettingsForm(FlaskForm):
     bad_codes_per_ip_per_hour = IntegerField(
         "Wrong codes per IP address per hour", validators=[DataRequired(), NumberRange(1, 10_000)]
     )
+    font = SelectField("Brand font", choices=font_choices(), default=DEFAULT_FONT)
+    logo = FileField(
+        "Logo",
+        description="JPEG, PNG or WebP up to 8 MB, at least 120x32 px; transparent PNG is best.",
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+    )
+    remove_logo = BooleanField("Remove the logo")
 
     def host_list(self):
         """The host names, lower-cased."""

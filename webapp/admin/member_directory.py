@@ -23,6 +23,12 @@ from webapp.models import (
 SEARCH_PAGE = 25
 LEDGER_PAGE = 50
 RECENT_EVENTS = 20
+# How the member list can be ordered (the `sort` query argument); the first is the default.
+MEMBER_ORDERS = {
+    "newest": (MemberWallet.joined_at.desc(), User.id.desc()),
+    "email": (User.email, User.id),
+    "name": (User.last_name, User.first_name, User.id),
+}
 
 
 @dataclass
@@ -72,15 +78,16 @@ def _escape(text):
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_members(brand_id, text, page_number):
-    """A page of the brand's members with their wallet there, matching `text` (all of them,
-    newest first, when blank)."""
+def search_members(brand_id, text, page_number, order="newest"):
+    """A page of the brand's members with their wallet there, matching `text` (all of them
+    when blank), in `order`."""
     query = select(User, MemberWallet).join(
         MemberWallet, (MemberWallet.user_id == User.id) & (MemberWallet.brand_id == brand_id)
     )
     if text:
         query = query.where(_matches(text))
-    return _page_of(query.order_by(User.id.desc()), page_number, SEARCH_PAGE)
+    ordering = MEMBER_ORDERS.get(order, MEMBER_ORDERS["newest"])
+    return _page_of(query.order_by(*ordering), page_number, SEARCH_PAGE)
 
 
 def member_or_404(user_id, brand_id):

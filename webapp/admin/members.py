@@ -9,7 +9,12 @@ from webapp.admin.member_care import (
     grant_achievement,
     send_account_link,
 )
-from webapp.admin.member_directory import member_or_404, member_overview, search_members
+from webapp.admin.member_directory import (
+    MEMBER_ORDERS,
+    member_or_404,
+    member_overview,
+    search_members,
+)
 from webapp.admin.security import ALL_STAFF, allow
 from webapp.urls import requested_page
 
@@ -19,8 +24,10 @@ from webapp.urls import requested_page
 def members():
     """Search the brand's members by email, name, phone or referral code."""
     text = request.args.get("q", "").strip()[:255]
-    page = search_members(g.staff.brand_id, text, requested_page())
-    return render_template("admin/members.html", text=text, page=page)
+    order = request.args.get("sort", "newest")
+    order = order if order in MEMBER_ORDERS else "newest"
+    page = search_members(g.staff.brand_id, text, requested_page(), order)
+    return render_template("admin/members.html", text=text, page=page, order=order)
 
 
 @bp.get("/members/<int:member_id>")

@@ -14,6 +14,7 @@ from webapp.admin.security import (
     save_unique,
 )
 from webapp.extensions import db
+from webapp.media import PRODUCT_PHOTO, MediaError, upload_from
 from webapp.models import (
     CodeBatch,
     Product,
@@ -81,7 +82,7 @@ def _save_product(product, action):
     if form.validate_on_submit():
         if key_taken(Product, Product.sku, g.staff.brand_id, form.sku.data.strip(), product.id):
             form.sku.errors.append(SKU_TAKEN)
-        else:
+        elif _take_photo(form, product):
             form.apply_to(product)
             if save_unique(product, action, form.sku, SKU_TAKEN, sku=product.sku):
                 flash(f"Saved {product.name}.", "success")
@@ -92,7 +93,21 @@ def _save_product(product, action):
         noun=product.name or "New product",
         back=url_for("admin.products"),
         active_nav="admin.products",
+        image=product.image_url,
     )
+
+
+def _take_photo(form, product):
+    """Put an uploaded photo (or its removal) on the product; False when the file is unusable."""
+    try:
+        url = upload_from(form.photo, g.staff.brand_id, PRODUCT_PHOTO)
+    except MediaError:
+        return False
+    if url:
+        product.image_url = url
+    elif form.remove_photo.data:
+        product.image_url = None
+    return True
 
 
 @bp.route("/products/<int:product_id>/delete", methods=["GET", "POST"])

@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from webapp.extensions import db
+from webapp.loyalty.ranks import ladder
 from webapp.models import (
     CustomerIoEventQueue,
     MemberAiProfile,
@@ -142,7 +143,11 @@ def rank_distribution(brand_id):
         .where(MemberWallet.brand_id == brand_id, User.deleted_at.is_(None))
         .group_by(MemberWallet.current_rank_key)
     )
-    return sorted(((key or "member", int(count)) for key, count in rows), key=lambda r: -r[1])
+    steps = ladder(brand_id)
+    counts = dict.fromkeys((step.key for step in steps), 0)
+    for key, count in rows:
+        counts[key if key in counts else steps[0].key] += int(count)
+    return [(step.name, counts[step.key]) for step in steps]
 
 
 def segments(brand_id):

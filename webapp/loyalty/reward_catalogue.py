@@ -95,3 +95,19 @@ def member_redemptions(user_id, brand_id):
         .where(Redemption.user_id == user_id, Redemption.brand_id == brand_id)
         .order_by(Redemption.created_at.desc(), Redemption.id.desc())
     ).all()
+
+
+def showcase_rewards(brand_id, limit=3):
+    """The rewards a visitor sees first: featured ones, then the cheapest."""
+    products = _active_rewards(brand_id)
+    return sorted(products, key=lambda p: (not p.is_featured, p.points_cost, p.id))[:limit]
+
+
+def next_reward(offers):
+    """The reward to put in front of the member: the dearest one they can redeem now, else the
+    closest one they could (no rank or exclusivity in the way); None when there is none."""
+    open_offers = [o for o in offers if o.rank_needed is None and not o.exclusive_locked]
+    ready = [o for o in open_offers if o.affordable]
+    if ready:
+        return max(ready, key=lambda o: (o.product.points_cost, -o.product.id))
+    return min(open_offers, key=lambda o: (o.points_short, o.product.id), default=None)

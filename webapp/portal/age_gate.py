@@ -13,8 +13,15 @@ bp = Blueprint("age_gate", __name__)
 
 COOKIE = "age_confirmed"
 COOKIE_SECONDS = 30 * 24 * 60 * 60
-OPEN_PATHS = {"/healthz", "/manifest.webmanifest", "/sw.js", "/offline", "/age-gate"}
-OPEN_PREFIXES = ("/static/", "/webhooks/")
+OPEN_PATHS = {
+    "/healthz",
+    "/manifest.webmanifest",
+    "/sw.js",
+    "/offline",
+    "/age-gate",
+    "/robots.txt",
+}
+OPEN_PREFIXES = ("/static/", "/webhooks/", "/media/")
 
 
 class AgeGateForm(FlaskForm):

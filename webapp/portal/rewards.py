@@ -138,5 +138,7 @@ def _redeemed(offer, form, redemption):
     if not is_htmx():
         flash(f"You redeemed {offer.product.name}. We'll let you know when it ships.", "success")
         return redirect(url_for("portal.my_redemptions"), code=303)
-    page, _ = _redeem_panel(offer, form, "done", redemption=redemption)
+    # The reward's status line above the panel is swapped too: the balance just went down.
+    offer_after = reward_offer(current_user, offer.product.id, current_brand().id)
+    page, _ = _redeem_panel(offer, form, "done", redemption=redemption, offer_after=offer_after)
     return trigger_points_changed(make_response(page), current_user)

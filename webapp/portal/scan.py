@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from webapp.loyalty import accounts
 from webapp.loyalty.accounts import AccountError
 from webapp.loyalty.codes import code_status, normalize_code
+from webapp.loyalty.reward_catalogue import next_reward, reward_catalogue
 from webapp.loyalty.scan import MESSAGES, ScanResult, preview_code
 from webapp.loyalty.wishlist import wishlist_product_ids
 from webapp.portal.htmx import is_htmx, trigger_points_changed
@@ -34,19 +35,30 @@ GUEST_SAVED = (
 FAILURE_STATUS = {"rate_limited": 429}
 
 
-def _scan_answer(result, page_url, render_page):
-    """htmx: the result partial (+ pointsChanged); a form: flash and 303 (429 renders)."""
+def _scan_answer(result, page_url, render_page, claim_form_id=None):
+    """htmx: the result partial (+ pointsChanged; an awarded claim also empties the element
+    `claim_form_id`, the claim button); a form: flash and 303 (429 renders)."""
     awarded = result.outcome == "awarded"
     status = 200 if awarded else FAILURE_STATUS.get(result.outcome, 422)
     if is_htmx():
-        response = make_response(
-            render_template("portal/_scan_result.html", result=result, with_toasts=True), status
+        partial = render_template(
+            "portal/_scan_result.html",
+            result=result,
+            with_toasts=True,
+            claim_form_id=claim_form_id if awarded else None,
+            closer=_brought_closer() if awarded else None,
         )
+        response = make_response(partial, status)
         return trigger_points_changed(response, current_user) if awarded else response
     if status == 429:
         return render_page(result), 429
     flash(result.message, "success" if awarded else "error")
     return redirect(page_url, code=303)
+
+
+def _brought_closer():
+    """The reward the new balance brings closer (or within reach), for the scan result."""
+    return next_reward(reward_catalogue(current_user, brand_id_or_404()))
 
 
 @bp.route("/scan", methods=["GET", "POST"])
@@ -115,7 +127,12 @@ def claim_now(code):
         if result.outcome == "awarded"
         else url_for("portal.claim", code=code)
     )
-    return _scan_answer(result, page_url, lambda result: _claim_page(code, _preview(code), result))
+    return _scan_answer(
+        result,
+        page_url,
+        lambda result: _claim_page(code, _preview(code), result),
+        claim_form_id="claim-action",
+    )
 
 
 @bp.post("/s/<code>/guest")

@@ -15,6 +15,32 @@ def offline():
     return render_template("portal/offline.html")
 
 
+MANIFEST_SCREENSHOTS = (("dashboard", "Your points and the next reward"), ("rewards", "Rewards"))
+
+
+def _description(brand):
+    name = brand.name if brand else "CannaRewards"
+    tagline = brand.setting("tagline", default="") if brand else ""
+    return (
+        f"{tagline} Scan the code on every {name} pack to earn points and redeem rewards.".strip()
+    )
+
+
+@bp.get("/robots.txt")
+def robots():
+    """Crawlers may read the public pages; member and staff pages are private."""
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /profile",
+        "Disallow: /s/",
+        "Allow: /",
+    ]
+    response = current_app.response_class("\n".join(lines) + "\n", mimetype="text/plain")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 @bp.get("/manifest.webmanifest")
 def manifest():
     """The web app manifest, coloured and named for the brand."""
@@ -22,8 +48,10 @@ def manifest():
     theme = (brand.setting("theme", default={}) if brand else {}) or {}
     name = brand.name if brand else "CannaRewards"
     body = {
+        "id": "/",
         "name": f"{name} Rewards",
         "short_name": name,
+        "description": _description(brand),
         "start_url": url_for("portal.index"),
         "scope": "/",
         "display": "standalone",
@@ -46,6 +74,16 @@ def manifest():
                 "type": "image/png",
                 "purpose": "maskable",
             },
+        ],
+        "screenshots": [
+            {
+                "src": url_for("static", filename=f"screenshots/{shot}.png"),
+                "sizes": "360x740",
+                "type": "image/png",
+                "form_factor": "narrow",
+                "label": label,
+            }
+            for shot, label in MANIFEST_SCREENSHOTS
         ],
     }
     response = current_app.json.response(body)

@@ -1,0 +1,41 @@
+"""The brand font: a short list of bundled fonts set in brand settings, preloaded by pages."""
+
+import re
+
+import pytest
+
+from tests.admin.conftest import HOST_A, sign_in
+from webapp.extensions import db
+from webapp.fonts import brand_font
+from webapp.models import Brand
+
+pytestmark = pytest.mark.sqlite_ok
+
+
+def settings_fields(client):
+    page = client.get("/admin/settings", base_url=HOST_A).get_data(as_text=True)
+    fields = dict(re.findall(r'name="([a-z_]+)"[^>]*value="([^"]*)"', page))
+    for name in ("csrf_token", "remove_logo"):
+        fields.pop(name, None)
+    return fields
+
+
+def test_owner_picks_a_bundled_font_and_pages_use_it(app, world):
+    client = sign_in(app.test_client(), world.emails["owner"])
+    response = client.post("/admin/settings", data={**settings_fields(client), "font": "lora"},
+                           base_url=HOST_A)  # fmt: skip
+    assert response.status_code == 303
+    with app.test_request_context():
+        brand = db.session.get(Brand, world.brand_a.id)
+        stack, preload = brand_font(brand)
+    assert stack.startswith('"Lora", Georgia') and preload.endswith("lora-latin-400-normal.woff2")
+    assert app.test_client().get(preload).status_code == 200
+    bad = client.post("/admin/settings", data={**settings_fields(client), "font": "comic"},
+                      base_url=HOST_A)  # fmt: skip
+    assert bad.status_code == 200 and "Not a valid choice" in bad.get_data(as_text=True)
+
+
+def test_the_device_font_needs_no_download(app, make):
+    with app.test_request_context():
+        assert brand_font(make.brand(settings={"font": "system"}))[1] is None
+        assert brand_font(make.brand())[0].startswith('"Inter"')  # the default
