@@ -57,7 +57,7 @@ def test_the_demo_member_starts_with_history_a_redeemable_reward_and_a_goal(app)
         .where(UserActionLog.user_id == sam.id, UserActionLog.action_type == "product_scanned")
     )
     assert scans >= 8
-    (goal,) = active_goals(sam.id)
+    (goal,) = active_goals(sam.id, sam.signup_brand_id)
     assert goal.target_points * 0.7 <= sam.points_balance < goal.target_points
 
 

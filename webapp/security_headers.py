@@ -7,7 +7,13 @@ from flask import current_app, g, request, session
 
 # Pages whose URL or content is personal even to a signed-out visitor (links carry tokens).
 PERSONAL_PREFIXES = ("/admin", "/password/reset/", "/activate/", "/profile")
-CACHEABLE_ENDPOINTS = {"static", "portal.service_worker", "portal.manifest", "portal.offline"}
+CACHEABLE_ENDPOINTS = {
+    "static",
+    "media.media_file",
+    "portal.service_worker",
+    "portal.manifest",
+    "portal.offline",
+}
 
 
 def csp_nonce():

@@ -165,8 +165,14 @@ def unlabelled_fields(page):
     return page.evaluate(LABELS)
 
 
+def settle(page):
+    """Wait for running animations (a celebrating scan result) to end: sizes are read at rest."""
+    page.evaluate("() => Promise.all(document.getAnimations().map(a => a.finished))")
+
+
 def small_tap_targets(page, minimum=44):
     """Visible controls smaller than `minimum` CSS px either way (inline links exempt)."""
+    settle(page)
     return page.evaluate(TAP_TARGETS, minimum)
 
 
