@@ -167,7 +167,10 @@ def unlabelled_fields(page):
 
 def settle(page):
     """Wait for running animations (a celebrating scan result) to end: sizes are read at rest."""
-    page.evaluate("() => Promise.all(document.getAnimations().map(a => a.finished))")
+    page.evaluate(
+        "() => Promise.all(document.getAnimations()"
+        ".filter(a => a.effect.getComputedTiming().endTime !== Infinity).map(a => a.finished))"
+    )
 
 
 def small_tap_targets(page, minimum=44):
