@@ -18,7 +18,7 @@ from tests.fuzz.invariants import changed_tables, ledger_breaches, table_counts
 from tests.fuzz.strategies import bodies, paths, queries
 from tests.hardening.isolation import in_fresh_thread
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "350"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "500"))
 SEEDED = os.environ.get("FUZZ_RANDOM", "0") != "1"
 IDENTITIES = ["anonymous", "consumer", "support", "manager", "owner", "other_owner"]
 # Sign-out and deletion end the identity under test; anonymous requests still reach them.
