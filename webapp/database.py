@@ -1,4 +1,5 @@
-"""Engine options per database engine (UTC sessions on MySQL, foreign keys on SQLite)."""
+"""Engine options per database engine (UTC sessions on MySQL; foreign keys and write-locking
+transactions on SQLite)."""
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -31,3 +32,14 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        # pysqlite would start the transaction only at the first write, after the reads a
+        # rule decides on: SQLAlchemy's `begin` event below starts it instead.
+        dbapi_connection.isolation_level = None
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin_immediate(connection):
+    """SQLite has no `SELECT ... FOR UPDATE`: every transaction takes the write lock when it
+    begins (`BEGIN IMMEDIATE`), so a read-decide-write rule never runs on stale reads."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
