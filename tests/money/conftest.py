@@ -1,7 +1,9 @@
-"""Money-grade tests: open transactions ended so the table wipe never waits on a row lock."""
+"""Money-grade tests: open transactions ended so the table wipe never waits on a row lock; the
+admin world for staff paths."""
 
 import pytest
 
+from tests.admin.conftest import owner, world  # noqa: F401  (the admin fixtures, reused)
 from webapp.extensions import db
 
 

@@ -15,6 +15,7 @@ from webapp.customerio.outbox import record_identify
 from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty.achievements import UnknownAchievement, grant_custom_achievement
+from webapp.loyalty.ledger import PointsLimitExceeded
 from webapp.loyalty.membership import NotAMember, sync_marketing_consent
 from webapp.models import (
     Brand,
@@ -225,7 +226,7 @@ def apply_achievement_grant(row):
     brand_id = wallets_spoken_for(row, user)[0].brand_id
     try:
         unlocks = grant_custom_achievement(user.id, brand_id, key, source="customerio")
-    except (UnknownAchievement, NotAMember) as error:
+    except (UnknownAchievement, NotAMember, PointsLimitExceeded) as error:
         raise WebhookRejected(str(error)) from error
     return None if unlocks else "ignored: the member already has this achievement"
 

@@ -7,7 +7,13 @@ from webapp.customerio.outbox import record_event
 from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty.achievements import has_exclusive_access
-from webapp.loyalty.ledger import InsufficientPoints, grant, lock_member, spend
+from webapp.loyalty.ledger import (
+    InsufficientPoints,
+    PointsLimitExceeded,
+    grant,
+    lock_member,
+    spend,
+)
 from webapp.loyalty.membership import NotAMember
 from webapp.loyalty.ranks import ladder, rank_for
 from webapp.models import Product, Redemption, User, UserGoal
@@ -193,14 +199,18 @@ def cancel_redemption(redemption_id, *, staff_user_id=None, reason):
     redemption = _claim_pending(redemption_id, "cancelled", staff_user_id, reason)
     member = lock_member(redemption.user_id, redemption.brand_id)
     user = member.user
-    grant(
-        member,
-        redemption.points_spent,
-        "points_refunded",
-        product_id=redemption.product_id,
-        action_data={"redemption_id": redemption.id, "reason": reason},
-        count_towards_lifetime=False,
-    )
+    try:
+        grant(
+            member,
+            redemption.points_spent,
+            "points_refunded",
+            product_id=redemption.product_id,
+            action_data={"redemption_id": redemption.id, "reason": reason},
+            count_towards_lifetime=False,
+        )
+    except PointsLimitExceeded as too_many:
+        db.session.rollback()
+        raise RedemptionError(f"The refund cannot be made: {too_many}") from None
     redemption.cancelled_at = utcnow()
     record_event(
         user,
