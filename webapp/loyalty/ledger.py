@@ -16,6 +16,7 @@ from sqlalchemy import select
 from webapp import jobs
 from webapp.customerio.outbox import record_event, record_identify
 from webapp.extensions import db
+from webapp.loyalty.deadlocks import retry_once_on_deadlock
 from webapp.loyalty.membership import NotAMember
 from webapp.loyalty.ranks import MEMBER_RANK_KEY, ladder, rank_for
 from webapp.models import MemberWallet, User, UserActionLog
@@ -186,6 +187,7 @@ def spend(
     return _record(member, -points, action_type, details)
 
 
+@retry_once_on_deadlock
 def adjust(user_id, delta, *, brand_id, reason, staff_user_id):
     """A staff correction of a member's points with its reason; committed.
 

@@ -7,6 +7,7 @@ from webapp.customerio.outbox import record_event
 from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty.achievements import has_exclusive_access
+from webapp.loyalty.deadlocks import retry_once_on_deadlock
 from webapp.loyalty.ledger import (
     InsufficientPoints,
     PointsLimitExceeded,
@@ -111,6 +112,7 @@ def _field_message(item):
     return f"{label} is not valid."
 
 
+@retry_once_on_deadlock
 def redeem(user_id, product_id, brand_id, shipping):
     """Spend the member's points on a reward and open a pending redemption; committed."""
     details = validate_shipping(shipping)
@@ -191,13 +193,14 @@ def _close_goals_for(user_id, product_id):
     )
 
 
+@retry_once_on_deadlock
 def cancel_redemption(redemption_id, *, staff_user_id=None, reason):
     """Cancel a pending redemption and refund its points through the ledger; committed."""
     reason = (reason or "").strip()
     if not reason:
         raise RedemptionError("Say why the redemption is cancelled: the member is told.")
+    member = _lock_owner(redemption_id)
     redemption = _claim_pending(redemption_id, "cancelled", staff_user_id, reason)
-    member = lock_member(redemption.user_id, redemption.brand_id)
     user = member.user
     try:
         grant(
@@ -227,8 +230,10 @@ def cancel_redemption(redemption_id, *, staff_user_id=None, reason):
     return redemption
 
 
+@retry_once_on_deadlock
 def fulfil_redemption(redemption_id, staff_user_id, note):
     """Mark a pending redemption as sent, with the staff member's note; committed."""
+    _lock_owner(redemption_id)
     redemption = _claim_pending(redemption_id, "fulfilled", staff_user_id, note)
     redemption.fulfilled_at = utcnow()
     record_event(
@@ -240,6 +245,21 @@ def fulfil_redemption(redemption_id, staff_user_id, note):
     )
     commit()
     return redemption
+
+
+def _lock_owner(redemption_id):
+    """Lock the redemption's member (person, then wallet) before the redemption row itself,
+    the program's lock order."""
+    owner = db.session.execute(
+        select(Redemption.user_id, Redemption.brand_id).where(Redemption.id == redemption_id)
+    ).one_or_none()
+    if owner is None:
+        raise RedemptionError("Only pending redemptions can be changed.")
+    try:
+        return lock_member(*owner)
+    except NotAMember:
+        db.session.rollback()
+        raise RedemptionError("Only pending redemptions can be changed.") from None
 
 
 def _claim_pending(redemption_id, status, staff_user_id, note):

@@ -9,7 +9,8 @@ from webapp.customerio.outbox import record_event
 from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty.achievements import evaluate_achievements
-from webapp.loyalty.ledger import grant, lock_member, log_action
+from webapp.loyalty.deadlocks import retry_once_on_deadlock
+from webapp.loyalty.ledger import grant, lock_member, lock_user, log_action
 from webapp.loyalty.membership import is_member
 from webapp.loyalty.referral_codes import ensure_referral_code
 from webapp.models import Brand, Referral, ReferralCode, User
@@ -172,12 +173,24 @@ def expire_referrals(now=None):
     return expired
 
 
+@retry_once_on_deadlock
 def nudge_referral(referrer_user_id, referral_id):
-    """Ask Customer.io to remind a pending friend to scan; once per 24 hours per friend."""
-    referral = db.session.get(Referral, referral_id)
-    if referral is None or referral.referrer_user_id != referrer_user_id:
+    """Ask Customer.io to remind a pending friend to scan; once per 24 hours per friend.
+
+    The friend is locked before the referral row (the program's lock order): their first scan
+    locks them, then converts the referral.
+    """
+    referee_id = db.session.scalar(
+        select(Referral.referee_user_id).where(
+            Referral.id == referral_id, Referral.referrer_user_id == referrer_user_id
+        )
+    )
+    if referee_id is None:
         raise ReferralError("That referral was not found.")
+    lock_user(referee_id)
+    referral = db.session.get(Referral, referral_id, populate_existing=True)
     if referral.status != "pending":
+        db.session.rollback()
         raise ReferralError("Only friends who haven't scanned yet can be nudged.")
     now = utcnow()
     window_start = now - NUDGE_INTERVAL

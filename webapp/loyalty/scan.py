@@ -13,6 +13,7 @@ from webapp.customerio.outbox import record_event
 from webapp.extensions import db
 from webapp.loyalty.achievement_engine import AchievementState, evaluate_achievements
 from webapp.loyalty.codes import claim_code, code_status, normalize_code, product_for_code
+from webapp.loyalty.deadlocks import retry_once_on_deadlock
 from webapp.loyalty.ledger import PointsLimitExceeded, grant, lock_member
 from webapp.loyalty.membership import NotAMember
 from webapp.loyalty.ranks import MEMBER_RANK_KEY, ladder, rank_for
@@ -63,6 +64,7 @@ class CodePreview:
     message: str = ""
 
 
+@retry_once_on_deadlock
 def scan_code(user_id, raw_code, *, brand_id, ip_address=None, user_agent=None):
     """Claim `raw_code` for the member in `brand_id` and award its points; committed."""
     code = normalize_code(raw_code)
