@@ -1,5 +1,7 @@
 """Redeeming rewards with points, and staff fulfilling or cancelling the redemptions."""
 
+import re
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import select, update
 
@@ -25,6 +27,7 @@ __all__ = [
     "InsufficientPoints",
     "InvalidShipping",
     "NotAReward",
+    "PriceChanged",
     "RankTooLow",
     "RedemptionError",
     "cancel_redemption",
@@ -39,6 +42,14 @@ class RedemptionError(Exception):
 
 class NotAReward(RedemptionError):
     """The product is not an active reward of the brand."""
+
+
+class PriceChanged(RedemptionError):
+    """The reward's points cost is not the one the member confirmed."""
+
+    def __init__(self, cost):
+        super().__init__(f"This reward now costs {cost:,} points. Check and confirm again.")
+        self.cost = cost
 
 
 class RankTooLow(RedemptionError):
@@ -113,19 +124,22 @@ def _field_message(item):
 
 
 @retry_once_on_deadlock
-def redeem(user_id, product_id, brand_id, shipping):
-    """Spend the member's points on a reward and open a pending redemption; committed."""
+def redeem(user_id, product_id, brand_id, shipping, *, idempotency_key=None, confirmed_cost=None):
+    """Spend the member's points on a reward and open a pending redemption; committed.
+
+    Everything is checked under the member's lock: the reward's state, and its cost against
+    `confirmed_cost` (the price the member said yes to; PriceChanged when it moved). A form
+    sent again with the same `idempotency_key` returns the redemption it made the first time.
+    """
     details = validate_shipping(shipping)
-    product = db.session.get(Product, product_id)
-    if (
-        product is None
-        or product.brand_id != brand_id
-        or not product.is_active
-        or not product.is_reward
-    ):
-        raise NotAReward("That reward is not available.")
+    key = _checked_key(idempotency_key)
     try:
         member = lock_member(user_id, brand_id)
+        first = _redemption_with_key(user_id, key)
+        if first is not None:
+            db.session.rollback()
+            return first
+        product = _reward_under_lock(product_id, brand_id, confirmed_cost)
         _check_eligibility(member, product)
         entry = spend(member, product.points_cost, "reward_redeemed", product_id=product.id)
     except (RedemptionError, InsufficientPoints, NotAMember):
@@ -133,6 +147,7 @@ def redeem(user_id, product_id, brand_id, shipping):
         raise
     user = member.user
     redemption = _create_redemption(user, product, brand_id, details)
+    redemption.idempotency_key = key
     entry.log.action_data = {"redemption_id": redemption.id}
     _close_goals_for(user.id, product.id)
     record_event(
@@ -144,6 +159,45 @@ def redeem(user_id, product_id, brand_id, shipping):
     )
     commit()
     return redemption
+
+
+def _checked_key(idempotency_key):
+    """The form's idempotency key (None when it sent none); a malformed one is refused."""
+    if idempotency_key in (None, ""):
+        return None
+    if not isinstance(idempotency_key, str) or not re.fullmatch(
+        r"[A-Za-z0-9_-]{8,64}", idempotency_key
+    ):
+        raise RedemptionError("This form has expired. Open the reward again to redeem it.")
+    return idempotency_key
+
+
+def _redemption_with_key(user_id, key):
+    if key is None:
+        return None
+    return db.session.scalar(
+        select(Redemption).where(Redemption.user_id == user_id, Redemption.idempotency_key == key)
+    )
+
+
+def _reward_under_lock(product_id, brand_id, confirmed_cost):
+    """The reward as it is now (read after the member's lock, never from the session)."""
+    product = db.session.scalar(
+        select(Product)
+        .where(Product.id == product_id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    )
+    if (
+        product is None
+        or product.brand_id != brand_id
+        or not product.is_active
+        or not product.is_reward
+    ):
+        raise NotAReward("That reward is not available.")
+    if confirmed_cost is not None and confirmed_cost != product.points_cost:
+        raise PriceChanged(product.points_cost)
+    return product
 
 
 def _check_eligibility(member, product):
