@@ -32,6 +32,7 @@ def run_together(app, calls):
             finally:
                 db.session.remove()
 
+    db.session.commit()  # the caller's reads end here: on SQLite they would hold the write lock
     threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
     for thread in threads:
         thread.start()

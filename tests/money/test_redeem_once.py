@@ -100,6 +100,7 @@ def test_a_reward_deactivated_while_the_redeem_waits_for_the_lock_is_refused(
         return real_lock(*args)
 
     monkeypatch.setattr(redemption_rules, "lock_member", deactivate_then_lock)
+    db.session.commit()  # this test's own reads end: on SQLite they would hold the write lock
     with pytest.raises(NotAReward):
         redeem(user.id, reward.id, brand.id, SHIPPING)
     assert state(user, brand) == (0, 2500)
