@@ -10,6 +10,7 @@ from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty.accounts import AccountError, unusable_password_hash
 from webapp.loyalty.custom_answers import active_fields, check_answers, save_answers
+from webapp.loyalty.ledger import lock_user
 from webapp.loyalty.membership import member_brand_ids, set_marketing_consent
 from webapp.models import (
     CustomField,
@@ -41,8 +42,12 @@ def _limit(value, size, label):
 def update_profile(
     user_id, brand_id, *, first_name, last_name, phone_number, marketing_consent, custom_values
 ):
-    """Save the member's names, phone, consent and answers; logs `profile_updated`."""
-    user = db.session.get(User, user_id)
+    """Save the member's names, phone, consent and answers; logs `profile_updated`.
+
+    The member is locked first (and their wallet read fresh), so a consent webhook applied
+    at the same moment waits for this choice, or this one for it."""
+    user = lock_user(user_id)
+    db.session.get(MemberWallet, (user_id, brand_id), populate_existing=True)
     fields = active_fields(brand_id)
     clean, errors = check_answers(fields, custom_values or {})
     if errors:
