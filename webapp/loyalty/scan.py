@@ -13,6 +13,7 @@ from webapp.customerio.outbox import record_event
 from webapp.extensions import db
 from webapp.loyalty.achievement_engine import AchievementState, evaluate_achievements
 from webapp.loyalty.codes import claim_code, code_status, normalize_code, product_for_code
+from webapp.loyalty.config_cache import ConfigCache, invalidate_on_write
 from webapp.loyalty.deadlocks import retry_once_on_deadlock
 from webapp.loyalty.ledger import PointsLimitExceeded, grant, lock_member
 from webapp.loyalty.membership import NotAMember
@@ -94,7 +95,11 @@ def scan_code(user_id, raw_code, *, brand_id, ip_address=None, user_agent=None):
 
 
 def max_multiplier(brand_id):
-    """The most one scan multiplies its product's points by, at this brand."""
+    """The most one scan multiplies its product's points by, at this brand (cached)."""
+    return _multiplier_caps.get(brand_id)
+
+
+def _load_multiplier_cap(brand_id):
     brand = db.session.get(Brand, brand_id)
     value = brand.setting("scan", "max_multiplier") if brand else None
     try:
@@ -102,6 +107,10 @@ def max_multiplier(brand_id):
     except ArithmeticError:
         return DEFAULT_MAX_MULTIPLIER
     return cap if cap.is_finite() and cap >= 1 else DEFAULT_MAX_MULTIPLIER
+
+
+_multiplier_caps = ConfigCache(_load_multiplier_cap)
+invalidate_on_write(Brand, _multiplier_caps, key_of=lambda row: row.id)
 
 
 def scan_points(points_award, multiplier):
