@@ -13,6 +13,7 @@ from webapp.loyalty.custom_answers import active_fields, check_answers, save_ans
 from webapp.loyalty.ledger import lock_user
 from webapp.loyalty.membership import member_brand_ids, set_marketing_consent
 from webapp.models import (
+    CustomerIoEventQueue,
     CustomField,
     MemberAiProfile,
     MemberWallet,
@@ -29,6 +30,7 @@ from webapp.models import (
 )
 from webapp.timeutil import utcnow
 
+ACCOUNT_DELETED = "the member deleted their account"
 PROFILE_FIELDS = ("first_name", "last_name", "phone_number", "marketing_consent")
 
 
@@ -149,9 +151,26 @@ def _member_brands(user):
     return sorted({user.signup_brand_id, *acted_in, *member_brand_ids(user.id)} - {None})
 
 
+def _drop_pending_messages(user_id):
+    """Nothing waiting for delivery (or a retry) goes out after the delete: pending rows fail
+    with the reason and lose the snapshot that carried the member's email."""
+    db.session.execute(
+        update(CustomerIoEventQueue)
+        .where(
+            CustomerIoEventQueue.user_id == user_id,
+            CustomerIoEventQueue.status == "pending",
+            CustomerIoEventQueue.event_type != "delete",
+        )
+        .values(
+            status="failed", error_message=ACCOUNT_DELETED, event_data={}, processed_at=utcnow()
+        )
+    )
+
+
 def delete_account(user_id):
-    """Anonymise the member (ledger and referrals stay) and ask Customer.io to forget them."""
-    user = db.session.get(User, user_id)
+    """Anonymise the member (ledger and referrals stay) and ask Customer.io to forget them;
+    the delete is the last thing any workspace hears of them."""
+    user = lock_user(user_id)
     now = utcnow()
     user.email = f"deleted-{user.id}@invalid"
     user.first_name = user.last_name = user.phone_number = None
@@ -165,6 +184,7 @@ def delete_account(user_id):
     )
     user.deleted_at = now
     _forget_personal_rows(user.id)
+    _drop_pending_messages(user.id)
     for brand_id in _member_brands(user):
         record_delete(user, brand_id=brand_id)
     commit()
