@@ -46,17 +46,20 @@ def update_profile(
 ):
     """Save the member's names, phone, consent and answers; logs `profile_updated`.
 
-    The member is locked first (and their wallet read fresh), so a consent webhook applied
-    at the same moment waits for this choice, or this one for it."""
-    user = lock_user(user_id)
-    db.session.get(MemberWallet, (user_id, brand_id), populate_existing=True)
+    Once the input is checked the member is locked (and their wallet read fresh), so a
+    consent webhook applied at the same moment waits for this choice, or this one for it."""
     fields = active_fields(brand_id)
     clean, errors = check_answers(fields, custom_values or {})
     if errors:
         raise AccountError(errors)
-    user.first_name = _limit(first_name, 100, "first_name")
-    user.last_name = _limit(last_name, 100, "last_name")
-    user.phone_number = _limit(phone_number, 20, "phone_number")
+    names = [
+        _limit(first_name, 100, "first_name"),
+        _limit(last_name, 100, "last_name"),
+        _limit(phone_number, 20, "phone_number"),
+    ]
+    user = lock_user(user_id)
+    db.session.get(MemberWallet, (user_id, brand_id), populate_existing=True)
+    user.first_name, user.last_name, user.phone_number = names
     set_marketing_consent(user, brand_id, marketing_consent)
     save_answers(user.id, fields, clean)
     db.session.add(
