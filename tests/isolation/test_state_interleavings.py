@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from tests.isolation.test_wallet_invariants import assert_wallet_invariants, second_economy
+from tests.isolation.test_wallet_invariants import assert_wallet_invariants
 from tests.loyalty.test_ledger_properties import STEPS
 from tests.money.test_webhook_order import EPOCH, stored
 from webapp import jobs
@@ -17,8 +17,6 @@ from webapp.customerio.webhook_apply import apply_webhook
 from webapp.extensions import db
 from webapp.loyalty.profiles import delete_account
 from webapp.models import CustomerIoEventQueue, MemberAiProfile, MemberWallet
-
-__all__ = ["second_economy"]  # the fixture, used below
 
 minutes = st.integers(0, 4)
 loyalty_steps = st.one_of(
