@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import redis
 from cryptography.fernet import Fernet
+from flask import has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from tests import factories
@@ -73,12 +75,24 @@ def database_url(tmp_path_factory):
     drop_mariadb_database(name)
 
 
+class RequestsAfterTheTestsReads(FlaskClient):
+    """A test client whose requests start after the test's own session commits: on SQLite a
+    transaction reads one snapshot until it ends, and the test reads what requests wrote."""
+
+    def open(self, *args, **kwargs):
+        """Commit the test's session (when there is one), then run the request."""
+        if has_app_context():
+            db.session.commit()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url):
     """One app per test session, on its own migrated database."""
     from flask_migrate import upgrade
 
     application = create_app(app_config(database_url))
+    application.test_client_class = RequestsAfterTheTestsReads
     with application.app_context():
         upgrade()
     yield application

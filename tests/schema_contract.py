@@ -313,8 +313,10 @@ EXPECTED = {
                 "current_timestamp()",
                 "on update current_timestamp()",
             ),
+            "idempotency_key": ("varchar(64)", True, "NULL", ""),
         },
         "indexes": {
+            "unique_user_idempotency_key": (("user_id", "idempotency_key"), True),
             "fk_redemptions_handled_by_user_id": (("handled_by_user_id",), False),
             "fk_redemptions_product_id": (("product_id",), False),
             "idx_brand_status": (("brand_id", "status", "created_at"), False),
@@ -572,6 +574,7 @@ EXPECTED = {
             "last_synced_at": ("timestamp", True, "current_timestamp()", ""),
             "predicted_at": ("timestamp", True, "NULL", ""),
             "segments": ("longtext", True, "NULL", ""),
+            "segment_clock": ("longtext", True, "NULL", ""),
         },
         "indexes": {
             "idx_churn_probability": (("churn_probability",), False),
@@ -672,6 +675,7 @@ EXPECTED = {
             "last_synced_at": ("timestamp", True, "current_timestamp()", ""),
             "predicted_at": ("timestamp", True, "NULL", ""),
             "segments": ("longtext", True, "NULL", ""),
+            "segment_clock": ("longtext", True, "NULL", ""),
         },
         "indexes": {
             "idx_brand_segment": (("brand_id", "recommended_segment"), False),

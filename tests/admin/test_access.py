@@ -45,6 +45,7 @@ EXPECTED = {
     "admin.redemption_fulfil": ALL,
     "admin.redemption_cancel": ALL,
     "admin.redemptions_csv": ALL,
+    "admin.referral_review": ALL,
     "admin.achievements": PROGRAM,
     "admin.achievement_new": PROGRAM,
     "admin.achievement_edit": PROGRAM,

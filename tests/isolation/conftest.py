@@ -12,6 +12,7 @@ import pytest
 from tests import factories
 from tests.admin.conftest import world  # noqa: F401  (fixture: brand A's objects)
 from tests.customerio.conftest import empty_queues, override_config, restore_config, run_jobs
+from tests.isolation.test_wallet_invariants import second_economy  # noqa: F401  (fixture)
 from tests.loyalty.test_ledger_properties import economy  # noqa: F401  (fixture)
 from webapp import jobs
 from webapp.customerio.credentials import store_brand_credentials

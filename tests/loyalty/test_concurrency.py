@@ -3,6 +3,7 @@
 import threading
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select
 
 from webapp import jobs
@@ -10,6 +11,8 @@ from webapp.extensions import db
 from webapp.loyalty.ledger import InsufficientPoints, lock_member, spend
 from webapp.loyalty.scan import scan_code
 from webapp.models import ScanCode, User, UserActionLog
+
+pytestmark = pytest.mark.sqlite_ok  # the embedded default serialises writes (BEGIN IMMEDIATE)
 
 
 def run_together(app, calls):
@@ -29,6 +32,7 @@ def run_together(app, calls):
             finally:
                 db.session.remove()
 
+    db.session.commit()  # the caller's reads end here: on SQLite they would hold the write lock
     threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
     for thread in threads:
         thread.start()

@@ -60,8 +60,8 @@ def grant_achievement(staff, member, achievement_key):
         unlocks = grant_custom_achievement(
             member.id, staff.brand_id, achievement_key, source="staff"
         )
-    except UnknownAchievement as unknown:
-        raise MemberActionError(str(unknown)) from None
+    except (UnknownAchievement, PointsLimitExceeded) as refused:
+        raise MemberActionError(str(refused)) from None
     if not unlocks:
         raise MemberActionError("The member already has this achievement.")
     record("achievement_granted", member, achievement_key=achievement_key)

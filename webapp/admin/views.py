@@ -9,6 +9,7 @@ from webapp.admin import (  # noqa: F401  (each module adds its routes to the bl
     products,
     program,
     redemptions,
+    referral_review,
     settings,
     staff,
 )

@@ -35,6 +35,7 @@ from webapp.customerio.throttle import (
 from webapp.extensions import db
 from webapp.jobs import enqueue, job_started
 from webapp.models import CustomerIoEventQueue as Outbox
+from webapp.models import User
 from webapp.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,14 @@ def operation_for(row):
     )
 
 
+def deleted_members(rows):
+    """The ids of the rows' members who deleted their account (their delete goes last)."""
+    ids = {row.user_id for row in rows}
+    return set(
+        db.session.scalars(select(User.id).where(User.id.in_(ids), User.deleted_at.is_not(None)))
+    )
+
+
 def send_single(client, row, operation):
     """Send one row with the v1 endpoint matching its operation."""
     customer_id = str(row.user_id)
@@ -199,7 +208,11 @@ def apply_result(rows, result):
 def prepare(rows):
     """Split claimed rows into batchable (row, operation) pairs and rows to send alone."""
     batchable, alone = [], []
+    gone = deleted_members(rows)
     for row in rows:
+        if row.event_type == "event" and row.user_id in gone:
+            mark_failed(row, MEMBER_GONE)  # back from a retry after the delete: never sent
+            continue
         try:
             operation = operation_for(row)
         except PayloadRejected as rejected:

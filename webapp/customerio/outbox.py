@@ -143,21 +143,40 @@ def record_identify(user, *, brand_id):
     """Ask for an identify of `user` in `brand_id`'s workspace after commit.
 
     Attributes are read when the row is delivered, so one pending row per member is enough:
-    a burst of changes collapses into a single identify. Only members are identified.
+    a burst of changes collapses into a single identify. The pending row is locked until the
+    caller's transaction ends (delivery skips locked rows), so it cannot be sent with the
+    attributes from before this change; a row delivery has already claimed is not reused.
+    Only members are identified.
     """
     if wallet_at(user.id, brand_id) is None:
         return
-    pending = db.session.scalar(
-        select(CustomerIoEventQueue.id).where(
-            CustomerIoEventQueue.user_id == user.id,
+    if not _hold_pending_identify(user.id, brand_id):
+        _queue_call(user, brand_id, "identify", IDENTIFY_PRIORITY)
+    enqueue_after_commit(deliver_outbox, brand_id, queue="high", once=True)
+
+
+def _hold_pending_identify(user_id, brand_id):
+    """Lock the member's pending identify row at the brand; False when there is none (any
+    more: a delivery that claimed it first has made it `processing`)."""
+    candidate = db.session.scalar(
+        select(CustomerIoEventQueue.id)
+        .where(
+            CustomerIoEventQueue.user_id == user_id,
             CustomerIoEventQueue.brand_id == brand_id,
             CustomerIoEventQueue.event_type == "identify",
             CustomerIoEventQueue.status == "pending",
         )
+        .order_by(CustomerIoEventQueue.id.desc())
+        .limit(1)
     )
-    if pending is None:
-        _queue_call(user, brand_id, "identify", IDENTIFY_PRIORITY)
-    enqueue_after_commit(deliver_outbox, brand_id, queue="high", once=True)
+    if candidate is None:
+        return False
+    held = db.session.scalar(
+        select(CustomerIoEventQueue.id)
+        .where(CustomerIoEventQueue.id == candidate, CustomerIoEventQueue.status == "pending")
+        .with_for_update()
+    )
+    return held is not None
 
 
 def record_delete(user, *, brand_id):

@@ -3,6 +3,10 @@
 A brand's endpoint speaks for that brand only: a webhook naming someone who is not its member
 changes nothing. The platform endpoint speaks for the brands that use the platform's own
 workspace (no Track credentials of their own), and writes the platform's profile.
+
+Every apply function locks the member (their `users` row) before it reads what it may change,
+so two workers applying webhooks about one member take turns, and the ordering checks
+(predictions, consent, segments) compare against committed values.
 """
 
 import logging
@@ -15,6 +19,7 @@ from webapp.customerio.outbox import record_identify
 from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty.achievements import UnknownAchievement, grant_custom_achievement
+from webapp.loyalty.ledger import PointsLimitExceeded
 from webapp.loyalty.membership import NotAMember, sync_marketing_consent
 from webapp.models import (
     Brand,
@@ -66,11 +71,16 @@ def event_time_of(payload):
 
 
 def member(row):
-    """The member the webhook is about; rejected unless they are a member of the brands the
-    webhook speaks for."""
-    user = db.session.get(User, row.user_id) if row.user_id is not None else None
+    """The member the webhook is about, locked until the transaction ends; rejected unless
+    they are a member of the brands the webhook speaks for."""
     if row.user_id is None:
         raise WebhookRejected("unknown user: customer_id is missing or not one of our member ids")
+    user = db.session.scalars(
+        select(User)
+        .where(User.id == row.user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
     if user is None:
         raise WebhookRejected(f"unknown user {row.user_id}")
     if not wallets_spoken_for(row, user):
@@ -82,27 +92,32 @@ def wallets_spoken_for(row, user):
     """The member's wallets the webhook may change: at its brand, or, from the platform
     endpoint, at every brand of theirs without a workspace of its own (home brand first)."""
     if row.brand_id is not None:
-        wallet = db.session.get(MemberWallet, (user.id, row.brand_id))
+        wallet = db.session.get(MemberWallet, (user.id, row.brand_id), populate_existing=True)
         return [wallet] if wallet is not None else []
     wallets = db.session.scalars(
         select(MemberWallet)
         .join(Brand, Brand.id == MemberWallet.brand_id)
         .where(MemberWallet.user_id == user.id, Brand.customer_io_site_id.is_(None))
         .order_by(MemberWallet.joined_at, MemberWallet.brand_id)
+        .execution_options(populate_existing=True)
     ).all()
     return sorted(wallets, key=lambda wallet: wallet.brand_id != user.signup_brand_id)
 
 
 def profile_of(user_id, brand_id):
-    """The AI profile the webhook writes (the brand's, or the platform's when None), created
-    empty when there is none."""
+    """The AI profile the webhook writes (the brand's, or the platform's when None), as
+    committed (read under the member's lock), created empty when there is none."""
     if brand_id is not None:
-        profile = db.session.get(MemberAiProfile, (user_id, brand_id))
+        profile = db.session.get(MemberAiProfile, (user_id, brand_id), populate_existing=True)
         if profile is None:
             profile = MemberAiProfile(user_id=user_id, brand_id=brand_id)
             db.session.add(profile)
         return profile
-    profile = db.session.scalar(select(UserAiProfile).where(UserAiProfile.user_id == user_id))
+    profile = db.session.scalar(
+        select(UserAiProfile)
+        .where(UserAiProfile.user_id == user_id)
+        .execution_options(populate_existing=True)
+    )
     if profile is None:
         profile = UserAiProfile(user_id=user_id)
         db.session.add(profile)
@@ -179,8 +194,14 @@ def apply_prediction(row):
     return None
 
 
+def _unix(moment):
+    return int(moment.replace(tzinfo=UTC).timestamp())
+
+
 def apply_segment_change(row):
-    """`segment_change`: track segment memberships and the recommended segment."""
+    """`segment_change`: track segment memberships and the recommended segment, in the order
+    of the payloads' times per segment (a late or repeated change is ignored; an exit wins a
+    tie)."""
     user = member(row)
     data = row.payload.get("data") if isinstance(row.payload.get("data"), dict) else {}
     segment, action = data.get("segment"), data.get("action")
@@ -189,9 +210,16 @@ def apply_segment_change(row):
     if action not in ("entered", "exited"):
         raise WebhookRejected("segment_change needs data.action `entered` or `exited`")
     profile = profile_of(user.id, row.brand_id)
+    changed_at = _unix(row.event_timestamp or row.created_at or utcnow())
+    clock = dict(profile.segment_clock or {})
+    last = clock.get(segment)
+    if last is not None and (changed_at < last or (changed_at == last and action == "entered")):
+        return f"ignored: {segment} changed after this {action}"
+    clock[segment] = changed_at
+    profile.segment_clock = clock
     segments = dict(profile.segments or {})
     if action == "entered":
-        segments[segment] = int((row.event_timestamp or utcnow()).replace(tzinfo=UTC).timestamp())
+        segments[segment] = changed_at
         profile.recommended_segment = segment
     else:
         segments.pop(segment, None)
@@ -202,21 +230,24 @@ def apply_segment_change(row):
 
 
 def apply_consent(row, subscribed):
-    """Reporting (un)subscribe, per membership: unsubscribes always win; a subscribe only
-    when newer than the member's own last change at that brand."""
+    """Reporting (un)subscribe, per membership, in time order: an unsubscribe wins over any
+    change up to its time (ties included), a subscribe only over older ones; the consent
+    clock never runs backwards."""
     user = member(row)
     changed_at = row.event_timestamp or row.created_at or utcnow()
     changed = 0
     for wallet in wallets_spoken_for(row, user):
         last_change = wallet.marketing_consent_updated_at
-        if subscribed and last_change is not None and changed_at <= last_change:
+        if last_change is not None and (
+            changed_at < last_change or (subscribed and changed_at == last_change)
+        ):
             continue
         wallet.marketing_consent = subscribed
         wallet.marketing_consent_updated_at = changed_at
         record_identify(user, brand_id=wallet.brand_id)
         changed += 1
     sync_marketing_consent(user, changed_at)
-    return None if changed else "ignored: the member changed consent after this subscribe"
+    return None if changed else "ignored: the member's consent changed after this"
 
 
 def apply_achievement_grant(row):
@@ -229,7 +260,7 @@ def apply_achievement_grant(row):
     brand_id = wallets_spoken_for(row, user)[0].brand_id
     try:
         unlocks = grant_custom_achievement(user.id, brand_id, key, source="customerio")
-    except (UnknownAchievement, NotAMember) as error:
+    except (UnknownAchievement, NotAMember, PointsLimitExceeded) as error:
         raise WebhookRejected(str(error)) from error
     return None if unlocks else "ignored: the member already has this achievement"
 

@@ -16,7 +16,7 @@ from webapp.extensions import db
 from webapp.loyalty.achievement_catalog import Achievement, active_achievements, load_ai_profile
 from webapp.loyalty.achievement_engine import AchievementState, evaluate_achievements
 from webapp.loyalty.achievement_schemas import validate_achievement_config
-from webapp.loyalty.ledger import lock_member
+from webapp.loyalty.ledger import PointsLimitExceeded, lock_member
 from webapp.loyalty.membership import NotAMember
 from webapp.models import AchievementConfig, UserAchievement
 
@@ -152,7 +152,11 @@ def grant_custom_achievement(user_id, brand_id, achievement_key, source):
     if state.is_completed(achievement):
         db.session.rollback()
         return []
-    unlocks = evaluate_achievements(member, state=state, force=achievement, source=source)
+    try:
+        unlocks = evaluate_achievements(member, state=state, force=achievement, source=source)
+    except PointsLimitExceeded:
+        db.session.rollback()
+        raise
     jobs.commit()
     return unlocks
 

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from webapp.customerio.outbox import record_event
 from webapp.extensions import db
 from webapp.jobs import commit
+from webapp.loyalty.deadlocks import retry_once_on_deadlock
 from webapp.loyalty.ledger import lock_member, log_action
 from webapp.models import Product, UserGoal, Wishlist
 from webapp.timeutil import utcnow
@@ -60,6 +61,7 @@ def active_goals(user_id, brand_id):
     ).all()
 
 
+@retry_once_on_deadlock
 def set_goal_from_wishlist(user_id, product_id, brand_id):
     """Save towards a wishlisted reward (target = its points cost); returns the goal."""
     product = db.session.get(Product, product_id)
@@ -72,15 +74,6 @@ def set_goal_from_wishlist(user_id, product_id, brand_id):
     )
     if on_wishlist is None:
         raise GoalError("Add the reward to your wishlist first.")
-    existing = db.session.scalar(
-        select(UserGoal).where(
-            UserGoal.user_id == user_id,
-            UserGoal.product_id == product_id,
-            UserGoal.is_active.is_(True),
-        )
-    )
-    if existing is not None:
-        return existing
     return _start_goal(
         user_id,
         brand_id,
@@ -91,6 +84,7 @@ def set_goal_from_wishlist(user_id, product_id, brand_id):
     )
 
 
+@retry_once_on_deadlock
 def set_custom_goal(user_id, target_points, name, brand_id):
     """Save towards a number of points of the member's choosing; returns the goal."""
     try:
@@ -110,8 +104,14 @@ def set_custom_goal(user_id, target_points, name, brand_id):
 
 
 def _start_goal(user_id, brand_id, *, goal_type, target_points, goal_name, product=None):
+    """Open a goal under the member's lock; a reward's goal already active is returned as is
+    (checked under the lock, so two requests at once open one)."""
     member = lock_member(user_id, brand_id)
     user = member.user
+    existing = _active_goal_for(user_id, product) if product is not None else None
+    if existing is not None:
+        db.session.rollback()
+        return db.session.get(UserGoal, existing)
     goal = UserGoal(
         user_id=user_id,
         brand_id=brand_id,
@@ -131,6 +131,16 @@ def _start_goal(user_id, brand_id, *, goal_type, target_points, goal_name, produ
     sync_goals(member)
     commit()
     return goal
+
+
+def _active_goal_for(user_id, product):
+    return db.session.scalar(
+        select(UserGoal.id).where(
+            UserGoal.user_id == user_id,
+            UserGoal.product_id == product.id,
+            UserGoal.is_active.is_(True),
+        )
+    )
 
 
 def cancel_goal(user_id, goal_id):

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from webapp import jobs
 from webapp.customerio.outbox import record_event, record_identify
 from webapp.extensions import db
+from webapp.loyalty.deadlocks import retry_once_on_deadlock
 from webapp.loyalty.membership import NotAMember
 from webapp.loyalty.ranks import MEMBER_RANK_KEY, ladder, rank_for
 from webapp.models import MemberWallet, User, UserActionLog
@@ -23,6 +24,8 @@ from webapp.timeutil import utcnow
 
 # INT UNSIGNED: the most a balance or lifetime column holds.
 MAX_POINTS = 2**32 - 1
+# INT: the most one ledger row (`user_action_log.points_awarded`) holds, either way.
+MAX_ENTRY = 2**31 - 1
 
 
 class InsufficientPoints(Exception):
@@ -35,10 +38,16 @@ class InsufficientPoints(Exception):
 
 
 class PointsLimitExceeded(ValueError):
-    """The change would take a balance past what its column holds."""
+    """The change would take a balance (or one ledger row) past what its column holds."""
 
-    def __init__(self):
-        super().__init__(f"That would take the balance past {MAX_POINTS:,} points.")
+    def __init__(self, message=None):
+        super().__init__(message or f"That would take the balance past {MAX_POINTS:,} points.")
+
+
+def check_entry(points):
+    """PointsLimitExceeded when one change is larger than a ledger row holds."""
+    if points > MAX_ENTRY:
+        raise PointsLimitExceeded(f"One change can move at most {MAX_ENTRY:,} points.")
 
 
 @dataclass
@@ -137,6 +146,7 @@ def grant(
     """
     if points < 0:
         raise ValueError("grant() takes a positive amount; use spend() to take points")
+    check_entry(points)
     wallet, user = member.wallet, member.user
     lifetime_points = points if count_towards_lifetime else 0
     if (user.points_balance or 0) + points > MAX_POINTS or (
@@ -167,6 +177,7 @@ def spend(
     """
     if points < 0:
         raise ValueError("spend() takes a positive amount; use grant() to add points")
+    check_entry(points)
     wallet, user = member.wallet, member.user
     if wallet.points_balance < points:
         raise InsufficientPoints(wallet.points_balance, points)
@@ -176,6 +187,7 @@ def spend(
     return _record(member, -points, action_type, details)
 
 
+@retry_once_on_deadlock
 def adjust(user_id, delta, *, brand_id, reason, staff_user_id):
     """A staff correction of a member's points with its reason; committed.
 

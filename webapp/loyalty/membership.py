@@ -89,11 +89,15 @@ def join_brand(user, brand_id, *, marketing_consent=False):
 def sync_marketing_consent(user, changed_at):
     """`users.marketing_consent` follows the memberships: true while at least one consents."""
     db.session.flush()
-    consents = db.session.scalars(
-        select(MemberWallet.marketing_consent).where(MemberWallet.user_id == user.id)
+    wallets = db.session.execute(
+        select(MemberWallet.marketing_consent, MemberWallet.marketing_consent_updated_at).where(
+            MemberWallet.user_id == user.id
+        )
     ).all()
-    user.marketing_consent = any(consents)
-    user.marketing_consent_updated_at = changed_at
+    user.marketing_consent = any(consent for consent, _ in wallets)
+    user.marketing_consent_updated_at = max(
+        (at for _, at in wallets if at is not None), default=changed_at
+    )
 
 
 def set_marketing_consent(user, brand_id, consent, changed_at=None):
@@ -102,6 +106,9 @@ def set_marketing_consent(user, brand_id, consent, changed_at=None):
     if wallet is None or wallet.marketing_consent == bool(consent):
         return False
     changed_at = changed_at or utcnow()
+    last_change = wallet.marketing_consent_updated_at
+    if consent and last_change is not None and last_change > changed_at:
+        return False  # a subscribe never beats a newer opt-out
     wallet.marketing_consent = bool(consent)
     wallet.marketing_consent_updated_at = changed_at
     sync_marketing_consent(user, changed_at)

@@ -11,8 +11,10 @@ from webapp.jobs import commit
 from webapp.loyalty.account_sessions import end_every_session
 from webapp.loyalty.accounts import AccountError, unusable_password_hash
 from webapp.loyalty.custom_answers import active_fields, check_answers, save_answers
+from webapp.loyalty.ledger import lock_user
 from webapp.loyalty.membership import member_brand_ids, set_marketing_consent
 from webapp.models import (
+    CustomerIoEventQueue,
     CustomField,
     MemberAiProfile,
     MemberWallet,
@@ -29,6 +31,7 @@ from webapp.models import (
 )
 from webapp.timeutil import utcnow
 
+ACCOUNT_DELETED = "the member deleted their account"
 PROFILE_FIELDS = ("first_name", "last_name", "phone_number", "marketing_consent")
 
 
@@ -42,15 +45,22 @@ def _limit(value, size, label):
 def update_profile(
     user_id, brand_id, *, first_name, last_name, phone_number, marketing_consent, custom_values
 ):
-    """Save the member's names, phone, consent and answers; logs `profile_updated`."""
-    user = db.session.get(User, user_id)
+    """Save the member's names, phone, consent and answers; logs `profile_updated`.
+
+    Once the input is checked the member is locked (and their wallet read fresh), so a
+    consent webhook applied at the same moment waits for this choice, or this one for it."""
     fields = active_fields(brand_id)
     clean, errors = check_answers(fields, custom_values or {})
     if errors:
         raise AccountError(errors)
-    user.first_name = _limit(first_name, 100, "first_name")
-    user.last_name = _limit(last_name, 100, "last_name")
-    user.phone_number = _limit(phone_number, 20, "phone_number")
+    names = [
+        _limit(first_name, 100, "first_name"),
+        _limit(last_name, 100, "last_name"),
+        _limit(phone_number, 20, "phone_number"),
+    ]
+    user = lock_user(user_id)
+    db.session.get(MemberWallet, (user_id, brand_id), populate_existing=True)
+    user.first_name, user.last_name, user.phone_number = names
     set_marketing_consent(user, brand_id, marketing_consent)
     save_answers(user.id, fields, clean)
     db.session.add(
@@ -145,9 +155,26 @@ def _member_brands(user):
     return sorted({user.signup_brand_id, *acted_in, *member_brand_ids(user.id)} - {None})
 
 
+def _drop_pending_messages(user_id):
+    """Nothing waiting for delivery (or a retry) goes out after the delete: pending rows fail
+    with the reason and lose the snapshot that carried the member's email."""
+    db.session.execute(
+        update(CustomerIoEventQueue)
+        .where(
+            CustomerIoEventQueue.user_id == user_id,
+            CustomerIoEventQueue.status == "pending",
+            CustomerIoEventQueue.event_type != "delete",
+        )
+        .values(
+            status="failed", error_message=ACCOUNT_DELETED, event_data={}, processed_at=utcnow()
+        )
+    )
+
+
 def delete_account(user_id):
-    """Anonymise the member (ledger and referrals stay) and ask Customer.io to forget them."""
-    user = db.session.get(User, user_id)
+    """Anonymise the member (ledger and referrals stay) and ask Customer.io to forget them;
+    the delete is the last thing any workspace hears of them."""
+    user = lock_user(user_id)
     now = utcnow()
     user.email = f"deleted-{user.id}@invalid"
     user.first_name = user.last_name = user.phone_number = None
@@ -162,6 +189,7 @@ def delete_account(user_id):
     )
     user.deleted_at = now
     _forget_personal_rows(user.id)
+    _drop_pending_messages(user.id)
     for brand_id in _member_brands(user):
         record_delete(user, brand_id=brand_id)
     commit()

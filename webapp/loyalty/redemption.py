@@ -1,5 +1,7 @@
 """Redeeming rewards with points, and staff fulfilling or cancelling the redemptions."""
 
+import re
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import select, update
 
@@ -7,7 +9,14 @@ from webapp.customerio.outbox import record_event
 from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty.achievements import has_exclusive_access
-from webapp.loyalty.ledger import InsufficientPoints, grant, lock_member, spend
+from webapp.loyalty.deadlocks import retry_once_on_deadlock
+from webapp.loyalty.ledger import (
+    InsufficientPoints,
+    PointsLimitExceeded,
+    grant,
+    lock_member,
+    spend,
+)
 from webapp.loyalty.membership import NotAMember
 from webapp.loyalty.ranks import ladder, rank_for
 from webapp.models import Product, Redemption, User, UserGoal
@@ -18,6 +27,7 @@ __all__ = [
     "InsufficientPoints",
     "InvalidShipping",
     "NotAReward",
+    "PriceChanged",
     "RankTooLow",
     "RedemptionError",
     "cancel_redemption",
@@ -32,6 +42,14 @@ class RedemptionError(Exception):
 
 class NotAReward(RedemptionError):
     """The product is not an active reward of the brand."""
+
+
+class PriceChanged(RedemptionError):
+    """The reward's points cost is not the one the member confirmed."""
+
+    def __init__(self, cost):
+        super().__init__(f"This reward now costs {cost:,} points. Check and confirm again.")
+        self.cost = cost
 
 
 class RankTooLow(RedemptionError):
@@ -105,19 +123,23 @@ def _field_message(item):
     return f"{label} is not valid."
 
 
-def redeem(user_id, product_id, brand_id, shipping):
-    """Spend the member's points on a reward and open a pending redemption; committed."""
+@retry_once_on_deadlock
+def redeem(user_id, product_id, brand_id, shipping, *, idempotency_key=None, confirmed_cost=None):
+    """Spend the member's points on a reward and open a pending redemption; committed.
+
+    Everything is checked under the member's lock: the reward's state, and its cost against
+    `confirmed_cost` (the price the member said yes to; PriceChanged when it moved). A form
+    sent again with the same `idempotency_key` returns the redemption it made the first time.
+    """
     details = validate_shipping(shipping)
-    product = db.session.get(Product, product_id)
-    if (
-        product is None
-        or product.brand_id != brand_id
-        or not product.is_active
-        or not product.is_reward
-    ):
-        raise NotAReward("That reward is not available.")
+    key = _checked_key(idempotency_key)
     try:
         member = lock_member(user_id, brand_id)
+        first = _redemption_with_key(user_id, key)
+        if first is not None:
+            db.session.rollback()
+            return first
+        product = _reward_under_lock(product_id, brand_id, confirmed_cost)
         _check_eligibility(member, product)
         entry = spend(member, product.points_cost, "reward_redeemed", product_id=product.id)
     except (RedemptionError, InsufficientPoints, NotAMember):
@@ -125,6 +147,7 @@ def redeem(user_id, product_id, brand_id, shipping):
         raise
     user = member.user
     redemption = _create_redemption(user, product, brand_id, details)
+    redemption.idempotency_key = key
     entry.log.action_data = {"redemption_id": redemption.id}
     _close_goals_for(user.id, product.id)
     record_event(
@@ -136,6 +159,45 @@ def redeem(user_id, product_id, brand_id, shipping):
     )
     commit()
     return redemption
+
+
+def _checked_key(idempotency_key):
+    """The form's idempotency key (None when it sent none); a malformed one is refused."""
+    if idempotency_key in (None, ""):
+        return None
+    if not isinstance(idempotency_key, str) or not re.fullmatch(
+        r"[A-Za-z0-9_-]{8,64}", idempotency_key
+    ):
+        raise RedemptionError("This form has expired. Open the reward again to redeem it.")
+    return idempotency_key
+
+
+def _redemption_with_key(user_id, key):
+    if key is None:
+        return None
+    return db.session.scalar(
+        select(Redemption).where(Redemption.user_id == user_id, Redemption.idempotency_key == key)
+    )
+
+
+def _reward_under_lock(product_id, brand_id, confirmed_cost):
+    """The reward as it is now (read after the member's lock, never from the session)."""
+    product = db.session.scalar(
+        select(Product)
+        .where(Product.id == product_id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    )
+    if (
+        product is None
+        or product.brand_id != brand_id
+        or not product.is_active
+        or not product.is_reward
+    ):
+        raise NotAReward("That reward is not available.")
+    if confirmed_cost is not None and confirmed_cost != product.points_cost:
+        raise PriceChanged(product.points_cost)
+    return product
 
 
 def _check_eligibility(member, product):
@@ -185,22 +247,27 @@ def _close_goals_for(user_id, product_id):
     )
 
 
+@retry_once_on_deadlock
 def cancel_redemption(redemption_id, *, staff_user_id=None, reason):
     """Cancel a pending redemption and refund its points through the ledger; committed."""
     reason = (reason or "").strip()
     if not reason:
         raise RedemptionError("Say why the redemption is cancelled: the member is told.")
+    member = _lock_owner(redemption_id)
     redemption = _claim_pending(redemption_id, "cancelled", staff_user_id, reason)
-    member = lock_member(redemption.user_id, redemption.brand_id)
     user = member.user
-    grant(
-        member,
-        redemption.points_spent,
-        "points_refunded",
-        product_id=redemption.product_id,
-        action_data={"redemption_id": redemption.id, "reason": reason},
-        count_towards_lifetime=False,
-    )
+    try:
+        grant(
+            member,
+            redemption.points_spent,
+            "points_refunded",
+            product_id=redemption.product_id,
+            action_data={"redemption_id": redemption.id, "reason": reason},
+            count_towards_lifetime=False,
+        )
+    except PointsLimitExceeded as too_many:
+        db.session.rollback()
+        raise RedemptionError(f"The refund cannot be made: {too_many}") from None
     redemption.cancelled_at = utcnow()
     record_event(
         user,
@@ -217,8 +284,10 @@ def cancel_redemption(redemption_id, *, staff_user_id=None, reason):
     return redemption
 
 
+@retry_once_on_deadlock
 def fulfil_redemption(redemption_id, staff_user_id, note):
     """Mark a pending redemption as sent, with the staff member's note; committed."""
+    _lock_owner(redemption_id)
     redemption = _claim_pending(redemption_id, "fulfilled", staff_user_id, note)
     redemption.fulfilled_at = utcnow()
     record_event(
@@ -230,6 +299,21 @@ def fulfil_redemption(redemption_id, staff_user_id, note):
     )
     commit()
     return redemption
+
+
+def _lock_owner(redemption_id):
+    """Lock the redemption's member (person, then wallet) before the redemption row itself,
+    the program's lock order."""
+    owner = db.session.execute(
+        select(Redemption.user_id, Redemption.brand_id).where(Redemption.id == redemption_id)
+    ).one_or_none()
+    if owner is None:
+        raise RedemptionError("Only pending redemptions can be changed.")
+    try:
+        return lock_member(*owner)
+    except NotAMember:
+        db.session.rollback()
+        raise RedemptionError("Only pending redemptions can be changed.") from None
 
 
 def _claim_pending(redemption_id, status, staff_user_id, note):

@@ -9,9 +9,11 @@ from webapp.customerio.outbox import record_event
 from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty.achievements import evaluate_achievements
-from webapp.loyalty.ledger import grant, lock_member, log_action
+from webapp.loyalty.deadlocks import retry_once_on_deadlock
+from webapp.loyalty.ledger import grant, lock_member, lock_user, log_action
 from webapp.loyalty.membership import is_member
 from webapp.loyalty.referral_codes import ensure_referral_code
+from webapp.loyalty.referral_review import phone_region, same_phone
 from webapp.models import Brand, Referral, ReferralCode, User
 from webapp.timeutil import utcnow
 
@@ -47,6 +49,9 @@ def attach_referral(referee_user_id, code, brand_id):
         # A friend can only invite you to a program they are in themselves.
         raise ReferralError("We don't recognise that referral code.")
     referee = db.session.get(User, referee_user_id)
+    referrer = db.session.get(User, referral_code.user_id)
+    if same_phone(referrer, referee, phone_region(db.session.get(Brand, brand_id))):
+        raise ReferralError("That referral code belongs to an account with your phone number.")
     if referee.referred_by_user_id is not None or _has_referral(referee_user_id):
         raise ReferralError("Your account is already linked to a friend's referral.")
     referral = Referral(
@@ -115,7 +120,10 @@ def convert_on_first_scan(member):
     if not claimed:
         return None
     referral.status, referral.converted_at = "converted", now
-    if is_member(referral.referrer_user_id, brand_id):
+    referrer = db.session.get(User, referral.referrer_user_id)
+    if is_member(referrer.id, brand_id) and not same_phone(
+        referrer, member.user, phone_region(brand)
+    ):  # a phone number added after the sign-up still never pays itself
         _pay_bonuses(referral, brand, brand_id)
     return referral
 
@@ -172,12 +180,24 @@ def expire_referrals(now=None):
     return expired
 
 
+@retry_once_on_deadlock
 def nudge_referral(referrer_user_id, referral_id):
-    """Ask Customer.io to remind a pending friend to scan; once per 24 hours per friend."""
-    referral = db.session.get(Referral, referral_id)
-    if referral is None or referral.referrer_user_id != referrer_user_id:
+    """Ask Customer.io to remind a pending friend to scan; once per 24 hours per friend.
+
+    The friend is locked before the referral row (the program's lock order): their first scan
+    locks them, then converts the referral.
+    """
+    referee_id = db.session.scalar(
+        select(Referral.referee_user_id).where(
+            Referral.id == referral_id, Referral.referrer_user_id == referrer_user_id
+        )
+    )
+    if referee_id is None:
         raise ReferralError("That referral was not found.")
+    lock_user(referee_id)
+    referral = db.session.get(Referral, referral_id, populate_existing=True)
     if referral.status != "pending":
+        db.session.rollback()
         raise ReferralError("Only friends who haven't scanned yet can be nudged.")
     now = utcnow()
     window_start = now - NUDGE_INTERVAL

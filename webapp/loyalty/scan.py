@@ -13,11 +13,14 @@ from webapp.customerio.outbox import record_event
 from webapp.extensions import db
 from webapp.loyalty.achievement_engine import AchievementState, evaluate_achievements
 from webapp.loyalty.codes import claim_code, code_status, normalize_code, product_for_code
-from webapp.loyalty.ledger import grant, lock_member
+from webapp.loyalty.config_cache import ConfigCache, invalidate_on_write
+from webapp.loyalty.deadlocks import retry_once_on_deadlock
+from webapp.loyalty.ledger import PointsLimitExceeded, grant, lock_member
 from webapp.loyalty.membership import NotAMember
 from webapp.loyalty.ranks import MEMBER_RANK_KEY, ladder, rank_for
 from webapp.loyalty.referrals import convert_on_first_scan
 from webapp.loyalty.scan_limits import bad_codes_allowed, record_bad_code
+from webapp.models import Brand
 from webapp.timeutil import utcnow
 
 MESSAGES = {
@@ -28,7 +31,12 @@ MESSAGES = {
     "wrong_brand": "This code belongs to another brand's program.",
     "rate_limited": "Too many codes didn't work. Please wait a minute and try again.",
     "not_member": "Join this program first to collect points here.",
+    "points_limit": "This scan would take your balance past the most points an account can "
+    "hold. The code is still yours to claim: please contact the brand.",
 }
+# The combined rank x boost multiplier of one scan, unless the brand sets
+# `settings.scan.max_multiplier`.
+DEFAULT_MAX_MULTIPLIER = Decimal(20)
 # Outcomes that count against the bad-code allowance (scanning your own code twice does not).
 BAD_OUTCOMES = ("unknown", "voided", "already_claimed", "wrong_brand")
 
@@ -57,6 +65,7 @@ class CodePreview:
     message: str = ""
 
 
+@retry_once_on_deadlock
 def scan_code(user_id, raw_code, *, brand_id, ip_address=None, user_agent=None):
     """Claim `raw_code` for the member in `brand_id` and award its points; committed."""
     code = normalize_code(raw_code)
@@ -73,12 +82,35 @@ def scan_code(user_id, raw_code, *, brand_id, ip_address=None, user_agent=None):
     if code and claim_code(code, user_id, now):
         product = product_for_code(code)
         if product.brand_id == brand_id:
-            return _award(member, code, product, ip_address, user_agent, now)
+            try:
+                return _award(member, code, product, ip_address, user_agent, now)
+            except PointsLimitExceeded:
+                db.session.rollback()  # the claim too: nothing of this scan is kept
+                return ScanResult("points_limit", message=MESSAGES["points_limit"])
     db.session.rollback()  # nothing claimed, or another brand's code: undone, lock released
     outcome = code_status(code, user_id, brand_id) if code else "unknown"
     if outcome in BAD_OUTCOMES:
         record_bad_code(brand_id, user_id, ip_address)
     return ScanResult(outcome, message=MESSAGES[outcome])
+
+
+def max_multiplier(brand_id):
+    """The most one scan multiplies its product's points by, at this brand (cached)."""
+    return _multiplier_caps.get(brand_id)
+
+
+def _load_multiplier_cap(brand_id):
+    brand = db.session.get(Brand, brand_id)
+    value = brand.setting("scan", "max_multiplier") if brand else None
+    try:
+        cap = Decimal(str(value)) if value is not None else DEFAULT_MAX_MULTIPLIER
+    except ArithmeticError:
+        return DEFAULT_MAX_MULTIPLIER
+    return cap if cap.is_finite() and cap >= 1 else DEFAULT_MAX_MULTIPLIER
+
+
+_multiplier_caps = ConfigCache(_load_multiplier_cap)
+invalidate_on_write(Brand, _multiplier_caps, key_of=lambda row: row.id)
 
 
 def scan_points(points_award, multiplier):
@@ -91,7 +123,7 @@ def _award(member, code, product, ip_address, user_agent, now):
     rank_key_before = wallet.current_rank_key or MEMBER_RANK_KEY
     state = AchievementState.load(user.id)
     multiplier = rank_for(ladder(brand_id), wallet.lifetime_points).multiplier
-    multiplier *= state.boost(brand_id, now)
+    multiplier = min(multiplier * state.boost(brand_id, now), max_multiplier(brand_id))
     points = scan_points(product.points_award, multiplier)
     action_data = {"code": code, "base_points": product.points_award, "multiplier": str(multiplier)}
     grant(

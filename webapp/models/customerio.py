@@ -49,6 +49,8 @@ class PredictionColumns:
     # Additions: the payload time of the newest applied prediction, and segment memberships.
     predicted_at: Mapped[datetime | None] = mapped_column(TIMESTAMP, nullable=True)
     segments: Mapped[dict | None] = mapped_column(Json)
+    # Addition: {segment: unix time of the newest applied enter/exit}, to order them.
+    segment_clock: Mapped[dict | None] = mapped_column(Json)
 
 
 class UserAiProfile(PredictionColumns, db.Model):

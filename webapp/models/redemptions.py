@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import TIMESTAMP, ForeignKey, Index, String, Text
+from sqlalchemy import TIMESTAMP, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
@@ -19,6 +19,7 @@ class Redemption(Timestamps, db.Model):
     __table_args__ = (
         Index("idx_user_id", "user_id"),
         Index("idx_brand_status", "brand_id", "status", "created_at"),
+        UniqueConstraint("user_id", "idempotency_key", name="unique_user_idempotency_key"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -45,3 +46,5 @@ class Redemption(Timestamps, db.Model):
     )
     fulfilled_at: Mapped[datetime | None] = mapped_column(TIMESTAMP, nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(TIMESTAMP, nullable=True)
+    # Addition: the redeem form's key, so a resubmitted form returns this redemption.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))

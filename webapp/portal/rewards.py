@@ -1,15 +1,19 @@
 """Rewards: the catalogue, a reward's page with the shipping form, redeeming, my redemptions."""
 
+import secrets
+
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import HiddenField, IntegerField, StringField
+from wtforms.widgets import HiddenInput
 
 from webapp.auth.forms import attach_errors
 from webapp.loyalty.redemption import (
     ExclusiveOnly,
     InsufficientPoints,
     InvalidShipping,
+    PriceChanged,
     RankTooLow,
     RedemptionError,
     redeem,
@@ -39,6 +43,9 @@ class ShippingForm(FlaskForm):
         render_kw={"autocomplete": "country", "maxlength": 2},
     )
     phone = StringField("Phone", render_kw={"autocomplete": "tel", "type": "tel"})
+    # Set on the confirm step: one key per confirmation, and the price the member says yes to.
+    idempotency_key = HiddenField()
+    points_cost = IntegerField(widget=HiddenInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -113,8 +120,16 @@ def review_redemption(product_id):
     except InvalidShipping as error:
         attach_errors(form, error.errors)
         return _redeem_panel(offer, form, "details", 422)
-    step = "details" if request.form.get("change") else "confirm"
-    return _redeem_panel(offer, form, step)
+    if request.form.get("change"):
+        return _redeem_panel(offer, form, "details")
+    return _confirm_panel(offer, form)
+
+
+def _confirm_panel(offer, form, status=200, **context):
+    """ "Redeem for N points?" with a fresh idempotency key and the price shown."""
+    form.idempotency_key.data = secrets.token_urlsafe(16)
+    form.points_cost.data = offer.product.points_cost
+    return _redeem_panel(offer, form, "confirm", status, **context)
 
 
 @bp.post("/rewards/<int:product_id>")
@@ -124,13 +139,28 @@ def redeem_reward(product_id):
     offer = _offer_or_404(product_id)
     form = ShippingForm()
     try:
-        redemption = redeem(current_user.id, product_id, current_brand().id, form.shipping())
+        redemption = redeem(
+            current_user.id,
+            product_id,
+            current_brand().id,
+            form.shipping(),
+            idempotency_key=form.idempotency_key.data,
+            confirmed_cost=_confirmed_cost(form),
+        )
     except InvalidShipping as error:
         attach_errors(form, error.errors)
         return _redeem_panel(offer, form, "details", 422)
+    except PriceChanged as changed:
+        return _confirm_panel(_offer_or_404(product_id), form, 409, problem=str(changed))
     except (RedemptionError, InsufficientPoints) as error:
         return _redeem_panel(offer, form, "details", 422, problem=redemption_problem(error, offer))
     return _redeemed(offer, form, redemption)
+
+
+def _confirmed_cost(form):
+    """The price on the confirm step the member submitted (None when the form had none)."""
+    raw = (request.form.get("points_cost") or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 12 else None
 
 
 def _redeemed(offer, form, redemption):
