@@ -105,7 +105,8 @@ def test_guest_activation_ends_sessions_made_before_it(app, make):
 
     in_fresh_thread(work)
     db.session.expire_all()
-    assert db.session.get(User, guest.id).is_guest is False
+    db.session.commit()  # end this session's snapshot: SQLite reads one per transaction
+    assert db.session.get(User, guest.id, populate_existing=True).is_guest is False
 
 
 def test_unversioned_or_garbled_identities_are_signed_out(app, member):
