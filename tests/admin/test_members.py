@@ -258,3 +258,13 @@ def test_brand_b_owner_gets_404_for_brand_a_member(client, world):
     member_url = f"/admin/members/{world.ids['member_id']}"
     assert client.get(member_url, base_url=HOST_B).status_code == 404
     assert world.emails["consumer"] not in client.get("/admin/members", base_url=HOST_B).text
+
+
+def test_member_page_names_the_rank_on_the_brands_ladder(app, client, world):
+    with app.app_context():
+        wallet = db.session.get(MemberWallet, (world.ids["member_id"], world.brand_a.id))
+        wallet.current_rank_key = "gold"
+        db.session.commit()
+    sign_in(client, world.emails["support"])
+    html = member_page(client, world.ids["member_id"])
+    assert '<dd id="member-rank">Gold</dd>' in html

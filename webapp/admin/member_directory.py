@@ -8,8 +8,10 @@ from sqlalchemy import exists, or_, select
 from webapp.customerio.personalisation import ai_profile_for
 from webapp.extensions import db
 from webapp.loyalty.achievement_catalog import active_achievements
+from webapp.loyalty.ranks import rank_name_for
 from webapp.models import (
     AchievementConfig,
+    Brand,
     CustomerIoEventQueue,
     CustomField,
     MemberWallet,
@@ -107,9 +109,11 @@ def custom_achievement_choices(brand_id):
 
 def member_overview(user, brand_id, ledger_page):
     """Everything the member page shows: answers, ledger page, unlocks, referrals, events."""
+    wallet = db.session.get(MemberWallet, (user.id, brand_id))
     return {
         "member": user,
-        "wallet": db.session.get(MemberWallet, (user.id, brand_id)),
+        "wallet": wallet,
+        "rank_name": rank_name_for(db.session.get(Brand, brand_id), wallet.current_rank_key),
         "answers": db.session.execute(
             select(CustomField.field_label, UserCustomFieldValue.field_value)
             .join(UserCustomFieldValue, UserCustomFieldValue.custom_field_id == CustomField.id)
