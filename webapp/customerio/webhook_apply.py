@@ -71,8 +71,8 @@ def event_time_of(payload):
 
 
 def member(row):
-    """The member the webhook is about, locked until the transaction ends; rejected unless
-    they are a member of the brands the webhook speaks for."""
+    """The member the webhook is about, locked until the transaction ends, and their wallets
+    it speaks for; rejected unless there is at least one."""
     if row.user_id is None:
         raise WebhookRejected("unknown user: customer_id is missing or not one of our member ids")
     user = db.session.scalars(
@@ -83,9 +83,10 @@ def member(row):
     ).one_or_none()
     if user is None:
         raise WebhookRejected(f"unknown user {row.user_id}")
-    if not wallets_spoken_for(row, user):
+    wallets = wallets_spoken_for(row, user)
+    if not wallets:
         raise WebhookRejected(f"user {row.user_id} is not a member of this brand")
-    return user
+    return user, wallets
 
 
 def wallets_spoken_for(row, user):
@@ -178,7 +179,7 @@ def validated_prediction(data):
 
 def apply_prediction(row):
     """`prediction_update`: update the AI profile unless a newer prediction is applied."""
-    user = member(row)
+    user, _wallets = member(row)
     data = row.payload.get("data")
     if not isinstance(data, dict):
         raise WebhookRejected("prediction_update needs a `data` object")
@@ -202,7 +203,7 @@ def apply_segment_change(row):
     """`segment_change`: track segment memberships and the recommended segment, in the order
     of the payloads' times per segment (a late or repeated change is ignored; an exit wins a
     tie)."""
-    user = member(row)
+    user, _wallets = member(row)
     data = row.payload.get("data") if isinstance(row.payload.get("data"), dict) else {}
     segment, action = data.get("segment"), data.get("action")
     if not isinstance(segment, str) or not segment or len(segment) > 100:
@@ -233,10 +234,10 @@ def apply_consent(row, subscribed):
     """Reporting (un)subscribe, per membership, in time order: an unsubscribe wins over any
     change up to its time (ties included), a subscribe only over older ones; the consent
     clock never runs backwards."""
-    user = member(row)
+    user, wallets = member(row)
     changed_at = row.event_timestamp or row.created_at or utcnow()
     changed = 0
-    for wallet in wallets_spoken_for(row, user):
+    for wallet in wallets:
         last_change = wallet.marketing_consent_updated_at
         if last_change is not None and (
             changed_at < last_change or (subscribed and changed_at == last_change)
@@ -252,12 +253,12 @@ def apply_consent(row, subscribed):
 
 def apply_achievement_grant(row):
     """`achievement_grant`: unlock a brand's custom achievement through the loyalty rules."""
-    user = member(row)
+    user, wallets = member(row)
     data = row.payload.get("data") if isinstance(row.payload.get("data"), dict) else {}
     key = data.get("achievement_key")
     if not isinstance(key, str) or not key:
         raise WebhookRejected("achievement_grant needs data.achievement_key")
-    brand_id = wallets_spoken_for(row, user)[0].brand_id
+    brand_id = wallets[0].brand_id
     try:
         unlocks = grant_custom_achievement(user.id, brand_id, key, source="customerio")
     except (UnknownAchievement, NotAMember, PointsLimitExceeded) as error:
