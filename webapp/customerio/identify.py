@@ -7,13 +7,20 @@ from webapp.models import CustomField, MemberWallet, User, UserCustomFieldValue
 from webapp.timeutil import to_unix
 
 
+def wallet_of(user_id, brand_id):
+    """The person's wallet at the brand (from the session when already loaded), else None."""
+    if user_id is None or brand_id is None:
+        return None
+    return db.session.get(MemberWallet, (user_id, brand_id))
+
+
 def identify_attributes(user_id, brand_id):
     """The member's synced attributes at the brand: that wallet's balance, lifetime and rank,
     that membership's consent (None when the person is gone or not a member of the brand)."""
     user = db.session.get(User, user_id)
     if user is None or user.deleted_at is not None:
         return None
-    wallet = db.session.get(MemberWallet, (user_id, brand_id))
+    wallet = wallet_of(user_id, brand_id)
     if wallet is None:
         return None
     attributes = {

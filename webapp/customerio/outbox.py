@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from webapp.customerio.credentials import track_credentials
 from webapp.customerio.delivery import deliver_outbox
+from webapp.customerio.identify import wallet_of
 from webapp.extensions import db
 from webapp.jobs import enqueue_after_commit
-from webapp.models import BrandStaff, CustomerIoEventQueue, MemberWallet
+from webapp.models import BrandStaff, CustomerIoEventQueue
 from webapp.timeutil import to_unix, utcnow
 
 log = logging.getLogger(__name__)
@@ -33,13 +34,6 @@ def new_event_uid():
     """A ULID (48-bit ms time + 80 random bits): Customer.io dedupes events by it."""
     value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
     return "".join(ULID_ALPHABET[(value >> shift) & 31] for shift in range(125, -1, -5))
-
-
-def wallet_at(user_id, brand_id):
-    """The person's wallet at the brand (from the session when loaded), else None."""
-    if brand_id is None:
-        return None
-    return db.session.get(MemberWallet, (user_id, brand_id))
 
 
 def may_hear_of(user, brand_id, wallet):
@@ -113,7 +107,7 @@ def record_event(user, name, *, brand_id, product=None, context=None, priority=N
     Only a member (or a staff member) of `brand_id` is heard of in its workspace: for anyone
     else nothing is recorded and None is returned.
     """
-    wallet = wallet_at(user.id, brand_id)
+    wallet = wallet_of(user.id, brand_id)
     if not may_hear_of(user, brand_id, wallet):
         return None
     now = utcnow()
@@ -148,7 +142,7 @@ def record_identify(user, *, brand_id):
     attributes from before this change; a row delivery has already claimed is not reused.
     Only members are identified.
     """
-    if wallet_at(user.id, brand_id) is None:
+    if wallet_of(user.id, brand_id) is None:
         return
     if not _hold_pending_identify(user.id, brand_id):
         _queue_call(user, brand_id, "identify", IDENTIFY_PRIORITY)

@@ -8,6 +8,7 @@ side effect of visiting a host.
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from webapp.customerio.identify import wallet_of
 from webapp.customerio.outbox import record_event, record_identify
 from webapp.extensions import db
 from webapp.models import Brand, MemberWallet
@@ -22,13 +23,6 @@ class NotAMember(Exception):
         name = brand.name if brand else "this program"
         super().__init__(f"Join {name} first to collect and spend points here.")
         self.brand_id = brand_id
-
-
-def wallet_of(user_id, brand_id):
-    """The person's wallet at the brand (from the session when already loaded), else None."""
-    if user_id is None or brand_id is None:
-        return None
-    return db.session.get(MemberWallet, (user_id, brand_id))
 
 
 def is_member(user_id, brand_id):
