@@ -178,6 +178,15 @@ class AuthActions:
         """POST /logout."""
         return self._client.post("/logout")
 
+    def register(self, data, **options):
+        """Send the sign-up form, then follow the emailed confirmation link (which signs the
+        new member in); returns the confirmation's response."""
+        sent = self._client.post("/register", data=data, **options)
+        assert sent.status_code == 303, sent.get_data(as_text=True)
+        path = factories.confirmation_path(data["email"])
+        assert path, "no confirmation link was sent"
+        return self._client.post(path, **options)
+
 
 @pytest.fixture
 def auth(client):

@@ -137,3 +137,22 @@ def scan_code(product, **overrides):
 def staff(user, brand, role="owner"):
     """Give `user` a staff role in `brand`."""
     return _save(BrandStaff(user_id=user.id, brand_id=brand.id, role=role))
+
+
+def confirmation_path(email):
+    """The path of the newest email-confirmation link sent to `email` (None when none was)."""
+    from webapp.models import CustomerIoEventQueue
+
+    owner = select(User.id).where(User.email == email.strip().lower()).scalar_subquery()
+    row = db.session.scalar(
+        select(CustomerIoEventQueue)
+        .where(
+            CustomerIoEventQueue.event_name == "email_confirmation_requested",
+            CustomerIoEventQueue.user_id == owner,
+        )
+        .order_by(CustomerIoEventQueue.id.desc())
+    )
+    if row is None:
+        return None
+    link = row.event_data["event_context"]["link"]
+    return "/confirm/" + link.rsplit("/confirm/", 1)[1]

@@ -6,7 +6,7 @@ import secrets
 from flask import current_app, g, request, session
 
 # Pages whose URL or content is personal even to a signed-out visitor (links carry tokens).
-PERSONAL_PREFIXES = ("/admin", "/password/reset/", "/activate/", "/profile")
+PERSONAL_PREFIXES = ("/admin", "/password/reset/", "/activate/", "/confirm/", "/profile")
 CACHEABLE_ENDPOINTS = {
     "static",
     "media.media_file",

@@ -3,7 +3,7 @@
 import logging
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.auth.conftest import years_ago
 from webapp.extensions import db
@@ -84,11 +84,50 @@ def test_brand_minimum_age_is_respected(app, make, signup):
         assert accounts.register(brand.id, **signup).id
 
 
-def test_email_is_unique_whatever_the_case(app, brand, signup, make):
-    make.user(email="new.member@example.com")
-    with app.test_request_context(), pytest.raises(RegistrationError) as caught:
-        accounts.register(brand.id, **signup)
-    assert "already exists" in caught.value.errors["email"]
+def test_a_taken_email_creates_nothing_and_tells_its_owner(app, brand, signup, make):
+    owner = make.user(email="new.member@example.com", brands=[brand])
+    with app.test_request_context():
+        assert accounts.register(brand.id, **signup) is None
+    assert db.session.scalar(select(func.count(User.id))) == 1
+    (notice,) = events("sign_up_with_existing_email")
+    assert notice.user_id == owner.id and notice.brand_id == brand.id
+    assert "/password/reset/" in notice.event_data["event_context"]["link"]
+    assert events("email_confirmation_requested") == []
+
+
+def test_a_taken_email_of_another_brands_member_tells_no_brand(app, brand, signup, make):
+    elsewhere = make.brand()
+    make.user(email="new.member@example.com", brands=[elsewhere])
+    with app.test_request_context():
+        assert accounts.register(brand.id, **signup) is None
+    assert events("sign_up_with_existing_email") == []
+    assert db.session.scalar(select(func.count(CustomerIoEventQueue.id))) == 0
+
+
+def test_a_second_sign_up_of_an_unconfirmed_email_sends_a_set_password_link(app, brand, signup):
+    with app.test_request_context():
+        first = accounts.register(brand.id, **signup)
+        assert accounts.register(brand.id, **signup) is None
+    (activation,) = events("guest_activation_requested")
+    assert activation.user_id == first.id
+
+
+def test_a_new_sign_up_waits_for_its_email_to_be_confirmed(app, brand, signup):
+    with app.test_request_context():
+        user = accounts.register(brand.id, **signup, pending_code="ABC123")
+        assert accounts.awaits_confirmation(user)
+        (sent,) = events("email_confirmation_requested")
+        assert sent.user_id == user.id and sent.brand_id == brand.id
+        token = sent.event_data["event_context"]["link"].rsplit("/confirm/", 1)[1]
+        confirmed, code = accounts.confirm_email(token)
+        assert confirmed.id == user.id and code == "ABC123"
+        assert not accounts.awaits_confirmation(db.session.get(User, user.id))
+        with pytest.raises(LinkError, match="already confirmed"):
+            accounts.confirm_email(token)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).is_guest is False
+    identify = select(CustomerIoEventQueue.status).filter_by(event_type="identify", user_id=user.id)
+    assert "pending" in set(db.session.scalars(identify))
 
 
 def test_checkbox_answer_is_stored_as_yes(app, brand, signup):

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import redis
 from cryptography.fernet import Fernet
+from sqlalchemy import create_engine, text
 
 from tests.conftest import REDIS_URL, create_mariadb_database, drop_mariadb_database
 
@@ -30,6 +31,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PHONE = {"width": 360, "height": 740}
+SERVED = {}  # the live server's database URL, for helpers that read what it sent
 
 
 def pytest_collection_modifyitems(items):
@@ -116,6 +118,7 @@ def live_server(tmp_path_factory):
             )
         url = f"http://127.0.0.1:{port}"
         _wait_until_up(url, processes[0])
+        SERVED["database_url"] = env["DATABASE_URL"]
         yield {"url": url, "demo": demo, "database_url": env["DATABASE_URL"], "env": env}
     finally:
         for process in processes:
@@ -172,6 +175,33 @@ def sign_in(page, email, password):
     page.fill("#email", email)
     page.fill("#password", password)
     page.click("button[type=submit]")
+    page.wait_for_selector("#points-balance")
+
+
+def confirmation_path(email):
+    """The path of the newest confirmation link the served app sent to `email`."""
+    engine = create_engine(SERVED["database_url"])
+    try:
+        with engine.connect() as conn:
+            data = conn.execute(
+                text(
+                    "SELECT q.event_data FROM customer_io_event_queue q"
+                    " JOIN users u ON u.id = q.user_id WHERE u.email = :email"
+                    " AND q.event_name = 'email_confirmation_requested' ORDER BY q.id DESC"
+                ),
+                {"email": email.lower()},
+            ).scalar()
+    finally:
+        engine.dispose()
+    link = (json.loads(data) if isinstance(data, str) else data)["event_context"]["link"]
+    return "/confirm/" + link.rsplit("/confirm/", 1)[1]
+
+
+def confirm_sign_up(page, email):
+    """After the sign-up form: open the emailed link and confirm, which signs in."""
+    page.wait_for_selector("h1:has-text('Check your email')")
+    page.goto(confirmation_path(email))
+    page.click("text=Confirm and sign in")
     page.wait_for_selector("#points-balance")
 
 

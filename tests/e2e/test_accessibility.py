@@ -29,7 +29,15 @@ from tests.e2e.conftest import CHROMIUM_ARGS, PHONE, sign_in
 from tests.e2e.test_admin_journeys import DESKTOP, staff_page
 from tests.e2e.test_scan_journey import register
 
-SIGNED_OUT_PAGES = ["/", "/age-gate", "/login", "/register", "/password/forgot", "/offline"]
+SIGNED_OUT_PAGES = [
+    "/",
+    "/age-gate",
+    "/login",
+    "/register",
+    "/register/check-email",
+    "/password/forgot",
+    "/offline",
+]
 MEMBER_PAGES = [
     "/",
     "/scan",

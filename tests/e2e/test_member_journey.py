@@ -10,7 +10,7 @@ import secrets
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import flask_command
+from tests.e2e.conftest import confirm_sign_up, flask_command
 
 REWARD = "Green Harbor Tee"
 SHIPPING = {
@@ -51,7 +51,7 @@ def register(page, email, first_name):
     page.fill("#date_of_birth", "1990-05-17")
     page.select_option("#cf_favorite_form", "Flower")
     page.click("text=Create my account")
-    page.wait_for_selector("#points-balance")
+    confirm_sign_up(page, email)
 
 
 def scan(page, code):

@@ -3,7 +3,7 @@ JavaScript, and the first-scan achievement. Codes are taken from the end of the 
 
 import secrets
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import confirm_sign_up, sign_in
 
 
 def register(page, email):
@@ -14,6 +14,7 @@ def register(page, email):
     page.fill("#date_of_birth", "1990-05-17")
     page.select_option("#cf_favorite_form", "Flower")
     page.click("text=Create my account")
+    confirm_sign_up(page, email)
 
 
 def test_claim_link_signed_out_then_join_shows_the_points(page, live_server):

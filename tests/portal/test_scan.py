@@ -137,22 +137,36 @@ def test_claim_landing_unknown_code_says_so(client, program):
     assert "Join to claim" not in html
 
 
-def test_register_from_the_landing_completes_the_claim(client, make, program):
+SIGN_UP = {
+    "email": "new@example.com",
+    "password": "a long enough password",
+    "first_name": "Nia",
+    "date_of_birth": "1990-01-01",
+}
+
+
+def test_register_from_the_landing_completes_the_claim(client, auth, make, program):
     code = new_code(make, program)
     client.get(f"/s/{code}")
-    response = client.post(
-        f"/register?next=/s/{code}",
-        data={
-            "email": "new@example.com",
-            "password": "a long enough password",
-            "first_name": "Nia",
-            "date_of_birth": "1990-01-01",
-        },
-    )
+    response = auth.register(SIGN_UP, query_string={"next": f"/s/{code}"})
     assert (response.status_code, response.headers["Location"]) == (303, f"/s/{code}")
     page = client.get(f"/s/{code}").get_data(as_text=True)
     assert balance_of("new@example.com") == 150
     assert 'data-value="150"' in page and "You earned 150 points" in page
+
+
+def test_a_confirmation_link_opened_in_another_browser_completes_the_claim(
+    app, client, make, program
+):
+    from tests.factories import confirmation_path
+
+    code = new_code(make, program)
+    client.get(f"/s/{code}")
+    client.post("/register", data=SIGN_UP)
+    mail_app = app.test_client()  # no session of the browser that scanned
+    response = mail_app.post(confirmation_path("new@example.com"))
+    assert (response.status_code, response.headers["Location"]) == (303, f"/s/{code}")
+    assert balance_of("new@example.com") == 150
 
 
 def test_login_from_the_landing_completes_the_claim(client, auth, make, program):

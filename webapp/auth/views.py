@@ -32,12 +32,12 @@ from webapp.loyalty.sign_in_limits import (
     clear_failed_sign_ins,
     new_device_token,
     record_failed_sign_in,
-    record_taken_email_answer,
+    record_sign_up,
     sign_in_allowed,
-    taken_email_answers_allowed,
+    sign_ups_allowed,
     trusted_device,
 )
-from webapp.portal.pending_scan import claim_pending_scan
+from webapp.portal.pending_scan import PENDING_SCAN_KEY, claim_pending_scan
 from webapp.tenancy import current_brand
 from webapp.urls import safe_next
 
@@ -55,6 +55,12 @@ REFERRAL_COOKIE = "referral_code"
 REFERRAL_COOKIE_SECONDS = 30 * 24 * 60 * 60
 REFERRAL_CODE_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,50}$")
 RESET_SENT = "If that email belongs to an account, we've sent a link to set a new password."
+CONFIRM_FIRST = (
+    "Please confirm your email first: we've sent you a new link. It signs you in and keeps "
+    "anything you were claiming."
+)
+SIGN_UP_EMAIL_KEY = "sign_up_email"
+SIGN_UP_NEXT_KEY = "sign_up_next"
 
 
 def _brand_id():
@@ -70,7 +76,11 @@ def _sign_in(user):
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
-    """Sign-up form: age check, consent, custom questions; signs the new member in."""
+    """Sign-up form: age check, consent, custom questions; then "check your email".
+
+    The answer is the same whether or not the email already has an account: a new account
+    is confirmed (and signed in) from the emailed link; an existing one's owner is told.
+    """
     brand = current_brand()
     if brand is None:
         abort(404)
@@ -81,26 +91,54 @@ def register():
         referral_code=request.cookies.get(REFERRAL_COOKIE)
     )
     if form.validate_on_submit():
-        if not taken_email_answers_allowed(request.remote_addr):
+        if not sign_ups_allowed(request.remote_addr):
             flash(TOO_MANY_SIGN_UPS, "error")
             return render_template("auth/register.html", form=form, fields=fields), 429
         try:
-            user = accounts.register(
+            accounts.register(
                 brand.id,
                 **{name: form[name].data for name in accounts.REGISTER_FIELDS},
                 custom_values=custom_values(form, fields),
                 ip_address=request.remote_addr,
                 user_agent=request.user_agent.string,
+                pending_code=session.get(PENDING_SCAN_KEY),
             )
         except AccountError as error:
-            if error.errors.get("email") == accounts.EMAIL_TAKEN:
-                record_taken_email_answer(request.remote_addr)
             attach_errors(form, error.errors)
         else:
-            _sign_in(user)
-            flash(f"Welcome, {user.display_name}! Your account is ready.", "success")
-            return redirect(safe_next(request.args.get("next")), code=303)
+            record_sign_up(request.remote_addr)
+            session[SIGN_UP_EMAIL_KEY] = accounts.normalise_email(form.email.data)
+            session[SIGN_UP_NEXT_KEY] = safe_next(request.args.get("next"))
+            return redirect(url_for("auth.check_email"), code=303)
     return render_template("auth/register.html", form=form, fields=fields)
+
+
+@bp.get("/register/check-email")
+def check_email():
+    """After a sign-up: where the link went, and what to do when it doesn't arrive."""
+    return render_template("auth/check_email.html", email=session.get(SIGN_UP_EMAIL_KEY))
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm(token):
+    """An emailed confirmation link: GET asks (mail scanners follow links), POST confirms,
+    signs in afresh and completes the claim the link carries."""
+    try:
+        accounts.check_confirmation_token(token)
+        if request.method == "GET":
+            return render_template("auth/confirm.html", token=token, link_error=None)
+        user, code = accounts.confirm_email(token)
+    except LinkError as error:
+        return render_template("auth/confirm.html", token=None, link_error=str(error)), 400
+    waiting = session.get(PENDING_SCAN_KEY) or code
+    target = session.get(SIGN_UP_NEXT_KEY) or url_for("portal.index")
+    session.clear()  # whatever this browser carried before belongs to no one now
+    if waiting:
+        session[PENDING_SCAN_KEY] = waiting
+        target = url_for("portal.claim", code=waiting)
+    _sign_in(user)  # flashes the claim's result first: it is what the person came for
+    flash(f"Welcome, {user.display_name}! Your email is confirmed.", "success")
+    return redirect(target, code=303)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -114,6 +152,10 @@ def login():
             flash(TOO_MANY_SIGN_INS, "error")
             return render_template("auth/login.html", form=form), 429
         user = accounts.authenticate(email, form.password.data)
+        if user and accounts.awaits_confirmation(user):
+            accounts.resend_confirmation(user, _brand_id(), session.get(PENDING_SCAN_KEY))
+            flash(CONFIRM_FIRST, "info")
+            return render_template("auth/login.html", form=form)
         if user:
             _sign_in(user)
             response = redirect(safe_next(request.args.get("next")), code=303)

@@ -5,7 +5,6 @@ import secrets
 from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -14,16 +13,23 @@ from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty import account_links
 from webapp.loyalty.account_links import LinkError
+from webapp.loyalty.account_mail import (
+    message_brand_for,
+    send_activation_link,
+    send_confirmation_link,
+    send_link,
+    tell_owner_of_sign_up,
+)
 from webapp.loyalty.account_sessions import end_every_session
 from webapp.loyalty.custom_answers import active_fields, check_answers, save_answers
-from webapp.loyalty.membership import add_membership, is_member, join_brand, member_brand_ids
+from webapp.loyalty.membership import add_membership, join_brand, member_brand_ids
 from webapp.loyalty.passwords import hash_password, verify_password
 from webapp.loyalty.referral_codes import ensure_referral_code
 from webapp.loyalty.referrals import ReferralError, attach_referral
-from webapp.models import Brand, BrandStaff, User, UserActionLog
+from webapp.models import Brand, User, UserActionLog
 from webapp.timeutil import utcnow
 
-__all__ = ["AccountError", "LinkError", "RegistrationError"]
+__all__ = ["AccountError", "LinkError", "RegistrationError", "message_brand_for"]
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +46,6 @@ REGISTER_FIELDS = (
     "marketing_consent",
     "referral_code",
 )
-EMAIL_TAKEN = "An account with this email already exists. Sign in or reset your password."
 
 
 class AccountError(ValueError):
@@ -88,8 +93,6 @@ def _email_problem(email):
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
         return "Please enter a valid email address."
-    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
-        return EMAIL_TAKEN
     return None
 
 
@@ -116,6 +119,10 @@ def _identity_errors(email, password, date_of_birth, minimum, names):
     return {field: message for field, message in checks.items() if message}
 
 
+class EmailRace(Exception):
+    """Another sign-up with the same email committed first."""
+
+
 def _attach_referral(user, referral_code, brand_id):
     """Open a pending referral for the owner of `referral_code`, if one was given."""
     if not referral_code or not referral_code.strip():
@@ -124,7 +131,7 @@ def _attach_referral(user, referral_code, brand_id):
         attach_referral(user.id, referral_code.strip(), brand_id)
     except IntegrityError:
         db.session.rollback()  # the same email signed up a moment ago
-        raise RegistrationError({"email": EMAIL_TAKEN}) from None
+        raise EmailRace from None
     except ReferralError as error:
         db.session.rollback()
         raise RegistrationError({"referral_code": str(error)}) from None
@@ -144,8 +151,17 @@ def register(
     custom_values=None,
     ip_address=None,
     user_agent=None,
+    pending_code=None,
+    public_url=None,
 ):
-    """Create a verified-age member of `brand_id`; RegistrationError lists what to fix."""
+    """Start a sign-up at `brand_id`; RegistrationError lists what to fix.
+
+    A new email gets an account of verified age that waits for its owner to confirm the
+    email (`is_guest` until then; the link signs them in). An email that already has an
+    account gets nothing new: its owner hears of the attempt instead. Both come back alike
+    to the person asking (the new account, or None), so the form never tells who has an
+    account.
+    """
     brand = db.session.get(Brand, brand_id)
     email = normalise_email(email)
     names = [(value or "").strip() for value in (first_name, last_name, phone_number)]
@@ -154,10 +170,17 @@ def register(
     errors.update(_identity_errors(email, password, date_of_birth, min_age(brand), names))
     if errors:
         raise RegistrationError(errors)
+    password_hash = hash_password(password)  # on both paths: the answer takes as long
+    existing = find_user(email)
+    if existing is not None:
+        tell_owner_of_sign_up(existing, brand_id, public_url)
+        commit()
+        return None
     now = utcnow()
     user = User(
         email=email,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
+        is_guest=True,
         first_name=names[0] or None,
         last_name=names[1] or None,
         phone_number=names[2] or None,
@@ -176,10 +199,14 @@ def register(
     context = {"ip_address": ip_address, "user_agent": user_agent}
     record_event(user, "user_registered", brand_id=brand_id, context=context)
     record_identify(user, brand_id=brand_id)
-    # Last, because opening the referral commits: the account, its answers, its events and
-    # the referral land together or not at all.
-    _attach_referral(user, referral_code, brand_id)
-    _commit_new_account()
+    send_confirmation_link(user, brand_id, public_url, pending_code)
+    try:
+        # Last, because opening the referral commits: the account, its answers, its events
+        # and the referral land together or not at all.
+        _attach_referral(user, referral_code, brand_id)
+        _commit_new_account()
+    except EmailRace:
+        return None  # the sign-up that won sent its own link
     return user
 
 
@@ -207,7 +234,39 @@ def _commit_new_account():
     except IntegrityError:
         # Two sign-ups with one email at the same moment: the unique key decides.
         db.session.rollback()
-        raise RegistrationError({"email": EMAIL_TAKEN}) from None
+        raise EmailRace from None
+
+
+def check_confirmation_token(token):
+    """The sign-up a confirmation link names and the code it carries; LinkError when
+    expired, used or invalid."""
+    salt, max_age = account_links.CONFIRMATION_SALT, account_links.CONFIRMATION_MAX_AGE
+    user = account_links.user_for_token(token, salt, max_age)
+    if not user.is_guest:
+        raise LinkError("Your email is already confirmed. Please sign in.")
+    return user, account_links.code_in_token(token, salt, max_age)
+
+
+def confirm_email(token):
+    """Confirm a sign-up's email from its link: the account becomes a full member; committed.
+    Returns the account and the scan code the link carries."""
+    user, code = check_confirmation_token(token)
+    user.is_guest = False
+    for brand_id in member_brand_ids(user.id):
+        record_identify(user, brand_id=brand_id)
+    commit()
+    return user, code
+
+
+def resend_confirmation(user, brand_id, pending_code=None):
+    """Send a sign-up that signed in before confirming a fresh link; committed."""
+    send_confirmation_link(user, brand_id, pending_code=pending_code)
+    commit()
+
+
+def awaits_confirmation(user):
+    """True for an account that signed up with a password but has not confirmed its email."""
+    return bool(user.is_guest) and user.is_active
 
 
 def find_user(email):
@@ -268,42 +327,6 @@ def unusable_password_hash():
     return hash_password(secrets.token_urlsafe(32), rounds=4)
 
 
-def message_brand_for(user, requested_brand_id):
-    """The brand whose workspace may carry a secret (a reset or activation link) to `user`.
-
-    Staff hear through their own brand; members through the requested brand when they are
-    its member, else the brand they signed up with, else their oldest membership. Never
-    through a brand the request merely arrived on. None when no brand may.
-    """
-    staff_brand = db.session.scalar(
-        select(BrandStaff.brand_id).where(BrandStaff.user_id == user.id).order_by(BrandStaff.id)
-    )
-    if staff_brand is not None:
-        return staff_brand
-    if requested_brand_id is not None and is_member(user.id, requested_brand_id):
-        return requested_brand_id
-    if user.signup_brand_id is not None and is_member(user.id, user.signup_brand_id):
-        return user.signup_brand_id
-    memberships = member_brand_ids(user.id)
-    return memberships[0] if memberships else None
-
-
-def _send_link(user, event_name, requested_brand_id, link):
-    brand_id = message_brand_for(user, requested_brand_id)
-    if brand_id is None:
-        log.warning("no brand may send %s to user %s; nothing sent", event_name, user.id)
-        return
-    record_event(user, event_name, brand_id=brand_id, context={"link": link})
-    account_links.log_link_when_unsent(event_name, user.email, link, brand_id)
-
-
-def send_activation_link(user, brand_id, public_url=None):
-    """Record `guest_activation_requested` with a 7-day link to set a password."""
-    public_url = (public_url or current_app.config["PUBLIC_URL"]).rstrip("/")
-    token = account_links.make_token(user, account_links.ACTIVATION_SALT)
-    _send_link(user, "guest_activation_requested", brand_id, f"{public_url}/activate/{token}")
-
-
 def claim_as_guest(email, brand_id, public_url=None):
     """The account for `email`: an existing one, or a new guest sent an activation link."""
     if len(email or "") > 255:
@@ -349,7 +372,7 @@ def request_password_reset(email, brand_id, public_url):
     else:
         token = account_links.make_token(user, account_links.RESET_SALT)
         link = f"{public_url.rstrip('/')}/password/reset/{token}"
-        _send_link(user, "password_reset_requested", brand_id, link)
+        send_link(user, "password_reset_requested", brand_id, link)
     commit()
 
 

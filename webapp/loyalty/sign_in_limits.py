@@ -23,7 +23,7 @@ WINDOW_MINUTES = 15
 FAILED_PER_EMAIL = RateLimitItemPerMinute(10, WINDOW_MINUTES)
 FAILED_PER_IP = RateLimitItemPerMinute(50, WINDOW_MINUTES)
 FAILED_PER_DEVICE = RateLimitItemPerMinute(10, WINDOW_MINUTES)
-TAKEN_EMAILS_PER_IP = RateLimitItemPerMinute(10, 60)
+SIGN_UPS_PER_IP = RateLimitItemPerMinute(20, 60)
 DEVICE_SALT = "trusted-device"
 MAX_TOKEN_CHARS = 200
 
@@ -93,20 +93,20 @@ def clear_failed_sign_ins(email):
         log.warning("rate limit storage unavailable, sign-in lock not lifted: %s", error)
 
 
-def taken_email_answers_allowed(ip_address):
-    """False once an IP was told "this email has an account" 10 times in an hour: sign-up
-    can't be used to test a list of emails."""
+def sign_ups_allowed(ip_address):
+    """False once an IP sent 20 complete sign-up forms in an hour (each costs a bcrypt hash
+    and may send an email, whatever the email is)."""
     try:
-        return not ip_address or limiter().test(TAKEN_EMAILS_PER_IP, "taken-email", ip_address)
+        return not ip_address or limiter().test(SIGN_UPS_PER_IP, "sign-up", ip_address)
     except StorageError as error:
         log.warning("rate limit storage unavailable, allowing the sign-up: %s", error)
         return True
 
 
-def record_taken_email_answer(ip_address):
-    """Count one "this email has an account" answer against the IP."""
+def record_sign_up(ip_address):
+    """Count one complete sign-up form against the IP."""
     try:
         if ip_address:
-            limiter().hit(TAKEN_EMAILS_PER_IP, "taken-email", ip_address)
+            limiter().hit(SIGN_UPS_PER_IP, "sign-up", ip_address)
     except StorageError as error:
-        log.warning("rate limit storage unavailable, taken email not counted: %s", error)
+        log.warning("rate limit storage unavailable, sign-up not counted: %s", error)
