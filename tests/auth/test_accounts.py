@@ -268,3 +268,20 @@ def test_register_with_an_unknown_referral_code_says_so(app, brand, signup):
         accounts.register(brand.id, **signup, referral_code="BAD-CODE")
     assert "don't recognise that referral code" in caught.value.errors["referral_code"]
     assert db.session.scalar(select(User.id).where(User.email == signup["email"])) is None
+
+
+def test_links_point_at_the_brand_that_sends_them(app, make, signup):
+    """A brand on its own host sends links to that host (where its members' sessions live),
+    never to the platform URL or to the host a request arrived on."""
+    home = make.brand(hosts=["rewards.harbor.test:8000"])
+    with app.test_request_context():
+        user = accounts.register(home.id, **signup)
+        accounts.request_password_reset(user.email, make.brand().id)
+    (confirmation,) = events("email_confirmation_requested")
+    link = confirmation.event_data["event_context"]["link"]
+    assert link.startswith("http://rewards.harbor.test:8000/confirm/")
+    (activation,) = events("guest_activation_requested")  # not confirmed yet: a set-password link
+    assert activation.brand_id == home.id
+    assert activation.event_data["event_context"]["link"].startswith(
+        "http://rewards.harbor.test:8000/activate/"
+    )

@@ -4,8 +4,6 @@ Each action calls the loyalty rule, records a staff audit row and returns the me
 a request that cannot go ahead raises MemberActionError with the reason.
 """
 
-from flask import current_app
-
 from webapp.admin.security import record
 from webapp.extensions import db
 from webapp.jobs import commit
@@ -77,7 +75,7 @@ def send_account_link(staff, member):
         send_activation_link(member, staff.brand_id)
         kind = "an activation link"
     else:
-        request_password_reset(member.email, staff.brand_id, current_app.config["PUBLIC_URL"])
+        request_password_reset(member.email, staff.brand_id)
         kind = "a password reset link"
     record("account_link_sent", member, kind=kind)
     commit()

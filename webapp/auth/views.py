@@ -195,8 +195,7 @@ def forgot_password():
     """Ask for a reset link; the answer is the same whether or not the email is known."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        public_url = current_app.config["PUBLIC_URL"]
-        accounts.request_password_reset(form.email.data, _brand_id(), public_url)
+        accounts.request_password_reset(form.email.data, _brand_id())
         flash(RESET_SENT, "info")
         return redirect(url_for("auth.forgot_password"), code=303)
     return render_template("auth/forgot_password.html", form=form)

@@ -3,6 +3,7 @@ confirm an email, and word that someone signed up with their email. Each is a Cu
 event of the one brand allowed to carry it (printed to the log when no workspace is set)."""
 
 import logging
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from webapp.customerio.outbox import record_event
 from webapp.extensions import db
 from webapp.loyalty import account_links
 from webapp.loyalty.membership import is_member, member_brand_ids
-from webapp.models import BrandStaff
+from webapp.models import BrandHost, BrandStaff
 
 log = logging.getLogger(__name__)
 
@@ -39,21 +40,34 @@ def message_brand_for(user, requested_brand_id):
     return memberships[0] if memberships else None
 
 
-def send_link(user, event_name, requested_brand_id, link):
-    """Record `event_name` carrying `link` in the one brand allowed to write to `user`."""
+def link_base(brand_id, public_url=None):
+    """Where a link for `brand_id` points: `public_url` when given, else the brand's first host
+    (with PUBLIC_URL's scheme), else PUBLIC_URL. Never the host a request merely arrived on."""
+    if public_url:
+        return public_url.rstrip("/")
+    platform = current_app.config["PUBLIC_URL"].rstrip("/")
+    host = db.session.scalar(
+        select(BrandHost.host).where(BrandHost.brand_id == brand_id).order_by(BrandHost.id)
+    )
+    return f"{urlsplit(platform).scheme}://{host}" if host else platform
+
+
+def send_link(user, event_name, requested_brand_id, path, public_url=None):
+    """Record `event_name` carrying a link to `path` in the one brand allowed to write to
+    `user`, on that brand's own host."""
     brand_id = message_brand_for(user, requested_brand_id)
     if brand_id is None:
         log.warning("no brand may send %s to user %s; nothing sent", event_name, user.id)
         return
+    link = link_base(brand_id, public_url) + path
     record_event(user, event_name, brand_id=brand_id, context={"link": link})
     account_links.log_link_when_unsent(event_name, user.email, link, brand_id)
 
 
 def send_activation_link(user, brand_id, public_url=None):
     """Record `guest_activation_requested` with a 7-day link to set a password."""
-    public_url = (public_url or current_app.config["PUBLIC_URL"]).rstrip("/")
     token = account_links.make_token(user, account_links.ACTIVATION_SALT)
-    send_link(user, "guest_activation_requested", brand_id, f"{public_url}/activate/{token}")
+    send_link(user, "guest_activation_requested", brand_id, f"/activate/{token}", public_url)
 
 
 def _hears_through(user, brand_id):
@@ -78,7 +92,7 @@ def tell_owner_of_sign_up(user, brand_id, public_url):
     if user.is_guest:
         send_activation_link(user, brand_id, public_url)
         return
-    public_url = (public_url or current_app.config["PUBLIC_URL"]).rstrip("/")
+    public_url = link_base(brand_id, public_url)
     token = account_links.make_token(user, account_links.RESET_SALT)
     link = f"{public_url}/password/reset/{token}"
     record_event(
@@ -91,6 +105,5 @@ def tell_owner_of_sign_up(user, brand_id, public_url):
 def send_confirmation_link(user, brand_id, public_url=None, pending_code=None):
     """Record `email_confirmation_requested` with a 7-day link that confirms and signs in
     (carrying the scan code the person was claiming, if any)."""
-    public_url = (public_url or current_app.config["PUBLIC_URL"]).rstrip("/")
     token = account_links.make_token(user, account_links.CONFIRMATION_SALT, pending_code)
-    send_link(user, CONFIRMATION_EVENT, brand_id, f"{public_url}/confirm/{token}")
+    send_link(user, CONFIRMATION_EVENT, brand_id, f"/confirm/{token}", public_url)

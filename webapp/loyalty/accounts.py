@@ -362,7 +362,7 @@ def claim_as_guest(email, brand_id, public_url=None):
     return user
 
 
-def request_password_reset(email, brand_id, public_url):
+def request_password_reset(email, brand_id, public_url=None):
     """Send a reset (or, for a guest, an activation) link; silent about unknown emails."""
     user = find_user(email)
     if user is None or not user.is_active:
@@ -371,8 +371,8 @@ def request_password_reset(email, brand_id, public_url):
         send_activation_link(user, brand_id, public_url)
     else:
         token = account_links.make_token(user, account_links.RESET_SALT)
-        link = f"{public_url.rstrip('/')}/password/reset/{token}"
-        send_link(user, "password_reset_requested", brand_id, link)
+        path = f"/password/reset/{token}"
+        send_link(user, "password_reset_requested", brand_id, path, public_url)
     commit()
 
 
