@@ -9,9 +9,11 @@ from sqlalchemy import select
 from tests.customerio.conftest import override_config, restore_config
 from webapp.customerio.credentials import (
     CredentialError,
+    customerio_configured_for,
     decrypt_secret,
     encrypt_secret,
     rotate_secret,
+    store_brand_credentials,
     track_credentials,
 )
 from webapp.customerio.delivery import deliver_outbox
@@ -54,6 +56,23 @@ def test_a_brand_in_the_eu_region_uses_the_eu_host(app, cio, make):
     finally:
         restore_config(app, saved)
     assert track_credentials(brand.id).base_url == cio.url  # a custom URL always wins
+
+
+@pytest.mark.sqlite_ok
+def test_one_check_says_whether_a_brand_reaches_customerio(app, unconfigured, make):
+    own, half, none = make.brand(), make.brand(), make.brand()
+    store_brand_credentials(own, site_id="site-own", api_key="key-own")
+    store_brand_credentials(half, site_id="site-without-key")
+    db.session.commit()
+    assert customerio_configured_for(own.id) and track_credentials(own.id) is not None
+    assert not customerio_configured_for(half.id) and track_credentials(half.id) is None
+    assert not customerio_configured_for(none.id) and not customerio_configured_for(None)
+    saved = override_config(app, CUSTOMERIO_SITE_ID="env-site", CUSTOMERIO_API_KEY="env-key")
+    try:
+        assert customerio_configured_for(none.id) and customerio_configured_for(None)
+        assert track_credentials(none.id).site_id == "env-site"
+    finally:
+        restore_config(app, saved)
 
 
 @pytest.mark.sqlite_ok
