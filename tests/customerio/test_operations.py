@@ -134,3 +134,40 @@ def test_personalisation_follows_the_profile(cio, make):
     profile.next_best_action = "something_we_do_not_show"
     db.session.commit()
     assert next_best_action(user.id, brand.id) is None
+
+
+@pytest.mark.sqlite_ok
+def test_rotate_secrets_command_re_encrypts_every_brand_with_the_newest_key(app, cio, make):
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    saved = override_config(app, ENCRYPTION_KEY=old_key)
+    try:
+        brand, bare = make.brand(slug="acme"), make.brand(slug="bare")
+        store_brand_credentials(brand, site_id="s", api_key="key-1", token="bearer-1")
+        db.session.commit()
+        app.config["ENCRYPTION_KEY"] = f"{new_key},{old_key}"
+        result = app.test_cli_runner().invoke(args=["brands", "rotate-secrets"])
+        assert result.exit_code == 0, result.output
+        app.config["ENCRYPTION_KEY"] = new_key  # the old key can go now
+        db.session.expire_all()
+        assert track_credentials(brand.id).api_key == "key-1"
+        assert decrypt_secret(db.session.get(type(brand), brand.id).customer_io_webhook_token) == (
+            "bearer-1"
+        )
+        assert db.session.get(type(bare), bare.id).customer_io_api_key is None
+    finally:
+        restore_config(app, saved)
+
+
+@pytest.mark.sqlite_ok
+def test_rotate_secrets_command_names_a_brand_whose_secret_no_key_reads(app, cio, make):
+    saved = override_config(app, ENCRYPTION_KEY=Fernet.generate_key().decode())
+    try:
+        store_brand_credentials(make.brand(slug="lost"), site_id="s", api_key="key-1")
+        db.session.commit()
+        app.config["ENCRYPTION_KEY"] = Fernet.generate_key().decode()
+        result = app.test_cli_runner().invoke(args=["brands", "rotate-secrets"])
+        assert (
+            result.exit_code == 1 and "lost:" in result.output and "ENCRYPTION_KEY" in result.output
+        )
+    finally:
+        restore_config(app, saved)

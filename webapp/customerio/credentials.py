@@ -49,7 +49,28 @@ def decrypt_secret(token):
 
 def rotate_secret(token):
     """Re-encrypt a stored secret with the first (newest) ENCRYPTION_KEY."""
-    return _cipher().rotate(token.encode("ascii")).decode("ascii") if token else None
+    if not token:
+        return None
+    try:
+        return _cipher().rotate(token.encode("ascii")).decode("ascii")
+    except InvalidToken:
+        raise CredentialError(
+            "a stored Customer.io secret cannot be decrypted: is its key still in ENCRYPTION_KEY?"
+        ) from None
+
+
+ENCRYPTED_COLUMNS = (
+    "customer_io_api_key",
+    "customer_io_webhook_signing_key",
+    "customer_io_webhook_token",
+)
+
+
+def rotate_brand_secrets(brand):
+    """Re-encrypt the brand's stored secrets with the newest ENCRYPTION_KEY (the caller
+    commits), so older keys can then leave ENCRYPTION_KEY."""
+    for column in ENCRYPTED_COLUMNS:
+        setattr(brand, column, rotate_secret(getattr(brand, column)))
 
 
 def store_brand_credentials(brand, *, site_id=None, api_key=None, signing_key=None, token=None):

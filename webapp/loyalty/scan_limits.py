@@ -105,8 +105,3 @@ def clear_bad_codes(brand_id, user_id=None, ip_address=None):
     for limit, key in _checks(brand_id, user_id, ip_address):
         window.clear(limit, *key)
         window.clear(RECENT_BAD_CODE, "recent", *key)
-
-
-def reset_scan_limits():
-    """Forget every bad-code counter of this deployment (its prefix only)."""
-    limiter().storage.reset()
