@@ -113,22 +113,6 @@ class BrandSettings(Section):
                     _drop(data, problem["loc"])
         return cls()
 
-    def merged_into(self, raw, sections):
-        """`raw` (stored JSON) with these settings' `sections` written in, other keys kept."""
-        merged = copy.deepcopy(raw) if isinstance(raw, dict) else {}
-        for name in sections:
-            value = getattr(self, name)
-            if isinstance(value, Section):
-                old = merged.get(name) if isinstance(merged.get(name), dict) else {}
-                merged[name] = {**old, **value.model_dump(mode="json")}
-            else:
-                merged[name] = _json_value(value)
-        return merged
-
-
-def _json_value(value):
-    return str(value) if isinstance(value, Decimal) else value
-
 
 def _bad_paths(error):
     return ", ".join(".".join(str(part) for part in problem["loc"]) for problem in error.errors())
