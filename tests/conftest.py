@@ -141,9 +141,8 @@ def _clean_slate(request):
     yield
     if "app" not in request.fixturenames:
         return
-    from webapp.jobs import forget_queued_marks
+    from tests.shared_state import forget_queued_marks, reset_scan_limits
     from webapp.loyalty.config_cache import invalidate_all
-    from webapp.loyalty.scan_limits import reset_scan_limits
     from webapp.tenancy import invalidate_brand_cache
 
     application = request.getfixturevalue("app")

@@ -143,3 +143,32 @@ def test_codes_generate_writes_a_csv_of_claim_urls(app, make, tmp_path):
         assert len(row["code"]) == CODE_LENGTH and set(row["code"]) <= set(ALPHABET)
         assert row["url"] == f"http://rewards.test/s/{row['code']}"
     assert db.session.scalar(select(func.count()).select_from(ScanCode)) == 250
+
+
+def test_codes_clear_bad_codes_lifts_a_members_and_an_ips_slowdown(app, make):
+    from webapp.loyalty.scan_limits import bad_codes_allowed, record_bad_code
+
+    limits = {"bad_codes_per_user_per_hour": 1, "bad_codes_per_ip_per_hour": 1}
+    brand = make.brand(slug="acme", settings={"rate_limits": limits})
+    user = make.user(email="slow@example.com")
+    for _ in range(2):
+        record_bad_code(brand.id, user.id, "203.0.113.5")
+    assert not bad_codes_allowed(brand.id, user.id, None)
+    assert not bad_codes_allowed(brand.id, None, "203.0.113.5")
+    runner = app.test_cli_runner()
+    args = ["codes", "clear-bad-codes", "--brand", "acme"]
+    result = runner.invoke(args=[*args, "--email", "Slow@example.com"])
+    assert result.exit_code == 0, result.output
+    assert bad_codes_allowed(brand.id, user.id, None)
+    assert not bad_codes_allowed(brand.id, None, "203.0.113.5")
+    assert runner.invoke(args=[*args, "--ip", "203.0.113.5"]).exit_code == 0
+    assert bad_codes_allowed(brand.id, None, "203.0.113.5")
+
+
+def test_codes_clear_bad_codes_refuses_unclear_requests(app, make):
+    make.brand(slug="acme")
+    runner = app.test_cli_runner()
+    args = ["codes", "clear-bad-codes", "--brand", "acme"]
+    assert runner.invoke(args=args).exit_code == 2
+    unknown = runner.invoke(args=[*args, "--email", "nobody@example.com"])
+    assert unknown.exit_code == 1 and "No account" in unknown.output

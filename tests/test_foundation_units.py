@@ -3,6 +3,7 @@
 import pytest
 import rq
 
+from tests.shared_state import forget_queued_marks
 from webapp import jobs
 from webapp.loyalty.passwords import hash_password, verify_password
 
@@ -116,8 +117,8 @@ def test_forgetting_marks_lets_the_next_call_enqueue(app):
     jobs.enqueue_once(record_call, 9, queue="high")
     queue.empty()  # the job is gone, its mark is not
     assert jobs.enqueue_once(record_call, 9, queue="high") and queue.jobs == []
-    jobs.forget_queued_marks()
+    forget_queued_marks()
     jobs.enqueue_once(record_call, 9, queue="high")
     assert [job.args for job in queue.jobs] == [(9,)]
-    jobs.forget_queued_marks()
+    forget_queued_marks()
     queue.empty()

@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.config import load_config
-from webapp.extensions import compress, csrf, db, login_manager, migrate
+from webapp.extensions import compress, csrf, db, htmx, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,6 +67,7 @@ def register_extensions(app):
     login_manager.login_message_category = "info"
     csrf.init_app(app)
     compress.init_app(app)
+    htmx.init_app(app)
 
     @login_manager.user_loader
     def load_user(identity):

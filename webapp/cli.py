@@ -1,4 +1,4 @@
-"""`flask` commands for operators: demo data, staff accounts, scan codes."""
+"""`flask` commands for operators: demo data, staff accounts, scan codes and their limits."""
 
 import json
 import sys
@@ -109,6 +109,29 @@ def generate_codes_command(brand_slug, sku, count, out):
         click.echo(f"Batch {batch.id}: {count} codes written to {out}.", err=True)
     else:
         sys.stdout.writelines(rows)
+
+
+@codes_group.command("clear-bad-codes")
+@click.option("--brand", "brand_slug", required=True)
+@click.option("--email", default=None, help="The member whose wrong codes to forget.")
+@click.option(
+    "--ip", "ip_address", default=None, help="The IP address whose wrong codes to forget."
+)
+def clear_bad_codes_command(brand_slug, email, ip_address):
+    """Lift a member's or an IP's wrong-code slowdown (support, after checking the person)."""
+    from webapp.loyalty.scan_limits import clear_bad_codes
+
+    brand = _brand_or_fail(brand_slug)
+    if not email and not ip_address:
+        raise click.UsageError("Give --email, --ip or both.")
+    user_id = None
+    if email:
+        user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise click.ClickException(f"No account with email {email!r}.")
+        user_id = user.id
+    clear_bad_codes(brand.id, user_id=user_id, ip_address=ip_address)
+    click.echo(f"Wrong codes forgotten at {brand.slug}.")
 
 
 @click.group("archive")

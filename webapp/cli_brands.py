@@ -1,10 +1,11 @@
-"""`flask brands ...`: onboard brands and manage the hosts each one owns."""
+"""`flask brands ...`: onboard brands, manage the hosts each one owns, rotate their secrets."""
 
 import json
 
 import click
 from sqlalchemy import select
 
+from webapp.customerio.credentials import CredentialError, rotate_brand_secrets
 from webapp.extensions import db
 from webapp.loyalty import brand_directory
 from webapp.loyalty.brand_directory import BrandError
@@ -98,3 +99,17 @@ def deactivate_command(slug):
     """Switch a brand off: its hosts stop serving it."""
     brand = _or_fail(brand_directory.deactivate_brand, slug)
     click.echo(f"Deactivated {brand.slug}.")
+
+
+@brands_group.command("rotate-secrets")
+def rotate_secrets_command():
+    """Re-encrypt every brand's Customer.io secrets with the first ENCRYPTION_KEY."""
+    brands = db.session.scalars(select(Brand).order_by(Brand.id)).all()
+    for brand in brands:
+        try:
+            rotate_brand_secrets(brand)
+        except CredentialError as problem:
+            db.session.rollback()
+            raise click.ClickException(f"{brand.slug}: {problem}") from None
+    db.session.commit()
+    click.echo(f"Re-encrypted the secrets of {len(brands)} brands with the first key.")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-US_TRACK_URL = "https://track.customer.io"
-EU_TRACK_URL = "https://track-eu.customer.io"
+# Customer.io's Track API host for each workspace region (the first is the default).
+TRACK_URLS = {"us": "https://track.customer.io", "eu": "https://track-eu.customer.io"}
 
 
 class ConfigError(RuntimeError):
@@ -29,10 +29,15 @@ def _dev_secret(instance_path, name, make):
     return path.read_text().strip()
 
 
+def track_url_for(region, override=None):
+    """The Track API base URL: ``override`` when given, else the host of the region."""
+    if override:
+        return override.rstrip("/")
+    return TRACK_URLS.get((region or "").strip().lower(), TRACK_URLS["us"])
+
+
 def _track_url(env):
-    if env.get("CUSTOMERIO_TRACK_URL"):
-        return env["CUSTOMERIO_TRACK_URL"].rstrip("/")
-    return EU_TRACK_URL if env.get("CUSTOMERIO_REGION", "us").lower() == "eu" else US_TRACK_URL
+    return track_url_for(env.get("CUSTOMERIO_REGION"), env.get("CUSTOMERIO_TRACK_URL"))
 
 
 def _secrets(env, instance_path, production):

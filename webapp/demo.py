@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from webapp.brand_settings import DEFAULTS
 from webapp.demo_images import add_demo_pictures
 from webapp.demo_story import tell_member_story
 from webapp.extensions import db
@@ -25,19 +26,8 @@ STAFF = {"email": "owner@greenharbor.example", "password": "harbor-owner-2026"}
 CONSUMER = {"email": "sam@greenharbor.example", "password": "harbor-member-2026"}
 DEMO_CODES_WANTED = 24
 
-BRAND_SETTINGS = {
-    "tagline": "Scan every pack. Earn every time.",
-    "wording": {"points": "Points", "rank": "Rank"},
-    "theme": {
-        "primary": "#1f5f3f",
-        "accent": "#c8a13a",
-        "background": "#f7f5ef",
-        "text": "#1b1b1b",
-    },
-    "min_age": 21,
-    "referral": {"referrer_bonus": 500, "referee_bonus": 0, "expiry_days": 30},
-    "rate_limits": {"bad_codes_per_user_per_hour": 10, "bad_codes_per_ip_per_hour": 30},
-}
+# The demo brand spells out every setting (the defaults) so staff see them all in its JSON.
+BRAND_SETTINGS = DEFAULTS.model_dump(mode="json", exclude_none=True)
 
 RANKS = [
     ("bronze", "Bronze", 1000, "1.20", "20% more points on every scan."),

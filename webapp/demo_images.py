@@ -8,6 +8,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
+from webapp.brand_settings import settings_of
 from webapp.extensions import db
 from webapp.media import BRAND_LOGO, PRODUCT_PHOTO, store_image
 from webapp.models import Product
@@ -160,7 +161,7 @@ def add_demo_pictures(brand):
         line = "Rewards" if product.points_cost else product.product_line
         picture = product_photo(product.name, form, product.strain_type, line)
         product.image_url = store_image(picture, brand.id, PRODUCT_PHOTO)
-    if not (brand.settings or {}).get("logo"):
+    if not settings_of(brand).logo:
         brand.settings = {
             **(brand.settings or {}),
             "logo": store_image(brand_logo(brand.name), brand.id, BRAND_LOGO),

@@ -20,10 +20,9 @@ def font_choices():
     return [(key, label) for key, (label, _, _) in BRAND_FONTS.items()]
 
 
-def brand_font(brand):
-    """(CSS font stack, URL of the regular weight to preload or None) for the brand."""
-    key = (brand.setting("font", default=DEFAULT_FONT) if brand else DEFAULT_FONT) or DEFAULT_FONT
-    _, family, fallback = BRAND_FONTS.get(key, BRAND_FONTS[DEFAULT_FONT])
+def brand_font(key):
+    """(CSS font stack, URL of the regular weight to preload or None) for a font key."""
+    _, family, fallback = BRAND_FONTS[key]
     if family is None:
         return fallback, None
     preload = url_for("static", filename=f"fonts/{key}/{key}-latin-400-normal.woff2")
@@ -31,5 +30,5 @@ def brand_font(brand):
 
 
 def register(app):
-    """Give templates `brand_font(brand)`."""
+    """Give templates `brand_font(key)`."""
     app.add_template_global(brand_font, "brand_font")

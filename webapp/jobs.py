@@ -83,13 +83,6 @@ def enqueue_once(fn, *ids, queue="default"):
     return enqueue(fn, *ids, queue=queue)
 
 
-def forget_queued_marks():
-    """Drop every `enqueue_once` mark of this deployment (after emptying its queues)."""
-    client = redis_connection()
-    for key in client.scan_iter(f"{current_app.config['QUEUE_PREFIX']}-queued:*", count=1000):
-        client.delete(key)
-
-
 def job_started(fn, *ids):
     """Mark a coalesced job as running, so new work enqueues a fresh one."""
     if current_app.config.get("REDIS_URL"):

@@ -12,6 +12,7 @@ from flask import abort, current_app, g, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from webapp.brand_settings import settings_of
 from webapp.extensions import db
 from webapp.loyalty.brand_directory import normalise_host
 from webapp.loyalty.config_cache import ConfigCache, check_stamp, invalidate_on_write
@@ -116,13 +117,14 @@ def _refuse_unclaimed_hosts():
 
 def _template_context():
     brand = current_brand()
-    wording = (brand.setting("wording", default={}) if brand else {}) or {}
+    settings = settings_of(brand)
     wallet = current_wallet() if current_user.is_authenticated else None
     return {
         "brand": brand,
         "wallet": wallet,
-        "points_word": wording.get("points", "Points"),
-        "rank_word": wording.get("rank", "Rank"),
+        "brand_settings": settings,
+        "points_word": settings.wording.points,
+        "rank_word": settings.wording.rank,
         "current_rank_name": rank_name_for(brand, wallet.current_rank_key) if wallet else None,
         "home_url": url_for("portal.index"),
         "sw_url": url_for("portal.service_worker"),
@@ -131,6 +133,8 @@ def _template_context():
 
 
 def register(app):
-    """Resolve the brand per request and expose it, the wallet and the wording to templates."""
+    """Resolve the brand per request and expose it, its settings, the wallet and the wording
+    to templates (`settings_of(brand)` too, for pages rendered without a request's brand)."""
     app.before_request(_refuse_unclaimed_hosts)
     app.context_processor(_template_context)
+    app.add_template_global(settings_of, "settings_of")

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import request, url_for
 
-MAX_PAGE = 10_000
+from webapp.pagination import page_number
 
 
 def safe_next(target, default_endpoint="portal.index"):
@@ -22,6 +22,5 @@ def safe_next(target, default_endpoint="portal.index"):
 
 
 def requested_page():
-    """The `page` query argument as a page number: 1 when absent or not a number, and never
-    past MAX_PAGE (a 20-digit page is an empty page, not a SQL error)."""
-    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    """The `page` query argument as a page number (1 when absent or not a number)."""
+    return page_number(request.args.get("page", 1, type=int))

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from tests.admin.conftest import HOST_A, sign_in
+from webapp.brand_settings import settings_of
 from webapp.extensions import db
 from webapp.fonts import brand_font
 from webapp.models import Brand
@@ -27,7 +28,7 @@ def test_owner_picks_a_bundled_font_and_pages_use_it(app, world):
     assert response.status_code == 303
     with app.test_request_context():
         brand = db.session.get(Brand, world.brand_a.id)
-        stack, preload = brand_font(brand)
+        stack, preload = brand_font(settings_of(brand).font)
     assert stack.startswith('"Lora", Georgia') and preload.endswith("lora-latin-400-normal.woff2")
     assert app.test_client().get(preload).status_code == 200
     bad = client.post("/admin/settings", data={**settings_fields(client), "font": "comic"},
@@ -37,5 +38,5 @@ def test_owner_picks_a_bundled_font_and_pages_use_it(app, world):
 
 def test_the_device_font_needs_no_download(app, make):
     with app.test_request_context():
-        assert brand_font(make.brand(settings={"font": "system"}))[1] is None
-        assert brand_font(make.brand())[0].startswith('"Inter"')  # the default
+        assert brand_font(settings_of(make.brand(settings={"font": "system"})).font)[1] is None
+        assert brand_font(settings_of(make.brand()).font)[0].startswith('"Inter"')  # the default

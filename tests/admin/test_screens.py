@@ -149,12 +149,12 @@ def test_settings_save_and_refresh_the_brand_cache(app, owner, world):
         brand = db.session.get(Brand, world.brand_a.id)
         assert brand.name == "Green Harbor"
         assert hosts_of(brand.id) == ["a.test", "rewards.example.com"]
-        assert brand.setting("wording") == {"points": "Leaves", "rank": "Tier"}
-        assert brand.setting("theme", "background") == "#ffffff"
-        assert brand.setting("referral") == {
+        assert brand.settings["wording"] == {"points": "Leaves", "rank": "Tier"}
+        assert brand.settings["theme"]["background"] == "#ffffff"
+        assert brand.settings["referral"] == {
             "referrer_bonus": 500, "referee_bonus": 100, "expiry_days": 30,
         }  # fmt: skip
-        assert brand.setting("rate_limits", "bad_codes_per_ip_per_hour") == 30
+        assert brand.settings["rate_limits"]["bad_codes_per_ip_per_hour"] == 30
         assert resolve_brand("rewards.example.com").id == brand.id  # cache was invalidated
     # pytest-flask keeps one app context (and so one `g`) for the whole test: forget the
     # brand resolved by the earlier requests, as a new request in production would.

@@ -4,8 +4,9 @@ import pytest
 from flask import current_app
 from rq import SimpleWorker
 
+from tests.shared_state import forget_queued_marks
 from webapp.extensions import db
-from webapp.jobs import QUEUE_NAMES, forget_queued_marks, get_queue, redis_connection
+from webapp.jobs import QUEUE_NAMES, get_queue, redis_connection
 
 SITE_ID = "env-site"
 API_KEY = "env-key"

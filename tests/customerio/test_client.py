@@ -11,10 +11,9 @@ import pytest
 import requests
 
 from tests import fake_customerio
+from webapp.config import TRACK_URLS, track_url_for
 from webapp.customerio.client import (
-    EU_TRACK_URL,
     MAX_BATCH_REQUEST_BYTES,
-    US_TRACK_URL,
     PayloadRejected,
     TrackClient,
     delete_operation,
@@ -23,9 +22,8 @@ from webapp.customerio.client import (
     identify_operation,
     parse_retry_after,
     split_into_batches,
-    stable_event_id,
-    track_url_for,
 )
+from webapp.customerio.outbox import new_event_uid
 
 SITE_ID = "site-123"
 API_KEY = "sk-very-secret-track-key"
@@ -64,7 +62,7 @@ def test_customer_ids_are_url_quoted(client, fake_cio):
 
 
 def test_track_posts_name_data_id_and_timestamp(client, fake_cio):
-    event_id = stable_event_id(1_700_000_000_000, 7)
+    event_id = new_event_uid()
     data = {"product_snapshot": {"sku": "GUM-10"}, "points": 50}
 
     result = client.track("42", "product_scanned", data, event_id, 1_700_000_000)
@@ -151,10 +149,11 @@ def test_batch_reports_operations_refused_in_a_207(client, fake_cio):
 @pytest.mark.parametrize(
     ("region", "override", "expected"),
     [
-        ("eu", None, EU_TRACK_URL),
-        ("EU", "", EU_TRACK_URL),
-        ("us", None, US_TRACK_URL),
-        (None, None, US_TRACK_URL),
+        ("eu", None, TRACK_URLS["eu"]),
+        ("EU", "", TRACK_URLS["eu"]),
+        ("mars", None, TRACK_URLS["us"]),
+        ("us", None, TRACK_URLS["us"]),
+        (None, None, TRACK_URLS["us"]),
         ("eu", "http://127.0.0.1:9000/", "http://127.0.0.1:9000"),
     ],
 )
@@ -207,7 +206,7 @@ def test_an_event_too_big_for_a_batch_is_refused_when_built():
 
 def test_split_into_batches_keeps_order_and_stays_under_the_limit(client, fake_cio):
     operations = [
-        event_operation(n, "product_scanned", {"pad": "x" * 900}, stable_event_id(n, n))
+        event_operation(n, "product_scanned", {"pad": "x" * 900}, new_event_uid())
         for n in range(1500)
     ]
 
@@ -304,8 +303,9 @@ def test_a_redirect_is_not_followed(client, fake_cio):
 def test_a_dropped_connection_is_retryable_and_the_client_recovers(client, fake_cio):
     fake_cio.drop(count=1)
 
-    dropped = client.track("42", "product_scanned", event_id=stable_event_id(1, 1))
-    retried = client.track("42", "product_scanned", event_id=stable_event_id(1, 1))
+    event_id = new_event_uid()
+    dropped = client.track("42", "product_scanned", event_id=event_id)
+    retried = client.track("42", "product_scanned", event_id=event_id)
 
     assert (dropped.ok, dropped.status, dropped.permanent) == (False, None, False)
     assert "ConnectionError" in dropped.error
@@ -373,12 +373,13 @@ def test_the_api_key_and_payloads_never_reach_the_logs(client, fake_cio, caplog)
     assert "secret-address" not in text and "203.0.113.9" not in text
 
 
-def test_stable_event_ids_are_ulids_that_sort_by_time():
-    first = stable_event_id(1_700_000_000_000, 99)
+def test_event_ids_are_unique_ulids_that_sort_by_time():
+    first = new_event_uid()
+    time.sleep(0.002)
+    later = new_event_uid()
 
-    assert first == stable_event_id(1_700_000_000_000, 99)
-    assert len(first) == 26 and set(first) <= set("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
-    assert first < stable_event_id(1_700_000_000_001, 1) and first != stable_event_id(1, 100)
+    assert len(first) == 26 and set(first + later) <= set("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+    assert first < later and len({new_event_uid() for _ in range(1000)}) == 1000
 
 
 def test_the_fake_throttles_for_a_window_then_recovers(client, fake_cio):

@@ -9,9 +9,11 @@ from sqlalchemy import select
 from tests.customerio.conftest import override_config, restore_config
 from webapp.customerio.credentials import (
     CredentialError,
+    customerio_configured_for,
     decrypt_secret,
     encrypt_secret,
     rotate_secret,
+    store_brand_credentials,
     track_credentials,
 )
 from webapp.customerio.delivery import deliver_outbox
@@ -54,6 +56,23 @@ def test_a_brand_in_the_eu_region_uses_the_eu_host(app, cio, make):
     finally:
         restore_config(app, saved)
     assert track_credentials(brand.id).base_url == cio.url  # a custom URL always wins
+
+
+@pytest.mark.sqlite_ok
+def test_one_check_says_whether_a_brand_reaches_customerio(app, unconfigured, make):
+    own, half, none = make.brand(), make.brand(), make.brand()
+    store_brand_credentials(own, site_id="site-own", api_key="key-own")
+    store_brand_credentials(half, site_id="site-without-key")
+    db.session.commit()
+    assert customerio_configured_for(own.id) and track_credentials(own.id) is not None
+    assert not customerio_configured_for(half.id) and track_credentials(half.id) is None
+    assert not customerio_configured_for(none.id) and not customerio_configured_for(None)
+    saved = override_config(app, CUSTOMERIO_SITE_ID="env-site", CUSTOMERIO_API_KEY="env-key")
+    try:
+        assert customerio_configured_for(none.id) and customerio_configured_for(None)
+        assert track_credentials(none.id).site_id == "env-site"
+    finally:
+        restore_config(app, saved)
 
 
 @pytest.mark.sqlite_ok
@@ -115,3 +134,40 @@ def test_personalisation_follows_the_profile(cio, make):
     profile.next_best_action = "something_we_do_not_show"
     db.session.commit()
     assert next_best_action(user.id, brand.id) is None
+
+
+@pytest.mark.sqlite_ok
+def test_rotate_secrets_command_re_encrypts_every_brand_with_the_newest_key(app, cio, make):
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    saved = override_config(app, ENCRYPTION_KEY=old_key)
+    try:
+        brand, bare = make.brand(slug="acme"), make.brand(slug="bare")
+        store_brand_credentials(brand, site_id="s", api_key="key-1", token="bearer-1")
+        db.session.commit()
+        app.config["ENCRYPTION_KEY"] = f"{new_key},{old_key}"
+        result = app.test_cli_runner().invoke(args=["brands", "rotate-secrets"])
+        assert result.exit_code == 0, result.output
+        app.config["ENCRYPTION_KEY"] = new_key  # the old key can go now
+        db.session.expire_all()
+        assert track_credentials(brand.id).api_key == "key-1"
+        assert decrypt_secret(db.session.get(type(brand), brand.id).customer_io_webhook_token) == (
+            "bearer-1"
+        )
+        assert db.session.get(type(bare), bare.id).customer_io_api_key is None
+    finally:
+        restore_config(app, saved)
+
+
+@pytest.mark.sqlite_ok
+def test_rotate_secrets_command_names_a_brand_whose_secret_no_key_reads(app, cio, make):
+    saved = override_config(app, ENCRYPTION_KEY=Fernet.generate_key().decode())
+    try:
+        store_brand_credentials(make.brand(slug="lost"), site_id="s", api_key="key-1")
+        db.session.commit()
+        app.config["ENCRYPTION_KEY"] = Fernet.generate_key().decode()
+        result = app.test_cli_runner().invoke(args=["brands", "rotate-secrets"])
+        assert (
+            result.exit_code == 1 and "lost:" in result.output and "ENCRYPTION_KEY" in result.output
+        )
+    finally:
+        restore_config(app, saved)

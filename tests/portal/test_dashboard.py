@@ -85,3 +85,17 @@ def test_scan_result_shows_what_the_points_bring_closer(client, auth, make, prog
     )
     closer = html.split('id="scan-closer"', 1)[1].split("</div>", 1)[0]
     assert "Harbor Tee" in closer and "250 points to go" in closer
+
+
+def test_ways_to_earn_show_the_referrer_bonus_the_rules_pay(client, auth, make):
+    """With no referral settings the rules pay 500; the dashboard used to say nothing (0)."""
+    program = new_program(make)
+    auth.login(program.email)
+    html = client.get("/").get_data(as_text=True)
+    assert "Refer a friend" in html and '<span class="earn-item__points">+500' in html
+
+
+def test_ways_to_earn_show_a_brands_own_referrer_bonus(client, auth, make):
+    program = new_program(make, referral={"referrer_bonus": 750})
+    auth.login(program.email)
+    assert '<span class="earn-item__points">+750' in client.get("/").get_data(as_text=True)

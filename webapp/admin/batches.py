@@ -8,6 +8,7 @@ from flask import (
     g,
     redirect,
     render_template,
+    request,
     stream_with_context,
     url_for,
 )
@@ -16,11 +17,12 @@ from sqlalchemy import func, select
 from webapp.admin.blueprint import bp
 from webapp.admin.forms import BatchForm
 from webapp.admin.jobs import generate_batch_codes
-from webapp.admin.security import PROGRAM_STAFF, allow, brand_object_or_404, is_htmx, record
+from webapp.admin.security import PROGRAM_STAFF, allow, brand_object_or_404, record
 from webapp.extensions import db
 from webapp.jobs import enqueue
 from webapp.loyalty.codes import batch_csv_rows, claim_url, create_batch, void_batch_codes
 from webapp.models import CodeBatch, Product, ScanCode
+from webapp.pagination import paginate
 from webapp.urls import requested_page
 
 SHEET_PAGE = 60
@@ -52,7 +54,7 @@ def product_batches(product_id):
         record("batch_created", batch, product_id=product.id, quantity=batch.quantity)
         db.session.commit()
         enqueue(generate_batch_codes, batch.id, queue="low", job_timeout=3600)
-        if is_htmx():
+        if request.htmx:
             db.session.refresh(batch)
             return render_template(
                 "admin/_batch_progress.html", batch=batch, claimed=0, unclaimed=batch.quantity
@@ -72,7 +74,7 @@ def batch(batch_id):
     db.session.refresh(batch)
     claimed, unclaimed = claim_counts(batch.id) if batch.status == "done" else (0, 0)
     context = {"batch": batch, "claimed": claimed, "unclaimed": unclaimed}
-    if is_htmx():
+    if request.htmx:
         return render_template("admin/_batch_progress.html", **context)
     product = db.session.get(Product, batch.product_id)
     return render_template("admin/batch.html", product=product, **context)
@@ -96,21 +98,14 @@ def batch_csv(batch_id):
 def batch_sheet(batch_id):
     """A printable page of QR codes, SHEET_PAGE per page; each encodes PUBLIC_URL/s/CODE."""
     batch = brand_object_or_404(CodeBatch, batch_id)
-    page = requested_page()
-    codes = db.session.scalars(
-        select(ScanCode.code)
-        .where(ScanCode.batch_id == batch.id)
-        .order_by(ScanCode.id)
-        .offset((page - 1) * SHEET_PAGE)
-        .limit(SHEET_PAGE + 1)
-    ).all()
+    query = select(ScanCode.code).where(ScanCode.batch_id == batch.id).order_by(ScanCode.id)
+    page = paginate(query, requested_page(), SHEET_PAGE, scalars=True)
     public_url = current_app.config["PUBLIC_URL"]
-    items = [(code, claim_url(public_url, code)) for code in codes[:SHEET_PAGE]]
+    items = [(code, claim_url(public_url, code)) for code in page.rows]
     return render_template(
         "admin/sheet.html",
         batch=batch,
         page=page,
-        has_next=len(codes) > SHEET_PAGE,
         items=[(code, url, qr_data_uri(url)) for code, url in items],
     )
 

@@ -3,7 +3,7 @@
 import json
 from datetime import timedelta
 
-from flask import flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -17,9 +17,9 @@ from webapp.admin.security import (
     PROGRAM_STAFF,
     allow,
     brand_object_or_404,
-    is_htmx,
     record,
 )
+from webapp.config import TRACK_URLS
 from webapp.customerio.credentials import store_brand_credentials
 from webapp.customerio.delivery import deliver_outbox, setting
 from webapp.customerio.outbox import record_event
@@ -45,7 +45,7 @@ class CredentialsForm(FlaskForm):
 
     site_id = PasswordField("Site ID", validators=[Length(max=100)])
     api_key = PasswordField("Track API key", validators=[Length(max=150)])
-    region = SelectField("Region", choices=[("us", "US"), ("eu", "EU")])
+    region = SelectField("Region", choices=[(key, key.upper()) for key in TRACK_URLS])
     signing_key = PasswordField("Webhook signing key", validators=[Length(max=150)])
     token = PasswordField("Webhook bearer token", validators=[Length(max=150)])
     clear_site_id = BooleanField("Clear the site ID")
@@ -70,7 +70,7 @@ def customerio():
     """Outbox counts by status, failed events, the webhook log and (owners) the credentials."""
     brand = db.session.get(Brand, g.staff.brand_id)
     form = CredentialsForm(region=brand.customer_io_region or "us")
-    return _page(brand, form)
+    return _customerio_page(brand, form)
 
 
 @bp.post("/customerio/events/<int:event_id>/retry")
@@ -87,7 +87,7 @@ def customerio_retry(event_id):
         flash(f"Event #{event.id} will be sent again.", "success")
     else:
         flash(f"Event #{event.id} is {event.status}; only failed events are retried.", "error")
-    if is_htmx():
+    if request.htmx:
         return render_template("admin/_customerio_event.html", event=event)
     return redirect(url_for("admin.customerio"), code=303)
 
@@ -137,7 +137,7 @@ def customerio_credentials():
     brand = db.session.get(Brand, g.staff.brand_id)
     form = CredentialsForm()
     if not form.validate_on_submit():
-        return _page(brand, form)
+        return _customerio_page(brand, form)
     changes = form.changes()
     store_brand_credentials(brand, **changes)
     changed = sorted(changes) + (["region"] if brand.customer_io_region != form.region.data else [])
@@ -163,7 +163,8 @@ def customerio_test_event():
     return redirect(url_for("admin.customerio"), code=303)
 
 
-def _page(brand, form):
+def _customerio_page(brand, form):
+    """The Customer.io page: credentials form, outbox counts, failed rows, recent webhooks."""
     brand_rows = CustomerIoEventQueue.brand_id == brand.id
     counts = dict.fromkeys(OUTBOX_STATUSES, 0)
     counts.update(

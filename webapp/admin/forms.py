@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     Email,
+    InputRequired,
     Length,
     Optional,
     Regexp,
@@ -166,13 +167,13 @@ class SettingsForm(FlaskForm):
     text = StringField("Text colour", validators=[MaxLength(9), DataRequired(), HEX])
     minimum_age = IntegerField("Minimum age", validators=[DataRequired(), NumberRange(18, 99)])
     referrer_bonus = IntegerField(
-        "Referrer bonus (points)", validators=[Optional(), NumberRange(min=0, max=1_000_000)]
+        "Referrer bonus (points)", validators=[InputRequired(), NumberRange(min=0, max=1_000_000)]
     )
     referee_bonus = IntegerField(
-        "New member bonus (points)", validators=[Optional(), NumberRange(min=0, max=1_000_000)]
+        "New member bonus (points)", validators=[InputRequired(), NumberRange(min=0, max=1_000_000)]
     )
     referral_expiry_days = IntegerField(
-        "Referral expiry (days)", validators=[Optional(), NumberRange(min=1, max=3650)]
+        "Referral expiry (days)", validators=[InputRequired(), NumberRange(min=1, max=3650)]
     )
     bad_codes_per_user_per_hour = IntegerField(
         "Wrong codes per member per hour", validators=[DataRequired(), NumberRange(1, 10_000)]

@@ -1,7 +1,5 @@
 """Finding a brand's members and gathering what staff see on a member's page."""
 
-from dataclasses import dataclass
-
 from flask import abort
 from sqlalchemy import exists, or_, select
 
@@ -21,6 +19,7 @@ from webapp.models import (
     UserActionLog,
     UserCustomFieldValue,
 )
+from webapp.pagination import paginate
 
 SEARCH_PAGE = 25
 LEDGER_PAGE = 50
@@ -31,21 +30,6 @@ MEMBER_ORDERS = {
     "email": (User.email, User.id),
     "name": (User.last_name, User.first_name, User.id),
 }
-
-
-@dataclass
-class Page:
-    """One page of rows and whether another follows."""
-
-    rows: list
-    number: int
-    has_next: bool
-
-
-def _page_of(query, number, size):
-    """Page `number` of `query`, `size` rows per page."""
-    rows = list(db.session.execute(query.offset((number - 1) * size).limit(size + 1)).all())
-    return Page(rows[:size], number, len(rows) > size)
 
 
 def of_brand(brand_id):
@@ -89,7 +73,7 @@ def search_members(brand_id, text, page_number, order="newest"):
     if text:
         query = query.where(_matches(text))
     ordering = MEMBER_ORDERS.get(order, MEMBER_ORDERS["newest"])
-    return _page_of(query.order_by(*ordering), page_number, SEARCH_PAGE)
+    return paginate(query.order_by(*ordering), page_number, SEARCH_PAGE)
 
 
 def member_or_404(user_id, brand_id):
@@ -120,7 +104,7 @@ def member_overview(user, brand_id, ledger_page):
             .where(UserCustomFieldValue.user_id == user.id, CustomField.brand_id == brand_id)
             .order_by(CustomField.field_order, CustomField.id)
         ).all(),
-        "ledger": _page_of(
+        "ledger": paginate(
             select(UserActionLog)
             .where(UserActionLog.user_id == user.id, UserActionLog.brand_id == brand_id)
             .order_by(UserActionLog.created_at.desc(), UserActionLog.id.desc()),

@@ -45,7 +45,9 @@ def member(member_id):
 def member_adjust_points(member_id):
     """Add or take points, with a required reason."""
     user = member_or_404(member_id, g.staff.brand_id)
-    return _act(user, adjust_points, request.form.get("delta"), request.form.get("reason"))
+    return _flash_member_action(
+        user, adjust_points, request.form.get("delta"), request.form.get("reason")
+    )
 
 
 @bp.post("/members/<int:member_id>/achievements")
@@ -53,7 +55,7 @@ def member_adjust_points(member_id):
 def member_grant_achievement(member_id):
     """Grant one of the brand's custom achievements."""
     user = member_or_404(member_id, g.staff.brand_id)
-    return _act(user, grant_achievement, request.form.get("achievement_key", ""))
+    return _flash_member_action(user, grant_achievement, request.form.get("achievement_key", ""))
 
 
 @bp.post("/members/<int:member_id>/account-link")
@@ -61,10 +63,10 @@ def member_grant_achievement(member_id):
 def member_send_link(member_id):
     """Resend a guest's activation link or a member's password reset link."""
     user = member_or_404(member_id, g.staff.brand_id)
-    return _act(user, send_account_link)
+    return _flash_member_action(user, send_account_link)
 
 
-def _act(user, action, *inputs):
+def _flash_member_action(user, action, *inputs):
     """Run a member action, flash its outcome, and go back to the member page."""
     try:
         flash(action(g.staff, user, *inputs), "success")

@@ -11,6 +11,7 @@ from webapp.extensions import db
 from webapp.loyalty.redemption import RedemptionError, cancel_redemption, fulfil_redemption
 from webapp.models import Product, Redemption, User
 from webapp.models.redemptions import REDEMPTION_STATUSES
+from webapp.pagination import paginate
 
 QUEUE_PAGE = 50
 CSV_HEADER = (
@@ -36,11 +37,8 @@ def _queue_query(brand_id, status):
 
 
 def queue(brand_id, status, page):
-    """A page of the queue (`status` None or unknown: every status) and whether more follow."""
-    rows = db.session.execute(
-        _queue_query(brand_id, status).offset((page - 1) * QUEUE_PAGE).limit(QUEUE_PAGE + 1)
-    ).all()
-    return rows[:QUEUE_PAGE], len(rows) > QUEUE_PAGE
+    """Page `page` of the queue (`status` None or unknown: every status)."""
+    return paginate(_queue_query(brand_id, status), page, QUEUE_PAGE)
 
 
 def queue_row(redemption):

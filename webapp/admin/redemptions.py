@@ -13,7 +13,7 @@ from flask import (
 
 from webapp.admin import redemption_desk
 from webapp.admin.blueprint import bp
-from webapp.admin.security import ALL_STAFF, allow, brand_object_or_404, is_htmx
+from webapp.admin.security import ALL_STAFF, allow, brand_object_or_404
 from webapp.models import Redemption
 from webapp.models.redemptions import REDEMPTION_STATUSES
 from webapp.urls import requested_page
@@ -30,15 +30,9 @@ def _status_filter():
 def redemptions():
     """The queue: pending first, oldest first; filter by status."""
     status = _status_filter()
-    page = requested_page()
-    rows, has_next = redemption_desk.queue(g.staff.brand_id, status, page)
+    page = redemption_desk.queue(g.staff.brand_id, status, requested_page())
     return render_template(
-        "admin/redemptions.html",
-        rows=rows,
-        status=status,
-        statuses=REDEMPTION_STATUSES,
-        page=page,
-        has_next=has_next,
+        "admin/redemptions.html", page=page, status=status, statuses=REDEMPTION_STATUSES
     )
 
 
@@ -47,7 +41,7 @@ def redemptions():
 def redemption_fulfil(redemption_id):
     """Mark a pending redemption as sent, with a note."""
     redemption = brand_object_or_404(Redemption, redemption_id)
-    return _handle(redemption, redemption_desk.fulfil, request.form.get("note"))
+    return _answer_redemption_action(redemption, redemption_desk.fulfil, request.form.get("note"))
 
 
 @bp.post("/redemptions/<int:redemption_id>/cancel")
@@ -55,16 +49,16 @@ def redemption_fulfil(redemption_id):
 def redemption_cancel(redemption_id):
     """Cancel a pending redemption and refund its points (a reason is required)."""
     redemption = brand_object_or_404(Redemption, redemption_id)
-    return _handle(redemption, redemption_desk.cancel, request.form.get("reason"))
+    return _answer_redemption_action(redemption, redemption_desk.cancel, request.form.get("reason"))
 
 
-def _handle(redemption, action, text):
+def _answer_redemption_action(redemption, action, text):
     """Run the action; htmx gets the row back, a plain POST a 303 to the queue."""
     try:
         message, category = action(g.staff, redemption, text), "success"
     except redemption_desk.RedemptionError as problem:
         message, category = str(problem), "error"
-    if is_htmx():
+    if request.htmx:
         row = redemption_desk.queue_row(redemption)
         return render_template(
             "admin/_redemption_row.html", row=row, message=message, category=category

@@ -82,8 +82,3 @@ def save_unique(row, action, key_field, message, **details):
         key_field.errors.append(message)
         return False
     return True
-
-
-def is_htmx():
-    """True when htmx sent the request (answer with the partial, not a redirect)."""
-    return request.headers.get("HX-Request") == "true"

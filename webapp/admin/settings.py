@@ -1,4 +1,8 @@
-"""Brand settings (owners): name, hosts, wording, theme, age, referral bonuses, rate limits."""
+"""Brand settings (owners): name, hosts, wording, theme, age, referral bonuses, rate limits.
+
+The form shows the brand's effective settings (`settings_of`), so saving it untouched
+changes nothing; it writes only the keys it owns into the stored JSON and keeps the rest.
+"""
 
 import copy
 
@@ -8,46 +12,64 @@ from sqlalchemy.orm.attributes import flag_modified
 from webapp.admin.blueprint import bp
 from webapp.admin.forms import SettingsForm
 from webapp.admin.security import OWNERS, allow, record
+from webapp.brand_settings import BrandSettings, settings_of
 from webapp.extensions import db
-from webapp.fonts import DEFAULT_FONT
 from webapp.loyalty.brand_directory import BrandError, hosts_of, set_hosts
-from webapp.loyalty.referrals import (
-    DEFAULT_EXPIRY_DAYS,
-    DEFAULT_REFEREE_BONUS,
-    DEFAULT_REFERRER_BONUS,
-)
 from webapp.media import BRAND_LOGO, MediaError, upload_from
 from webapp.models import Brand
 from webapp.tenancy import invalidate_brand_cache
 
-DEFAULT_THEME = {
-    "primary": "#1f5f3f",
-    "accent": "#c8a13a",
-    "background": "#f7f5ef",
-    "text": "#1b1b1b",
+# Form field -> where its value lives in BrandSettings (and in the stored JSON).
+FORM_SETTINGS = {
+    "points_word": ("wording", "points"),
+    "rank_word": ("wording", "rank"),
+    "primary": ("theme", "primary"),
+    "accent": ("theme", "accent"),
+    "background": ("theme", "background"),
+    "text": ("theme", "text"),
+    "minimum_age": ("min_age",),
+    "font": ("font",),
+    "referrer_bonus": ("referral", "referrer_bonus"),
+    "referee_bonus": ("referral", "referee_bonus"),
+    "referral_expiry_days": ("referral", "expiry_days"),
+    "bad_codes_per_user_per_hour": ("rate_limits", "bad_codes_per_user_per_hour"),
+    "bad_codes_per_ip_per_hour": ("rate_limits", "bad_codes_per_ip_per_hour"),
 }
-DEFAULT_LIMITS = {"bad_codes_per_user_per_hour": 10, "bad_codes_per_ip_per_hour": 30}
+
+
+def _read(settings, path):
+    for name in path:
+        settings = getattr(settings, name)
+    return settings
+
+
+def _write(stored, path, value):
+    *sections, name = path
+    node = stored
+    for section in sections:
+        if not isinstance(node.get(section), dict):
+            node[section] = {}
+        node = node[section]
+    node[name] = value
 
 
 def form_data(brand):
-    """The settings form's initial values, read from the brand."""
-    setting = brand.setting
-    data = {
-        "name": brand.name,
-        "hosts": ", ".join(hosts_of(brand.id)),
-        "points_word": setting("wording", "points", default="Points"),
-        "rank_word": setting("wording", "rank", default="Rank"),
-        "minimum_age": setting("min_age", default=21),
-        "referrer_bonus": setting("referral", "referrer_bonus", default=DEFAULT_REFERRER_BONUS),
-        "referee_bonus": setting("referral", "referee_bonus", default=DEFAULT_REFEREE_BONUS),
-        "referral_expiry_days": setting("referral", "expiry_days", default=DEFAULT_EXPIRY_DAYS),
-        "font": setting("font", default=DEFAULT_FONT),
-    }
-    for key, default in DEFAULT_THEME.items():
-        data[key] = setting("theme", key, default=default)
-    for key, default in DEFAULT_LIMITS.items():
-        data[key] = setting("rate_limits", key, default=default)
-    return data
+    """The settings form's initial values: the brand's effective settings."""
+    settings = settings_of(brand)
+    data = {name: _read(settings, path) for name, path in FORM_SETTINGS.items()}
+    return {**data, "name": brand.name, "hosts": ", ".join(hosts_of(brand.id))}
+
+
+def settings_with_form(stored, form):
+    """The stored JSON with the form's values written in (normalised by the model)."""
+    updated = copy.deepcopy(stored) if isinstance(stored, dict) else {}
+    updated.pop("hosts", None)  # hosts live in brand_hosts
+    for name, path in FORM_SETTINGS.items():
+        _write(updated, path, getattr(form, name).data)
+    settings = BrandSettings.from_stored(updated)
+    for path in FORM_SETTINGS.values():
+        _write(updated, path, _read(settings, path))
+    return updated
 
 
 def apply_settings(brand, form):
@@ -56,23 +78,8 @@ def apply_settings(brand, form):
     BrandError when a host belongs to another brand (nothing is saved then).
     """
     set_hosts(brand, form.host_list())
-    settings = copy.deepcopy(brand.settings or {})
-    settings.pop("hosts", None)
-    settings["wording"] = {"points": form.points_word.data, "rank": form.rank_word.data}
-    settings["theme"] = {
-        **(settings.get("theme") or {}),
-        **{key: getattr(form, key).data.lower() for key in DEFAULT_THEME},
-    }
-    settings["min_age"] = form.minimum_age.data
-    settings["font"] = form.font.data
-    settings["referral"] = {
-        "referrer_bonus": form.referrer_bonus.data or 0,
-        "referee_bonus": form.referee_bonus.data or 0,
-        "expiry_days": form.referral_expiry_days.data or 30,
-    }
-    settings["rate_limits"] = {key: getattr(form, key).data for key in DEFAULT_LIMITS}
     brand.name = form.name.data.strip()
-    brand.settings = settings
+    brand.settings = settings_with_form(brand.settings, form)
     flag_modified(brand, "settings")
 
 
@@ -83,9 +90,16 @@ def _take_logo(form, brand):
     except MediaError:
         return False
     if url or form.remove_logo.data:
-        brand.settings = {**(brand.settings or {}), "logo": url}
+        stored = brand.settings if isinstance(brand.settings, dict) else {}
+        brand.settings = {**stored, "logo": url}
         flag_modified(brand, "settings")
     return True
+
+
+def _settings_page(form, brand, status=200):
+    return render_template(
+        "admin/settings.html", form=form, logo_url=settings_of(brand).logo
+    ), status
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -100,12 +114,10 @@ def settings():
         except BrandError as problem:
             db.session.rollback()
             form.hosts.errors = [*form.hosts.errors, str(problem)]
-            return render_template(
-                "admin/settings.html", form=form, logo_url=brand.setting("logo")
-            ), 422
+            return _settings_page(form, brand, 422)
         record("settings_saved", brand, settings=brand.settings, hosts=hosts_of(brand.id))
         db.session.commit()
         invalidate_brand_cache()
         flash("Brand settings saved.", "success")
         return redirect(url_for("admin.settings"), code=303)
-    return render_template("admin/settings.html", form=form, logo_url=brand.setting("logo"))
+    return _settings_page(form, brand)

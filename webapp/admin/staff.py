@@ -9,6 +9,7 @@ from webapp.admin.member_directory import of_brand
 from webapp.admin.security import OWNERS, allow, brand_object_or_404, record
 from webapp.extensions import db
 from webapp.models import BrandStaff, StaffAuditLog, User
+from webapp.pagination import paginate
 from webapp.urls import requested_page
 
 AUDIT_PAGE = 50
@@ -100,15 +101,11 @@ def staff_remove(staff_id):
 @allow(*OWNERS)
 def audit():
     """What staff changed, newest first."""
-    page = requested_page()
-    rows = db.session.execute(
+    query = (
         select(StaffAuditLog, User.email)
         .outerjoin(User, User.id == StaffAuditLog.staff_user_id)
         .where(StaffAuditLog.brand_id == g.staff.brand_id)
         .order_by(StaffAuditLog.created_at.desc(), StaffAuditLog.id.desc())
-        .offset((page - 1) * AUDIT_PAGE)
-        .limit(AUDIT_PAGE + 1)
-    ).all()
-    return render_template(
-        "admin/audit.html", rows=rows[:AUDIT_PAGE], page=page, has_next=len(rows) > AUDIT_PAGE
     )
+    page = paginate(query, requested_page(), AUDIT_PAGE)
+    return render_template("admin/audit.html", page=page)

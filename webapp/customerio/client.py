@@ -11,10 +11,9 @@ from urllib.parse import quote
 import requests
 from requests.adapters import HTTPAdapter
 
-log = logging.getLogger(__name__)
+from webapp.config import TRACK_URLS
 
-US_TRACK_URL = "https://track.customer.io"
-EU_TRACK_URL = "https://track-eu.customer.io"
+log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = (3.05, 10)
 MAX_EVENT_NAME_BYTES = 100
@@ -26,7 +25,6 @@ MAX_BATCH_OPERATION_BYTES = 32_000
 MAX_BATCH_OPERATIONS = 1000
 MAX_REASON_CHARS = 300
 
-_ULID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _BATCH_ENVELOPE = b'{"batch":[]}'
 # The connection failed or the answer never arrived in full: worth another attempt.
 _RETRYABLE_ERRORS = (
@@ -55,21 +53,6 @@ class DeliveryResult:
     error: str | None = None
     rejected: dict[int, str] = field(default_factory=dict)
     timed_out: bool = False  # sent, but no answer in time: Customer.io may have it already
-
-
-def track_url_for(region, override=None):
-    """The Track API base URL: ``override`` when given, else the host of the region."""
-    if override:
-        return override.rstrip("/")
-    return EU_TRACK_URL if (region or "").strip().lower() == "eu" else US_TRACK_URL
-
-
-def stable_event_id(timestamp_ms, sequence):
-    """A ULID built from a time and a unique number, so a resent event keeps its id."""
-    if not 0 <= timestamp_ms < 2**48 or not 0 <= sequence < 2**80:
-        raise ValueError("timestamp_ms must fit 48 bits and sequence 80 bits")
-    number = (timestamp_ms << 80) | sequence
-    return "".join(_ULID_ALPHABET[(number >> shift) & 31] for shift in range(125, -1, -5))
 
 
 def encode_json(payload):
@@ -245,7 +228,7 @@ class TrackClient:
     """One Customer.io workspace's Track API, over a pooled HTTP session."""
 
     def __init__(
-        self, site_id, api_key, base_url=US_TRACK_URL, session=None, timeout=DEFAULT_TIMEOUT
+        self, site_id, api_key, base_url=TRACK_URLS["us"], session=None, timeout=DEFAULT_TIMEOUT
     ):
         self.site_id = site_id
         self._auth = (str(site_id), str(api_key))

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 
-from webapp.customerio.client import EU_TRACK_URL, US_TRACK_URL, track_url_for
+from webapp.config import TRACK_URLS, track_url_for
 from webapp.extensions import db
 from webapp.models import Brand
 
@@ -49,7 +49,28 @@ def decrypt_secret(token):
 
 def rotate_secret(token):
     """Re-encrypt a stored secret with the first (newest) ENCRYPTION_KEY."""
-    return _cipher().rotate(token.encode("ascii")).decode("ascii") if token else None
+    if not token:
+        return None
+    try:
+        return _cipher().rotate(token.encode("ascii")).decode("ascii")
+    except InvalidToken:
+        raise CredentialError(
+            "a stored Customer.io secret cannot be decrypted: is its key still in ENCRYPTION_KEY?"
+        ) from None
+
+
+ENCRYPTED_COLUMNS = (
+    "customer_io_api_key",
+    "customer_io_webhook_signing_key",
+    "customer_io_webhook_token",
+)
+
+
+def rotate_brand_secrets(brand):
+    """Re-encrypt the brand's stored secrets with the newest ENCRYPTION_KEY (the caller
+    commits), so older keys can then leave ENCRYPTION_KEY."""
+    for column in ENCRYPTED_COLUMNS:
+        setattr(brand, column, rotate_secret(getattr(brand, column)))
 
 
 def store_brand_credentials(brand, *, site_id=None, api_key=None, signing_key=None, token=None):
@@ -68,19 +89,42 @@ def store_brand_credentials(brand, *, site_id=None, api_key=None, signing_key=No
         brand.customer_io_webhook_token = encrypt_secret(token.strip())
 
 
+def _brand_has_credentials(brand):
+    return brand is not None and bool(brand.customer_io_site_id and brand.customer_io_api_key)
+
+
+def _environment_has_credentials(config):
+    return bool(config.get("CUSTOMERIO_SITE_ID") and config.get("CUSTOMERIO_API_KEY"))
+
+
+def _brand(brand_id):
+    return db.session.get(Brand, brand_id) if brand_id is not None else None
+
+
+def customerio_configured_for(brand_id):
+    """True when events of `brand_id` reach a Customer.io workspace (the brand's own
+    credentials, else the environment's); `brand_id` None asks about the environment."""
+    return _brand_has_credentials(_brand(brand_id)) or _environment_has_credentials(
+        current_app.config
+    )
+
+
+def _base_url(config, region):
+    configured = config.get("CUSTOMERIO_TRACK_URL") or TRACK_URLS["us"]
+    # A brand's region picks the public host; a custom URL (a proxy, the test fake) wins.
+    public_host = configured in TRACK_URLS.values()
+    return track_url_for(region) if public_host and region else configured
+
+
 def track_credentials(brand_id):
     """The brand's own Track credentials, else the environment's, else None."""
     config = current_app.config
-    brand = db.session.get(Brand, brand_id) if brand_id is not None else None
-    region = brand.customer_io_region if brand is not None else None
-    configured = config.get("CUSTOMERIO_TRACK_URL") or US_TRACK_URL
-    # A brand's region picks the public host; a custom URL (a proxy, the test fake) wins.
-    public_host = configured in (US_TRACK_URL, EU_TRACK_URL)
-    base_url = track_url_for(region) if public_host and region else configured
-    if brand is not None and brand.customer_io_site_id and brand.customer_io_api_key:
+    brand = _brand(brand_id)
+    base_url = _base_url(config, brand.customer_io_region if brand is not None else None)
+    if _brand_has_credentials(brand):
         api_key = decrypt_secret(brand.customer_io_api_key)
         return TrackCredentials(brand.customer_io_site_id, api_key, base_url)
-    if config.get("CUSTOMERIO_SITE_ID") and config.get("CUSTOMERIO_API_KEY"):
+    if _environment_has_credentials(config):
         return TrackCredentials(
             config["CUSTOMERIO_SITE_ID"], config["CUSTOMERIO_API_KEY"], base_url
         )

@@ -1,12 +1,11 @@
 """The transactional outbox: Customer.io calls recorded in the same transaction as the action."""
 
 import logging
-import os
-import time
 
 from sqlalchemy import select
+from ulid import ULID
 
-from webapp.customerio.credentials import track_credentials
+from webapp.customerio.credentials import customerio_configured_for
 from webapp.customerio.delivery import deliver_outbox
 from webapp.customerio.identify import wallet_of
 from webapp.extensions import db
@@ -16,7 +15,6 @@ from webapp.timeutil import to_unix, utcnow
 
 log = logging.getLogger(__name__)
 
-ULID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 PRIORITIES = {
     "password_reset_requested": 1,
     "guest_activation_requested": 1,
@@ -27,13 +25,18 @@ PRIORITIES = {
 DEFAULT_PRIORITY = 10
 IDENTIFY_PRIORITY = 15
 DELETE_PRIORITY = 50
-LINK_EVENTS = ("password_reset_requested", "guest_activation_requested")
+LINK_EVENTS = (
+    "password_reset_requested",
+    "guest_activation_requested",
+    "email_confirmation_requested",
+    "sign_up_with_existing_email",
+)
 
 
 def new_event_uid():
-    """A ULID (48-bit ms time + 80 random bits): Customer.io dedupes events by it."""
-    value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
-    return "".join(ULID_ALPHABET[(value >> shift) & 31] for shift in range(125, -1, -5))
+    """A new ULID (48-bit ms time + 80 random bits, python-ulid): Customer.io dedupes events
+    by it, and the outbox row keeps it so a resent event keeps its id."""
+    return str(ULID())
 
 
 def may_hear_of(user, brand_id, wallet):
@@ -200,6 +203,10 @@ def _queue_call(user, brand_id, kind, priority):
 
 def _log_link_when_unconfigured(name, brand_id, context):
     """Without Customer.io, print reset and activation links so an operator can pass them on."""
-    if name in LINK_EVENTS and track_credentials(brand_id) is None:
-        links = {key: value for key, value in (context or {}).items() if key.endswith("_url")}
+    if name in LINK_EVENTS and not customerio_configured_for(brand_id):
+        links = {
+            key: value
+            for key, value in (context or {}).items()
+            if key == "link" or key.endswith("_url")
+        }
         log.warning("Customer.io is not configured; %s for brand %s: %s", name, brand_id, links)

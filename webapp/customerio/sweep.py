@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from webapp.customerio.credentials import track_credentials
+from webapp.customerio.credentials import customerio_configured_for
 from webapp.customerio.delivery import brand_filter, deliver_outbox, due_filter, setting
 from webapp.extensions import db
 from webapp.jobs import commit, enqueue_after_commit, enqueue_once
@@ -61,12 +61,12 @@ def sweep_outbox():
     return summary
 
 
-def customerio_configured():
+def any_workspace_configured():
     """Whether any workspace (the environment's or a brand's) has Track credentials."""
-    if track_credentials(None) is not None:
+    if customerio_configured_for(None):
         return True
     return any(
-        track_credentials(brand_id) is not None
+        customerio_configured_for(brand_id)
         for brand_id in db.session.scalars(
             select(Brand.id).where(Brand.customer_io_site_id.is_not(None))
         )
@@ -82,7 +82,7 @@ def outbox_status():
         select(func.min(Outbox.created_at)).where(Outbox.status == "pending")
     )
     return {
-        "configured": customerio_configured(),
+        "configured": any_workspace_configured(),
         "counts": {
             status: counts.get(status, 0) for status in ("pending", "processing", "sent", "failed")
         },

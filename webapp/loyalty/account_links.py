@@ -7,7 +7,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from webapp.extensions import db
-from webapp.models import Brand, User
+from webapp.models import User
 
 log = logging.getLogger(__name__)
 
@@ -64,17 +64,3 @@ def user_for_token(token, salt, max_age):
 def code_in_token(token, salt, max_age):
     """The scan code a valid token carries, or None."""
     return _token_data(token, salt, max_age)[1].get("code")
-
-
-def customerio_configured(brand_id):
-    """True when events for `brand_id` reach Customer.io (platform or brand site id)."""
-    if current_app.config.get("CUSTOMERIO_SITE_ID"):
-        return True
-    brand = db.session.get(Brand, brand_id) if brand_id else None
-    return bool(brand and brand.customer_io_site_id)
-
-
-def log_link_when_unsent(kind, email, link, brand_id):
-    """Print the link for an operator when no Customer.io workspace will send it."""
-    if not customerio_configured(brand_id):
-        log.info("%s link for %s (Customer.io not configured): %s", kind, email, link)

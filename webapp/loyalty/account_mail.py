@@ -1,6 +1,6 @@
 """What the platform writes to a person about their account: links to set a password, to
 confirm an email, and word that someone signed up with their email. Each is a Customer.io
-event of the one brand allowed to carry it (printed to the log when no workspace is set)."""
+event of the one brand allowed to carry it (the outbox logs it when no workspace is set)."""
 
 import logging
 from urllib.parse import urlsplit
@@ -60,8 +60,8 @@ def send_link(user, event_name, requested_brand_id, path, public_url=None):
         log.warning("no brand may send %s to user %s; nothing sent", event_name, user.id)
         return
     link = link_base(brand_id, public_url) + path
+    # Without Customer.io, the outbox logs the link for an operator to pass on.
     record_event(user, event_name, brand_id=brand_id, context={"link": link})
-    account_links.log_link_when_unsent(event_name, user.email, link, brand_id)
 
 
 def send_activation_link(user, brand_id, public_url=None):
@@ -99,7 +99,6 @@ def tell_owner_of_sign_up(user, brand_id, public_url):
         user, ACCOUNT_EXISTS_EVENT, brand_id=brand_id,
         context={"link": link, "sign_in_link": f"{public_url}/login"},
     )  # fmt: skip
-    account_links.log_link_when_unsent(ACCOUNT_EXISTS_EVENT, user.email, link, brand_id)
 
 
 def send_confirmation_link(user, brand_id, public_url=None, pending_code=None):

@@ -8,6 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from webapp.brand_settings import settings_of
 from webapp.customerio.outbox import record_event, record_identify
 from webapp.extensions import db
 from webapp.jobs import commit
@@ -33,7 +34,6 @@ __all__ = ["AccountError", "LinkError", "RegistrationError", "message_brand_for"
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MIN_AGE = 21
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_BYTES = 72  # bcrypt reads no further
 REGISTER_FIELDS = (
@@ -66,9 +66,8 @@ def normalise_email(email):
 
 
 def min_age(brand):
-    """The brand's minimum age (settings.min_age, default 21)."""
-    value = brand.setting("min_age", default=DEFAULT_MIN_AGE) if brand else DEFAULT_MIN_AGE
-    return int(value or DEFAULT_MIN_AGE)
+    """The brand's minimum age (`BrandSettings.min_age`)."""
+    return settings_of(brand).min_age
 
 
 def age_on(date_of_birth, today):

@@ -71,7 +71,8 @@ def count_unlocked(spec, unlocked, now):
     )
 
 
-def _run(specs, statement):
+def _metric_totals(specs, statement):
+    """Run one aggregate `statement`: its columns as Decimals, keyed by metric spec."""
     row = db.session.execute(statement).one()
     return {spec: Decimal(row[i] or 0) for i, spec in enumerate(specs)}
 
@@ -102,7 +103,7 @@ def _measure_scans(user_id, specs, now):
     statement = select(*columns).select_from(
         scans.outerjoin(Product, Product.id == scans.c.product_id)
     )
-    return _run(specs, statement)
+    return _metric_totals(specs, statement)
 
 
 def _measure_referrals(user_id, specs, now):
@@ -113,7 +114,7 @@ def _measure_referrals(user_id, specs, now):
     statement = select(*columns).where(
         Referral.referrer_user_id == user_id, Referral.status == "converted"
     )
-    return _run(specs, statement)
+    return _metric_totals(specs, statement)
 
 
 def _measure_wishlist(user_id, specs, now):
@@ -127,7 +128,7 @@ def _measure_wishlist(user_id, specs, now):
         .join(Product, Product.id == Wishlist.product_id)
         .where(Wishlist.user_id == user_id)
     )
-    return _run(specs, statement)
+    return _metric_totals(specs, statement)
 
 
 def _sum_when(condition, amount):

@@ -91,20 +91,6 @@ def void_batch_codes(batch_id):
     return _void_unclaimed(ScanCode.batch_id == batch_id, now)
 
 
-def void_batch(batch_id):
-    """`void_batch_codes`, committed; returns how many codes were voided."""
-    voided = void_batch_codes(batch_id)
-    db.session.commit()
-    return voided
-
-
-def void_code(code_id):
-    """Void one unclaimed code; committed. False when it was claimed or already void."""
-    voided = _void_unclaimed(ScanCode.id == code_id, utcnow())
-    db.session.commit()
-    return voided == 1
-
-
 def _void_unclaimed(condition, now):
     """Void the codes matching `condition` that nobody claimed and nobody voided yet."""
     return db.session.execute(

@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from webapp.extensions import db
 from webapp.models import Product, UserActionLog
+from webapp.pagination import Page, paginate
 
 # Bookkeeping rows that never move points and mean nothing to a member reading their history.
 UNLISTED_ACTIONS = (
@@ -14,7 +14,6 @@ UNLISTED_ACTIONS = (
     "profile_updated",
     "password_reset",
 )
-MAX_PAGE = 10_000
 
 
 @dataclass(frozen=True)
@@ -27,19 +26,10 @@ class HistoryEntry:
     product_name: str | None
 
 
-@dataclass(frozen=True)
-class HistoryPage:
-    """A page of history entries and whether an older page follows."""
-
-    entries: list
-    page: int
-    has_more: bool
-
-
 def history_page(user_id, brand_id, page=1, per_page=20):
-    """Page `page` (from 1) of the member's history at the brand, newest first."""
-    page = min(max(page, 1), MAX_PAGE)
-    rows = db.session.execute(
+    """Page `page` (from 1) of the member's history at the brand, newest first: a Page of
+    HistoryEntry rows."""
+    query = (
         select(UserActionLog, Product.name)
         .outerjoin(Product, Product.id == UserActionLog.product_id)
         .where(
@@ -48,16 +38,15 @@ def history_page(user_id, brand_id, page=1, per_page=20):
             UserActionLog.action_type.not_in(UNLISTED_ACTIONS),
         )
         .order_by(UserActionLog.id.desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page + 1)
-    ).all()
+    )
+    found = paginate(query, page, per_page)
     entries = [
         HistoryEntry(row.action_type, row.points_awarded or 0, row.created_at, product_name)
-        for row, product_name in rows[:per_page]
+        for row, product_name in found.rows
     ]
-    return HistoryPage(entries, page, len(rows) > per_page)
+    return Page(entries, found.number, found.has_next)
 
 
 def recent_activity(user_id, brand_id, limit=5):
     """The member's latest `limit` history entries at the brand, newest first."""
-    return history_page(user_id, brand_id, 1, limit).entries
+    return history_page(user_id, brand_id, 1, limit).rows

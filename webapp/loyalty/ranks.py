@@ -57,11 +57,6 @@ _ladders = ConfigCache(_load_ladder)
 invalidate_on_write(Rank, _ladders)
 
 
-def invalidate_ladder(brand_id=None):
-    """Forget the cached ladder of one brand (every brand when None)."""
-    _ladders.invalidate(brand_id)
-
-
 def ladder(brand_id):
     """The brand's active ranks, lowest first, starting with the implicit member rank (cached)."""
     return _ladders.get(brand_id)

@@ -5,10 +5,11 @@ import phonenumbers
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 
+from webapp.brand_settings import DEFAULTS, settings_of
 from webapp.extensions import db
 from webapp.models import Referral, User, UserActionLog
 
-DEFAULT_PHONE_REGION = "US"
+DEFAULT_PHONE_REGION = DEFAULTS.referral.phone_region
 REVIEW_LIMIT = 200
 
 
@@ -27,10 +28,7 @@ def e164(raw, region=DEFAULT_PHONE_REGION):
 
 def phone_region(brand):
     """The region members' local numbers are read in (`settings.referral.phone_region`)."""
-    value = (
-        brand.setting("referral", "phone_region", default=DEFAULT_PHONE_REGION) if brand else None
-    )
-    return value if isinstance(value, str) and len(value) == 2 else DEFAULT_PHONE_REGION
+    return settings_of(brand).referral.phone_region
 
 
 def same_phone(first, second, region=DEFAULT_PHONE_REGION):

@@ -5,6 +5,7 @@ from datetime import timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from webapp.brand_settings import settings_of
 from webapp.customerio.outbox import record_event
 from webapp.extensions import db
 from webapp.jobs import commit
@@ -17,20 +18,11 @@ from webapp.loyalty.referral_review import phone_region, same_phone
 from webapp.models import Brand, Referral, ReferralCode, User
 from webapp.timeutil import utcnow
 
-DEFAULT_REFERRER_BONUS = 500
-DEFAULT_REFEREE_BONUS = 0
-DEFAULT_EXPIRY_DAYS = 30
 NUDGE_INTERVAL = timedelta(hours=24)
 
 
 class ReferralError(Exception):
     """A referral step that cannot happen; the message says why."""
-
-
-def referral_setting(brand, name, default):
-    """A brand's `settings.referral.<name>` as an int (the default when unset)."""
-    value = brand.setting("referral", name, default=default) if brand else default
-    return int(value)
 
 
 def attach_referral(referee_user_id, code, brand_id):
@@ -108,7 +100,7 @@ def convert_on_first_scan(member):
     if referral is None:
         return None
     brand = db.session.get(Brand, brand_id)
-    expiry_days = referral_setting(brand, "expiry_days", DEFAULT_EXPIRY_DAYS)
+    expiry_days = settings_of(brand).referral.expiry_days
     if referral.created_at < utcnow() - timedelta(days=expiry_days):
         return None
     now = utcnow()
@@ -135,8 +127,9 @@ def _pay_bonuses(referral, brand, brand_id):
     referrer_member = locked[referral.referrer_user_id]
     referee_member = locked[referral.referee_user_id]
     referrer, referee = referrer_member.user, referee_member.user
-    referrer_bonus = referral_setting(brand, "referrer_bonus", DEFAULT_REFERRER_BONUS)
-    referee_bonus = referral_setting(brand, "referee_bonus", DEFAULT_REFEREE_BONUS)
+    referral_settings = settings_of(brand).referral
+    referrer_bonus = referral_settings.referrer_bonus
+    referee_bonus = referral_settings.referee_bonus
     context = {"referral_id": referral.id, "referee_user_id": referee.id}
     grant(referrer_member, referrer_bonus, "referral_converted", action_data=context)
     if referee_bonus:
@@ -167,7 +160,7 @@ def expire_referrals(now=None):
     expired = 0
     for brand_id in brand_ids:
         brand = db.session.get(Brand, brand_id) if brand_id is not None else None
-        cutoff = now - timedelta(days=referral_setting(brand, "expiry_days", DEFAULT_EXPIRY_DAYS))
+        cutoff = now - timedelta(days=settings_of(brand).referral.expiry_days)
         same_brand = (
             Referral.brand_id.is_(None) if brand_id is None else Referral.brand_id == brand_id
         )

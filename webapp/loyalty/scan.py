@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
 from webapp import jobs
+from webapp.brand_settings import settings_of
 from webapp.customerio.outbox import record_event
 from webapp.extensions import db
 from webapp.loyalty.achievement_engine import AchievementState, evaluate_achievements
@@ -34,9 +35,6 @@ MESSAGES = {
     "points_limit": "This scan would take your balance past the most points an account can "
     "hold. The code is still yours to claim: please contact the brand.",
 }
-# The combined rank x boost multiplier of one scan, unless the brand sets
-# `settings.scan.max_multiplier`.
-DEFAULT_MAX_MULTIPLIER = Decimal(20)
 # Outcomes that count against the bad-code allowance (scanning your own code twice does not).
 BAD_OUTCOMES = ("unknown", "voided", "already_claimed", "wrong_brand")
 
@@ -100,13 +98,7 @@ def max_multiplier(brand_id):
 
 
 def _load_multiplier_cap(brand_id):
-    brand = db.session.get(Brand, brand_id)
-    value = brand.setting("scan", "max_multiplier") if brand else None
-    try:
-        cap = Decimal(str(value)) if value is not None else DEFAULT_MAX_MULTIPLIER
-    except ArithmeticError:
-        return DEFAULT_MAX_MULTIPLIER
-    return cap if cap.is_finite() and cap >= 1 else DEFAULT_MAX_MULTIPLIER
+    return settings_of(db.session.get(Brand, brand_id)).scan.max_multiplier
 
 
 _multiplier_caps = ConfigCache(_load_multiplier_cap)

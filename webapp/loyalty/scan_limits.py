@@ -6,7 +6,7 @@ later while guessing stays at one code a minute.
 
 Counters live in Redis when REDIS_URL is set (keys prefixed by QUEUE_PREFIX, so deployments
 and test runs sharing a Redis never mix) and in process memory otherwise. Thresholds per hour
-come from `brands.settings["rate_limits"]`.
+come from the brand's settings (`BrandSettings.rate_limits`).
 """
 
 import logging
@@ -18,6 +18,7 @@ from limits.errors import StorageError
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from webapp.brand_settings import settings_of
 from webapp.extensions import db
 from webapp.models import Brand
 from webapp.redis_guard import GuardedLimiter, client_options
@@ -25,7 +26,6 @@ from webapp.tenancy import active_brands
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LIMITS = {"bad_codes_per_user_per_hour": 10, "bad_codes_per_ip_per_hour": 30}
 RECENT_BAD_CODE = RateLimitItemPerMinute(1)
 _limiters = {}
 _lock = threading.Lock()
@@ -54,8 +54,7 @@ def _threshold(brand_id, name):
     brand = next((b for b in active_brands() if b.id == brand_id), None)
     if brand is None:
         brand = db.session.get(Brand, brand_id)
-    value = brand.setting("rate_limits", name) if brand else None
-    return value if isinstance(value, int) and value > 0 else DEFAULT_LIMITS[name]
+    return getattr(settings_of(brand).rate_limits, name)
 
 
 def _checks(brand_id, user_id, ip_address):
@@ -106,8 +105,3 @@ def clear_bad_codes(brand_id, user_id=None, ip_address=None):
     for limit, key in _checks(brand_id, user_id, ip_address):
         window.clear(limit, *key)
         window.clear(RECENT_BAD_CODE, "recent", *key)
-
-
-def reset_scan_limits():
-    """Forget every bad-code counter of this deployment (its prefix only)."""
-    limiter().storage.reset()

@@ -90,14 +90,5 @@ class Brand(Timestamps, db.Model):
     customer_io_webhook_signing_key: Mapped[str | None] = mapped_column(String(255))
     customer_io_webhook_token: Mapped[str | None] = mapped_column(String(255))
 
-    def setting(self, *path, default=None):
-        """A nested value from `settings`, e.g. brand.setting("wording", "points")."""
-        node = self.settings or {}
-        for key in path:
-            if not isinstance(node, dict) or key not in node:
-                return default
-            node = node[key]
-        return node
-
     def __repr__(self):
         return f"<Brand {self.slug}>"

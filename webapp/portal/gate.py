@@ -3,6 +3,7 @@ program is sent to the join page first (the pages of one brand never show anothe
 
 from flask import redirect, request, session, url_for
 from flask_login import current_user
+from htmx_flask import make_response
 
 from webapp.portal.pending_scan import PENDING_SCAN_KEY
 from webapp.tenancy import current_brand, current_wallet
@@ -27,6 +28,6 @@ def require_membership():
         session[PENDING_SCAN_KEY] = request.view_args["code"]
     back = request.full_path.rstrip("?") if request.method == "GET" else None
     target = url_for("portal.join", next=back)
-    if request.headers.get("HX-Request") == "true":
-        return "", 200, {"HX-Redirect": target}
+    if request.htmx:
+        return make_response("", 200, redirect=target)
     return redirect(target, code=303)

@@ -1,6 +1,6 @@
 """Goals: save towards a wishlisted reward or a number of points, watch the progress, cancel."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -12,7 +12,6 @@ from webapp.loyalty.goals import (
     set_custom_goal,
     set_goal_from_wishlist,
 )
-from webapp.portal.htmx import is_htmx
 from webapp.portal.views import bp
 from webapp.tenancy import current_brand
 
@@ -34,7 +33,7 @@ class CustomGoalForm(FlaskForm):
 
 def _goals_panel(form, status=200, **context):
     """The goals panel alone for htmx, inside the goals page otherwise."""
-    template = "portal/_goals.html" if is_htmx() else "portal/goals.html"
+    template = "portal/_goals.html" if request.htmx else "portal/goals.html"
     page = render_template(
         template, goals=active_goals(current_user.id, current_brand().id), form=form, **context
     )
@@ -43,7 +42,7 @@ def _goals_panel(form, status=200, **context):
 
 def _done(message):
     """htmx: the refreshed panel with the message; otherwise 303 to the goals page."""
-    if is_htmx():
+    if request.htmx:
         return _goals_panel(CustomGoalForm(formdata=None), notice=message)
     flash(message, "success")
     return redirect(url_for("portal.goals"), code=303)

@@ -4,7 +4,6 @@ from flask import render_template, request
 from flask_login import current_user, login_required
 
 from webapp.loyalty.history import history_page
-from webapp.portal.htmx import is_htmx
 from webapp.portal.views import bp
 from webapp.tenancy import current_brand
 
@@ -40,5 +39,5 @@ def history():
     page = history_page(
         current_user.id, current_brand().id, request.args.get("page", 1, type=int), PER_PAGE
     )
-    template = "portal/_history_rows.html" if is_htmx() else "portal/history.html"
+    template = "portal/_history_rows.html" if request.htmx else "portal/history.html"
     return render_template(template, history=page)

@@ -1,17 +1,9 @@
-"""HTMX helpers shared by the portal pages: request detection and the `pointsChanged` trigger."""
-
-import json
-
-from flask import request
+"""The `pointsChanged` event the portal's htmx answers trigger (with htmx-flask's
+`make_response(..., trigger=...)`) so the page header shows the new balance and rank."""
 
 from webapp.loyalty.membership import wallet_of
 from webapp.loyalty.ranks import rank_name_for
 from webapp.tenancy import current_brand
-
-
-def is_htmx():
-    """True when the request was sent by htmx (it then wants a partial, not a page)."""
-    return request.headers.get("HX-Request") == "true"
 
 
 def points_changed(user):
@@ -26,7 +18,6 @@ def points_changed(user):
     }
 
 
-def trigger_points_changed(response, user):
-    """Add `HX-Trigger: {"pointsChanged": ...}` so the page header shows the new balance."""
-    response.headers["HX-Trigger"] = json.dumps({"pointsChanged": points_changed(user)})
-    return response
+def points_changed_trigger(user):
+    """The `HX-Trigger` value that tells the page header the member's new balance and rank."""
+    return {"pointsChanged": points_changed(user)}

@@ -1,40 +1,52 @@
-"""The tab bar: the member's main pages, as `nav_links` for every template."""
+"""The tab bar: the member's main pages, as `nav_links` for every template.
 
-from flask import current_app, request, url_for
-from werkzeug.exceptions import HTTPException
+Each tab names its view's endpoint and the endpoints of the pages inside it; the tab of the
+request's endpoint is the active one (no matching of paths).
+"""
+
+from typing import NamedTuple
+
+from flask import request, url_for
+
+
+class Tab(NamedTuple):
+    """One tab: the page it opens, its label and icon, and the pages it stays active on."""
+
+    endpoint: str
+    label: str
+    icon_name: str
+    inner_endpoints: tuple = ()
+
+    def is_active(self, endpoint):
+        """True when `endpoint` is this tab's page or one inside it."""
+        return endpoint == self.endpoint or endpoint in self.inner_endpoints
+
 
 TABS = (
-    ("/", "Home", "home"),
-    ("/scan", "Scan", "scan"),
-    ("/rewards", "Rewards", "rewards"),
-    ("/achievements", "Achievements", "achievements"),
-    ("/profile", "Profile", "profile"),
+    Tab("portal.index", "Home", "home"),
+    Tab("portal.scan", "Scan", "scan"),
+    Tab(
+        "portal.rewards",
+        "Rewards",
+        "rewards",
+        (
+            "portal.reward_detail",
+            "portal.redeem_reward",
+            "portal.review_redemption",
+            "portal.my_redemptions",
+        ),
+    ),
+    Tab("portal.achievements", "Achievements", "achievements"),
+    Tab("profile.show", "Profile", "profile", ("profile.delete", "profile.export")),
 )
-
-
-def _url(path):
-    """url_for of the view serving `path`; the path itself while that page isn't built."""
-    adapter = current_app.url_map.bind("localhost")
-    try:
-        endpoint, values = adapter.match(path, method="GET")
-    except HTTPException:
-        return path
-    return url_for(endpoint, **values)
-
-
-def _is_active(url):
-    if url == url_for("portal.index"):
-        return request.path == url
-    return request.path == url or request.path.startswith(url + "/")
 
 
 def nav_links():
     """(url, label, icon_name, is_active) for each tab."""
-    links = []
-    for path, label, icon_name in TABS:
-        url = _url(path)
-        links.append((url, label, icon_name, _is_active(url)))
-    return links
+    return [
+        (url_for(tab.endpoint), tab.label, tab.icon_name, tab.is_active(request.endpoint))
+        for tab in TABS
+    ]
 
 
 def navigation_context():

@@ -1,10 +1,9 @@
 """Referrals: the member's link and code to share, their friends' statuses, nudges."""
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.loyalty.referrals import ReferralError, nudge_referral, referral_summary
-from webapp.portal.htmx import is_htmx
 from webapp.portal.views import bp
 from webapp.tenancy import current_brand
 
@@ -15,7 +14,7 @@ def _referrals_page(status=200, **context):
     link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for(
         "auth.referral_link", code=summary["code"]
     )
-    template = "portal/_referral_list.html" if is_htmx() else "portal/referrals.html"
+    template = "portal/_referral_list.html" if request.htmx else "portal/referrals.html"
     return render_template(template, summary=summary, link=link, **context), status
 
 
@@ -35,7 +34,7 @@ def nudge_referral_view(referral_id):
         problem, notice = None, "Nudge sent. We'll remind your friend to scan."
     except ReferralError as error:
         problem, notice = str(error), None
-    if is_htmx():
+    if request.htmx:
         return _referrals_page(422 if problem else 200, problem=problem, notice=notice)
     flash(problem or notice, "error" if problem else "success")
     return redirect(url_for("portal.referrals"), code=303)

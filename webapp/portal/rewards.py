@@ -2,9 +2,10 @@
 
 import secrets
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from htmx_flask import make_response
 from wtforms import HiddenField, IntegerField, StringField
 from wtforms.widgets import HiddenInput
 
@@ -20,7 +21,7 @@ from webapp.loyalty.redemption import (
     validate_shipping,
 )
 from webapp.loyalty.reward_catalogue import member_redemptions, reward_catalogue, reward_offer
-from webapp.portal.htmx import is_htmx, trigger_points_changed
+from webapp.portal.htmx import points_changed_trigger
 from webapp.portal.views import bp
 from webapp.tenancy import current_brand
 
@@ -70,7 +71,7 @@ def _offer_or_404(product_id):
 
 def _redeem_panel(offer, form, step, status=200, **context):
     """The redeem panel alone for htmx, inside the reward's page otherwise."""
-    template = "portal/_redeem_panel.html" if is_htmx() else "portal/reward_detail.html"
+    template = "portal/_redeem_panel.html" if request.htmx else "portal/reward_detail.html"
     page = render_template(template, offer=offer, form=form, step=step, **context)
     return page, status
 
@@ -165,10 +166,10 @@ def _confirmed_cost(form):
 
 def _redeemed(offer, form, redemption):
     """htmx: the success panel, a toast and the new balance; otherwise 303 to my redemptions."""
-    if not is_htmx():
+    if not request.htmx:
         flash(f"You redeemed {offer.product.name}. We'll let you know when it ships.", "success")
         return redirect(url_for("portal.my_redemptions"), code=303)
     # The reward's status line above the panel is swapped too: the balance just went down.
     offer_after = reward_offer(current_user, offer.product.id, current_brand().id)
     page, _ = _redeem_panel(offer, form, "done", redemption=redemption, offer_after=offer_after)
-    return trigger_points_changed(make_response(page), current_user)
+    return make_response(page, trigger=points_changed_trigger(current_user))

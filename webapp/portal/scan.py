@@ -3,7 +3,6 @@
 from flask import (
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -11,6 +10,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from htmx_flask import make_response
 
 from webapp.loyalty import accounts
 from webapp.loyalty.accounts import AccountError
@@ -18,7 +18,7 @@ from webapp.loyalty.codes import code_status, normalize_code
 from webapp.loyalty.reward_catalogue import next_reward, reward_catalogue
 from webapp.loyalty.scan import MESSAGES, ScanResult, preview_code
 from webapp.loyalty.wishlist import wishlist_product_ids
-from webapp.portal.htmx import is_htmx, trigger_points_changed
+from webapp.portal.htmx import points_changed_trigger
 from webapp.portal.pending_scan import (
     MAX_CODE_LENGTH,
     PENDING_SCAN_KEY,
@@ -40,7 +40,7 @@ def _scan_answer(result, page_url, render_page, claim_form_id=None):
     `claim_form_id`, the claim button); a form: flash and 303 (429 renders)."""
     awarded = result.outcome == "awarded"
     status = 200 if awarded else FAILURE_STATUS.get(result.outcome, 422)
-    if is_htmx():
+    if request.htmx:
         partial = render_template(
             "portal/_scan_result.html",
             result=result,
@@ -48,8 +48,8 @@ def _scan_answer(result, page_url, render_page, claim_form_id=None):
             claim_form_id=claim_form_id if awarded else None,
             closer=_brought_closer() if awarded else None,
         )
-        response = make_response(partial, status)
-        return trigger_points_changed(response, current_user) if awarded else response
+        trigger = points_changed_trigger(current_user) if awarded else None
+        return make_response(partial, status, trigger=trigger)
     if status == 429:
         return render_page(result), 429
     flash(result.message, "success" if awarded else "error")

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, current_app, render_template, send_from_directory, url_for
 
+from webapp.brand_settings import settings_of
 from webapp.portal.navigation import navigation_context
 from webapp.tenancy import current_brand
 
@@ -20,7 +21,7 @@ MANIFEST_SCREENSHOTS = (("dashboard", "Your points and the next reward"), ("rewa
 
 def _description(brand):
     name = brand.name if brand else "CannaRewards"
-    tagline = brand.setting("tagline", default="") if brand else ""
+    tagline = settings_of(brand).tagline
     return (
         f"{tagline} Scan the code on every {name} pack to earn points and redeem rewards.".strip()
     )
@@ -45,7 +46,7 @@ def robots():
 def manifest():
     """The web app manifest, coloured and named for the brand."""
     brand = current_brand()
-    theme = (brand.setting("theme", default={}) if brand else {}) or {}
+    theme = settings_of(brand).theme
     name = brand.name if brand else "CannaRewards"
     body = {
         "id": "/",
@@ -55,8 +56,8 @@ def manifest():
         "start_url": url_for("portal.index"),
         "scope": "/",
         "display": "standalone",
-        "background_color": theme.get("background", "#f7f5ef"),
-        "theme_color": theme.get("primary", "#1f5f3f"),
+        "background_color": theme.background,
+        "theme_color": theme.primary,
         "icons": [
             {
                 "src": url_for("static", filename="icons/icon-192.png"),

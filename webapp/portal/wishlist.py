@@ -1,12 +1,13 @@
 """The wishlist page and the heart that adds or removes a product anywhere it appears."""
 
-from flask import abort, make_response, redirect, render_template, request
+from flask import abort, redirect, render_template, request
 from flask_login import current_user, login_required
+from htmx_flask import make_response
 
 from webapp.extensions import db
 from webapp.loyalty.wishlist import WishlistError, toggle_wishlist, wishlist_products
 from webapp.models import Product
-from webapp.portal.htmx import is_htmx, trigger_points_changed
+from webapp.portal.htmx import points_changed_trigger
 from webapp.portal.views import bp
 from webapp.tenancy import current_brand, current_wallet
 from webapp.urls import safe_next
@@ -32,7 +33,7 @@ def toggle_wishlist_item(product_id):
     except WishlistError:
         abort(404)
     next_url = safe_next(request.form.get("next"), "portal.wishlist")
-    if not is_htmx():
+    if not request.htmx:
         return redirect(next_url, code=303)
     heart = render_template(
         "portal/_heart.html",
@@ -40,7 +41,5 @@ def toggle_wishlist_item(product_id):
         wishlisted=wishlisted,
         heart_next=next_url,
     )
-    response = make_response(heart)
-    if current_wallet().points_balance != balance_before:
-        trigger_points_changed(response, current_user)
-    return response
+    changed = current_wallet().points_balance != balance_before
+    return make_response(heart, trigger=points_changed_trigger(current_user) if changed else None)

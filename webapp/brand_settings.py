@@ -1,0 +1,146 @@
+"""Every brand setting and its default, once: the typed view of `brands.settings` (JSON).
+
+`settings_of(brand)` is how code reads a brand's settings (defaults for no brand). Stored JSON
+keeps its shape (`{"wording": {"points": ...}, "theme": {...}, "min_age": 21, ...}`); a value
+that does not fit its field falls back to the default, with a warning in the log, so a bad
+row never breaks a page. A new setting is one field here, with its type and default.
+"""
+
+import copy
+import logging
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from webapp.fonts import BRAND_FONTS, DEFAULT_FONT
+
+log = logging.getLogger(__name__)
+
+HEX_DIGITS = frozenset("0123456789abcdef")
+
+
+def _font_key(value):
+    """One of the bundled fonts (webapp.fonts.BRAND_FONTS)."""
+    if value not in BRAND_FONTS:
+        raise ValueError("not a bundled font")
+    return value
+
+
+def _hex_colour(value):
+    """A CSS hex colour, lower-cased; #rgb is written out as #rrggbb (what colour inputs take)."""
+    value = value.strip().lower()
+    if len(value) not in (4, 5, 7, 9) or value[0] != "#" or not set(value[1:]) <= HEX_DIGITS:
+        raise ValueError("not a hex colour")
+    return "#" + "".join(digit * 2 for digit in value[1:]) if len(value) == 4 else value
+
+
+HexColour = Annotated[str, AfterValidator(_hex_colour)]
+Count = Annotated[int, Field(ge=1, le=10_000)]
+Points = Annotated[int, Field(ge=0, le=1_000_000)]
+
+
+class Section(BaseModel):
+    """A group of settings stored as one JSON object; unknown keys are kept, not read."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=False)
+
+
+class Wording(Section):
+    """What the brand calls points and ranks."""
+
+    points: Annotated[str, Field(min_length=1, max_length=30)] = "Points"
+    rank: Annotated[str, Field(min_length=1, max_length=30)] = "Rank"
+
+
+class Theme(Section):
+    """The brand's colours (CSS custom properties `--brand-*` in base.html)."""
+
+    primary: HexColour = "#1f5f3f"
+    accent: HexColour = "#c8a13a"
+    background: HexColour = "#f7f5ef"
+    text: HexColour = "#1b1b1b"
+    on_primary: HexColour = "#ffffff"
+    on_accent: HexColour = "#1b1b1b"
+
+
+class Referral(Section):
+    """Refer-a-friend: the bonuses paid on the friend's first scan and how long it may take."""
+
+    referrer_bonus: Points = 500
+    referee_bonus: Points = 0
+    expiry_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    # The region members' local phone numbers are read in (ISO 3166 alpha-2).
+    phone_region: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] = "US"
+
+
+class RateLimits(Section):
+    """Wrong scan codes allowed per hour before guessing slows to one code a minute."""
+
+    bad_codes_per_user_per_hour: Count = 10
+    bad_codes_per_ip_per_hour: Count = 30
+
+
+class Scan(Section):
+    """Scanning: the most the rank and boost multipliers may multiply a product's points by."""
+
+    max_multiplier: Annotated[Decimal, Field(ge=1, le=1000, allow_inf_nan=False)] = Decimal(20)
+
+
+class BrandSettings(Section):
+    """All of a brand's settings with their defaults; read with `settings_of(brand)`."""
+
+    tagline: Annotated[str, Field(max_length=200)] = "Scan every pack. Earn every time."
+    wording: Wording = Wording()
+    theme: Theme = Theme()
+    min_age: Annotated[int, Field(ge=18, le=99)] = 21
+    font: Annotated[str, AfterValidator(_font_key)] = DEFAULT_FONT
+    logo: Annotated[str, Field(max_length=2000)] | None = None
+    referral: Referral = Referral()
+    rate_limits: RateLimits = RateLimits()
+    scan: Scan = Scan()
+
+    @classmethod
+    def from_stored(cls, raw):
+        """The settings in `raw` (a brand's JSON); a value that does not fit gets its default."""
+        data = copy.deepcopy(raw) if isinstance(raw, dict) else {}
+        for _ in range(50):
+            try:
+                return cls.model_validate(data)
+            except ValidationError as error:
+                log.warning("brand settings: using defaults for %s", _bad_paths(error))
+                for problem in error.errors():
+                    _drop(data, problem["loc"])
+        return cls()
+
+
+def _bad_paths(error):
+    return ", ".join(".".join(str(part) for part in problem["loc"]) for problem in error.errors())
+
+
+def _drop(data, location):
+    """Remove the value at `location` (a pydantic error path) so its default applies."""
+    *parents, last = location or ("",)
+    node = data
+    for key in parents:
+        node = node.get(key) if isinstance(node, dict) else None
+    if isinstance(node, dict):
+        node.pop(last, None)
+    elif not parents:
+        data.clear()
+
+
+DEFAULTS = BrandSettings()
+
+
+def settings_of(brand):
+    """The brand's settings (the defaults for no brand); parsed once per stored value."""
+    if brand is None:
+        return DEFAULTS
+    raw = brand.settings
+    cached = brand.__dict__.get("_settings_model")
+    if cached is not None and cached[0] == raw:
+        return cached[1]
+    model = BrandSettings.from_stored(raw)
+    brand.__dict__["_settings_model"] = (copy.deepcopy(raw), model)
+    return model
