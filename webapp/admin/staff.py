@@ -9,6 +9,7 @@ from webapp.admin.member_directory import of_brand
 from webapp.admin.security import OWNERS, allow, brand_object_or_404, record
 from webapp.extensions import db
 from webapp.models import BrandStaff, StaffAuditLog, User
+from webapp.replica import reads_from_replica
 from webapp.urls import requested_page
 
 AUDIT_PAGE = 50
@@ -98,6 +99,7 @@ def staff_remove(staff_id):
 
 @bp.get("/audit")
 @allow(*OWNERS)
+@reads_from_replica
 def audit():
     """What staff changed, newest first."""
     page = requested_page()
