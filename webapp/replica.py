@@ -32,7 +32,7 @@ class ReplicaState:
         self.max_lag = app.config["REPLICA_MAX_LAG_SECONDS"]
         self.check_seconds = app.config["REPLICA_CHECK_SECONDS"]
         self.engine = _replica_engine(self.url, app.config.get("SQLALCHEMY_ENGINE_OPTIONS"))
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # a failed probe reports its loss while holding it
         self.checked_at = None
         self.usable = False
         self.reason = "not checked yet"
