@@ -226,6 +226,34 @@ def test_the_outbox_keeps_working_on_its_partitioned_table(partitioned_app):
     assert by_status == {"sent": 1}
 
 
+def test_each_outbox_status_has_a_subpartition_of_its_own(partitioned_app):
+    brand = factories.brand()
+    member = factories.user(brands=[brand])
+    for status in ("pending", "processing", "sent", "failed"):
+        db.session.add(
+            CustomerIoEventQueue(
+                user_id=member.id,
+                brand_id=brand.id,
+                event_name="scan",
+                event_data={},
+                event_uid=status,
+                status=status,
+            )
+        )
+    db.session.commit()
+    month = f"p{utcnow():%Y_%m}"
+    found = [
+        sorted(
+            status
+            for (status,) in run(
+                f"SELECT status FROM customer_io_event_queue PARTITION ({month}sp{n})"
+            )
+        )
+        for n in range(4)
+    ]
+    assert sorted(found) == [["failed"], ["pending"], ["processing"], ["sent"]]
+
+
 def test_orphans_are_reported_where_foreign_keys_were(partitioned_app):
     member = factories.user(brands=[factories.brand()])
     runner = partitioned_app.test_cli_runner()
