@@ -1,5 +1,6 @@
 """RQ worker that outlives Redis outages, with the periodic jobs' scheduler beside it."""
 
+import argparse
 import logging
 import multiprocessing
 import os
@@ -13,6 +14,7 @@ from rq import Worker
 from webapp import create_app
 from webapp.extensions import db
 from webapp.jobs import QUEUE_NAMES, get_queue, redis_connection
+from webapp.logs import bind_request_id, unbind_request_id
 from webapp.scheduler import run_forever
 
 app = create_app()
@@ -28,7 +30,9 @@ class AppWorker(Worker):
     stop_requested = False
 
     def perform_job(self, job, queue):
-        """Run the job in the horse, inside the app context."""
+        """Run the job in the horse, inside the app context, logging under the request id
+        of the request that enqueued it."""
+        token = bind_request_id(job.meta.get("request_id"))
         with app.app_context():
             # Connections inherited from the parent must not be shared with it after fork.
             db.engine.dispose(close=False)
@@ -36,6 +40,7 @@ class AppWorker(Worker):
                 return super().perform_job(job, queue)
             finally:
                 db.session.remove()
+                unbind_request_id(token)
 
     def request_stop(self, signum, frame):
         """A signal asked the worker to stop: the supervising loop must not start it again."""
@@ -48,6 +53,7 @@ def run_scheduler():
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    log.info("scheduler running (pid %s)", os.getpid())
     with app.app_context():
         db.engine.dispose(close=False)  # never share the parent's connections
     run_forever(app, stop)
@@ -104,9 +110,20 @@ def supervise(scheduler):
     return scheduler
 
 
-def main():
-    """Work the queues in priority order (and run the periodic jobs) until stopped."""
-    scheduler = start_scheduler()
+def main(argv=None):
+    """Work the queues in priority order (and run the periodic jobs) until stopped.
+
+    `--scheduler-only` runs only the periodic jobs (a scheduler unit of its own);
+    `--no-scheduler` only works the queues (when a scheduler unit runs them).
+    """
+    parser = argparse.ArgumentParser(description="CannaRewards worker")
+    parser.add_argument("--scheduler-only", action="store_true")
+    parser.add_argument("--no-scheduler", action="store_true")
+    args = parser.parse_args(argv)
+    if args.scheduler_only:
+        run_scheduler()
+        return
+    scheduler = NoScheduler() if args.no_scheduler else start_scheduler()
     try:
         if app.config.get("REDIS_URL"):
             scheduler = supervise(scheduler)
@@ -117,6 +134,20 @@ def main():
         if scheduler.is_alive():
             scheduler.terminate()
             scheduler.join(timeout=30)
+
+
+class NoScheduler:
+    """Stands in for the scheduler process when another unit runs the periodic jobs."""
+
+    def is_alive(self):
+        """Always "alive": the supervising loop never starts one."""
+        return True
+
+    def join(self, timeout=None):
+        """Nothing to wait for."""
+
+    def terminate(self):
+        """Nothing to stop."""
 
 
 if __name__ == "__main__":

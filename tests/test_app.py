@@ -12,16 +12,6 @@ from webapp.config import ConfigError, load_config
 pytestmark = pytest.mark.sqlite_ok
 
 
-def test_healthz_reports_database_redis_and_backlog(app, client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    body = response.get_json()
-    assert body["status"] == "ok"
-    assert body["database"] == "ok"
-    assert body["redis"] == ("ok" if app.config["REDIS_URL"] else "not configured")
-    assert body["queue_backlog"] == 0
-
-
 def test_landing_page_names_the_brand(client, make):
     make.brand(name="Harbor Test Co", settings={"theme": {"primary": "#123456"}})
     response = client.get("/")

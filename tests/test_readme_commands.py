@@ -66,9 +66,9 @@ def test_readme_flask_commands_name_the_virtualenv():
 
 def test_readme_seed_demo_runs_as_written_without_an_activated_venv(tmp_path):
     env = _plain_env(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
-    commands = {c.split()[3]: c.split() for c in readme_flask_commands()}
-    for name in ("db", "seed-demo"):
-        argv = commands[name][:5] if name == "db" else commands[name][:4]
+    commands = {" ".join(c.split()[3:5]): c.split() for c in readme_flask_commands()}
+    for name in ("db upgrade", "seed-demo"):
+        argv = commands[name][:5] if name == "db upgrade" else commands[name][:4]
         done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
     assert "sam@greenharbor.example" in done.stdout

@@ -1,6 +1,5 @@
 """CannaRewards: the application factory."""
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -36,11 +35,10 @@ def create_app(config=None):
 
 
 def configure_logging(app):
-    """Log to stderr at INFO (gunicorn and the worker collect it)."""
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-        )
+    """Log to stderr (gunicorn and the worker collect it), JSON in production."""
+    from webapp.logs import configure_logging as configure
+
+    configure(app)
 
 
 def trust_proxies(app):
@@ -122,8 +120,10 @@ def register_errorhandlers(app):
 
 def register_request_hooks(app):
     """Per-request context: input caps first, the brand, template globals, security headers."""
-    from webapp import input_limits, security_headers, tenancy
+    from webapp import input_limits, logs, replica, security_headers, tenancy
 
+    logs.register(app)
+    replica.register(app)
     input_limits.register(app)
     tenancy.register(app)
     security_headers.register(app)

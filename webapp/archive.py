@@ -1,10 +1,17 @@
-"""Data lifecycle: move old action-log and webhook-log rows into their archive tables."""
+"""Data lifecycle: move old action-log and webhook-log rows into their archive tables.
 
+On a partitioned table, every month wholly older than the cutoff is copied into the archive
+in one statement and its partition dropped; the rows of the month the cutoff falls in move
+in batches as on an unpartitioned table.
+"""
+
+import calendar
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, func, insert, select
 
+from webapp import partitioning
 from webapp.extensions import db
 from webapp.models import (
     CustomerIoWebhookLog,
@@ -52,6 +59,8 @@ def archive_table(plan, now=None, batch_size=BATCH_SIZE):
     live, archive = plan.live.__table__, plan.archive.__table__
     names = _columns(plan.live)
     moved = 0
+    if partitioning.is_partitioned(live.name):
+        moved += archive_whole_partitions(live.name, archive.name, names, cutoff)
     while True:
         ids = list(
             db.session.scalars(
@@ -70,8 +79,32 @@ def archive_table(plan, now=None, batch_size=BATCH_SIZE):
         moved += len(ids)
 
 
+def archive_whole_partitions(live, archive, names, cutoff):
+    """Copy every partition of `live` entirely older than `cutoff` into `archive`, then drop
+    it (instant, where deleting its rows one by one would take minutes); returns rows moved.
+    A run cut short between copy and drop copies nothing twice next time (INSERT IGNORE on
+    the archive's primary key)."""
+    columns = ", ".join(f"`{name}`" for name in names)
+    limit = calendar.timegm(cutoff.timetuple())
+    months = partitioning.month_partitions(live)
+    db.session.commit()  # the session holds no metadata lock while the DDL runs
+    moved = 0
+    for name, bound in months:
+        if bound is None or bound > limit:
+            break
+        with db.engine.begin() as connection:
+            moved += connection.exec_driver_sql(
+                f"INSERT IGNORE INTO `{archive}` ({columns}) "
+                f"SELECT {columns} FROM `{live}` PARTITION ({name})"
+            ).rowcount
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql(f"ALTER TABLE `{live}` DROP PARTITION {name}")
+    return moved
+
+
 def run_archive(dry_run=False, now=None):
     """Archive every table; with dry_run only count. Returns {table name: rows}."""
     if dry_run:
         return {plan.live.__tablename__: count_due(plan, now) for plan in PLANS}
+    partitioning.ensure_future_partitions(now)
     return {plan.live.__tablename__: archive_table(plan, now) for plan in PLANS}

@@ -196,7 +196,10 @@ def outbox_retry_failed_command(brand_slug):
 
 def register(app):
     """Attach the commands to the app's CLI."""
+    from webapp import cli_database
     from webapp.cli_brands import brands_group
+
+    cli_database.register(app)
 
     commands = (
         seed_demo_command,

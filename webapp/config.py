@@ -92,6 +92,12 @@ def load_config(instance_path, environ=None):
         "STAFF_MAX_BYTES": int(env.get("STAFF_MAX_BYTES", str(1024 * 1024))),
         "PORT": int(env.get("PORT", "5000")),
         "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", "0")),
+        "LOG_FORMAT": env.get("LOG_FORMAT") or ("json" if production else "text"),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        "DATABASE_REPLICA_URL": env.get("DATABASE_REPLICA_URL") or None,
+        "REPLICA_MAX_LAG_SECONDS": int(env.get("REPLICA_MAX_LAG_SECONDS", "30")),
+        "REPLICA_CHECK_SECONDS": float(env.get("REPLICA_CHECK_SECONDS", "5")),
+        "READY_MAX_QUEUE_DEPTH": int(env.get("READY_MAX_QUEUE_DEPTH", "0")),
         "SWEEP_SECONDS": int(env.get("SWEEP_SECONDS", "15")),
         "OUTBOX_PROCESSING_TIMEOUT": int(env.get("OUTBOX_PROCESSING_TIMEOUT", "45")),
         "MEDIA_FOLDER": str(

@@ -24,7 +24,7 @@ MESSAGES = {
 
 def wants_json():
     """Machines (webhooks, JSON clients) get JSON; browsers get a page."""
-    if request.path.startswith(("/webhooks/", "/healthz")):
+    if request.path.startswith(("/webhooks/", "/healthz", "/readyz")):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"

@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from webapp.extensions import db
+from webapp.logs import current_request_id
 from webapp.redis_guard import with_fast_redis
 
 log = logging.getLogger(__name__)
@@ -49,12 +50,22 @@ def enqueue(fn, *ids, queue="default", **options):
     if not current_app.config.get("REDIS_URL"):
         return _run_inline(fn, ids)
     name = queue_name(queue)
+    options = with_request_id(options)
     try:
         with_fast_redis(lambda client: Queue(name, connection=client).enqueue(fn, *ids, **options))
         return True
     except redis.RedisError as error:
         log.warning("queue unavailable, %s left for the sweep: %s", fn.__name__, error)
         return False
+
+
+def with_request_id(options):
+    """RQ enqueue options whose job meta carries the current request id (the worker logs
+    the job under it, so one id joins a request's lines to its jobs' lines)."""
+    request_id = current_request_id()
+    if request_id is None:
+        return options
+    return dict(options, meta=dict(options.get("meta") or {}, request_id=request_id))
 
 
 COALESCE_SECONDS = 60

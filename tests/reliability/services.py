@@ -87,9 +87,11 @@ class PrivateRedis:
 
 
 class PrivateMariaDB:
-    """A throwaway mariadbd on its own port, socket and data directory."""
+    """A throwaway mariadbd on its own port, socket and data directory; `options` are added
+    to (and override) the server's command line."""
 
-    def __init__(self):
+    def __init__(self, *options):
+        self.options = list(options)
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="mariadb-"))
         self.socket = self.dir / "mysqld.sock"
@@ -140,6 +142,7 @@ class PrivateMariaDB:
                 "--innodb-buffer-pool-size=32M",
                 "--innodb-log-file-size=16M",
                 "--skip-name-resolve",
+                *self.options,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

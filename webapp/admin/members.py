@@ -16,11 +16,13 @@ from webapp.admin.member_directory import (
     search_members,
 )
 from webapp.admin.security import ALL_STAFF, allow
+from webapp.replica import reads_from_replica
 from webapp.urls import requested_page
 
 
 @bp.get("/members")
 @allow(*ALL_STAFF)
+@reads_from_replica
 def members():
     """Search the brand's members by email, name, phone or referral code."""
     text = request.args.get("q", "").strip()[:255]
@@ -32,6 +34,7 @@ def members():
 
 @bp.get("/members/<int:member_id>")
 @allow(*ALL_STAFF)
+@reads_from_replica
 def member(member_id):
     """A member's profile, answers, ledger, achievements, referrals and messages."""
     user = member_or_404(member_id, g.staff.brand_id)

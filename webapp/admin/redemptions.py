@@ -16,6 +16,7 @@ from webapp.admin.blueprint import bp
 from webapp.admin.security import ALL_STAFF, allow, brand_object_or_404
 from webapp.models import Redemption
 from webapp.models.redemptions import REDEMPTION_STATUSES
+from webapp.replica import reads_from_replica
 from webapp.urls import requested_page
 
 
@@ -27,6 +28,7 @@ def _status_filter():
 
 @bp.get("/redemptions")
 @allow(*ALL_STAFF)
+@reads_from_replica
 def redemptions():
     """The queue: pending first, oldest first; filter by status."""
     status = _status_filter()
@@ -69,6 +71,7 @@ def _answer_redemption_action(redemption, action, text):
 
 @bp.get("/redemptions.csv")
 @allow(*ALL_STAFF)
+@reads_from_replica
 def redemptions_csv():
     """The queue (same status filter) as CSV for shipping, streamed."""
     lines = redemption_desk.shipping_csv_lines(g.staff.brand_id, _status_filter())

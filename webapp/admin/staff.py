@@ -10,6 +10,7 @@ from webapp.admin.security import OWNERS, allow, brand_object_or_404, record
 from webapp.extensions import db
 from webapp.models import BrandStaff, StaffAuditLog, User
 from webapp.pagination import paginate
+from webapp.replica import reads_from_replica
 from webapp.urls import requested_page
 
 AUDIT_PAGE = 50
@@ -99,6 +100,7 @@ def staff_remove(staff_id):
 
 @bp.get("/audit")
 @allow(*OWNERS)
+@reads_from_replica
 def audit():
     """What staff changed, newest first."""
     query = (

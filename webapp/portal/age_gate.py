@@ -15,6 +15,7 @@ COOKIE = "age_confirmed"
 COOKIE_SECONDS = 30 * 24 * 60 * 60
 OPEN_PATHS = {
     "/healthz",
+    "/readyz",
     "/manifest.webmanifest",
     "/sw.js",
     "/offline",
