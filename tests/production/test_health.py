@@ -106,15 +106,19 @@ def test_readyz_reports_redis_loss_but_stays_ready(app, client):
 def test_readyz_is_not_ready_past_the_queue_depth_limit(app, client):
     with app.app_context():
         key = f"rq:queue:{queue_name('low')}"
+    before = client.get("/readyz").get_json()["queue_depth"]  # earlier tests' jobs wait too
     server = redis.Redis.from_url(app.config["REDIS_URL"])
     server.rpush(key, "a", "b", "c")
-    saved = override_config(app, READY_MAX_QUEUE_DEPTH=2)
+    limit = before + 2
+    saved = override_config(app, READY_MAX_QUEUE_DEPTH=limit)
     try:
         response = client.get("/readyz")
     finally:
         restore_config(app, saved)
-        server.delete(key)
+        server.lrem(key, 0, "a")
+        server.lrem(key, 0, "b")
+        server.lrem(key, 0, "c")
     assert response.status_code == 503
     body = response.get_json()
-    assert body["queue_depth"] == 3
-    assert body["reasons"] == ["queue depth 3 over 2"]
+    assert body["queue_depth"] == before + 3
+    assert body["reasons"] == [f"queue depth {before + 3} over {limit}"]
