@@ -9,6 +9,7 @@ production, else a 404.
 from dataclasses import dataclass
 
 from flask import abort, current_app, g, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -18,6 +19,7 @@ from webapp.loyalty.config_cache import ConfigCache, check_stamp, invalidate_on_
 from webapp.loyalty.membership import wallet_of
 from webapp.loyalty.ranks import rank_name_for
 from webapp.models import Brand, BrandHost
+from webapp.translation_marks import N_
 
 # Machine endpoints answer on any host: they carry their brand in the URL, or none.
 HOSTLESS_BLUEPRINTS = ("system", "webhooks")
@@ -121,8 +123,9 @@ def _template_context():
     return {
         "brand": brand,
         "wallet": wallet,
-        "points_word": wording.get("points", "Points"),
-        "rank_word": wording.get("rank", "Rank"),
+        # The brand's own word, or ours; the defaults ("Points", "Rank") read in the language.
+        "points_word": gettext(wording.get("points") or N_("Points")),
+        "rank_word": gettext(wording.get("rank") or N_("Rank")),
         "current_rank_name": rank_name_for(brand, wallet.current_rank_key) if wallet else None,
         "home_url": url_for("portal.index"),
         "sw_url": url_for("portal.service_worker"),

@@ -20,6 +20,7 @@ OPEN_PATHS = {
     "/offline",
     "/age-gate",
     "/robots.txt",
+    "/language",
 }
 OPEN_PREFIXES = ("/static/", "/webhooks/", "/media/")
 

@@ -4,6 +4,7 @@ import json
 
 from flask import request
 
+from webapp.i18n import points_number
 from webapp.loyalty.membership import wallet_of
 from webapp.loyalty.ranks import rank_name_for
 from webapp.tenancy import current_brand
@@ -21,7 +22,7 @@ def points_changed(user):
     balance = wallet.points_balance if wallet else 0
     return {
         "balance": balance,
-        "balance_display": f"{balance:,}",
+        "balance_display": points_number(balance),
         "rank_name": rank_name_for(brand, wallet.current_rank_key if wallet else None),
     }
 

@@ -1,14 +1,17 @@
 """The tab bar: the member's main pages, as `nav_links` for every template."""
 
 from flask import current_app, request, url_for
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
+from webapp.translation_marks import N_
+
 TABS = (
-    ("/", "Home", "home"),
-    ("/scan", "Scan", "scan"),
-    ("/rewards", "Rewards", "rewards"),
-    ("/achievements", "Achievements", "achievements"),
-    ("/profile", "Profile", "profile"),
+    ("/", N_("Home"), "home"),
+    ("/scan", N_("Scan"), "scan"),
+    ("/rewards", N_("Rewards"), "rewards"),
+    ("/achievements", N_("Achievements"), "achievements"),
+    ("/profile", N_("Profile"), "profile"),
 )
 
 
@@ -33,7 +36,7 @@ def nav_links():
     links = []
     for path, label, icon_name in TABS:
         url = _url(path)
-        links.append((url, label, icon_name, _is_active(url)))
+        links.append((url, gettext(label), icon_name, _is_active(url)))
     return links
 
 
