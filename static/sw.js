@@ -129,6 +129,8 @@ async function claimSavedCodes() {
   for (const answer of outcome.claimed) {
     windows.forEach((client) => client.postMessage({ type: "offline-claimed", ...answer }));
   }
+  /* A failed sync is tried again later by the browser. */
+  if (outcome.waiting) throw new Error(`${outcome.waiting} saved codes wait for the next sync`);
 }
 
 self.addEventListener("sync", (event) => {
