@@ -70,10 +70,13 @@ def _brand_default():
 def language_options():
     """(code, name in its own language, is_current) for the switcher."""
     current = str(get_locale() or DEFAULT_BRAND_LANGUAGE)
-    return [
-        (code, Locale.parse(code).get_display_name(code).capitalize(), code == current)
-        for code in LANGUAGES
-    ]
+    return [(code, _own_name(code), code == current) for code in LANGUAGES]
+
+
+def _own_name(code):
+    """A language's name in itself, capitalised: "Español", "Français (Canada)"."""
+    name = Locale.parse(code).get_display_name(code)
+    return name[:1].upper() + name[1:]
 
 
 def html_lang():
