@@ -297,3 +297,14 @@ def test_the_admin_stays_english(client, auth, make, program):
     auth.login(program.email)
     html = client.get("/admin/", headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert '<html lang="en"' in html
+
+
+def test_landing_reads_our_tagline_in_the_language_and_a_brand_tagline_as_written(client, make):
+    brand = make.brand(settings={"tagline": "Scan every pack. Earn every time."})
+    french = client.get("/", headers={"Accept-Language": "fr-CA"}).get_data(as_text=True)
+    assert "Balayez chaque emballage. Gagnez chaque fois." in french
+    assert "Comment ça marche" in french and "Je m’inscris" in french
+    brand.settings = {"tagline": "Harbor & <b>friends</b>"}
+    db.session.commit()
+    html = client.get("/", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "Harbor &amp; &lt;b&gt;friends&lt;/b&gt;" in html and "Cómo funciona" in html
