@@ -2,6 +2,7 @@
 catalogue complete and compiled, the language chosen by the member, the switcher, the browser
 or the brand, and numbers and dates written the locale's way."""
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -308,3 +309,16 @@ def test_landing_reads_our_tagline_in_the_language_and_a_brand_tagline_as_writte
     db.session.commit()
     html = client.get("/", headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert "Harbor &amp; &lt;b&gt;friends&lt;/b&gt;" in html and "Cómo funciona" in html
+
+
+def test_the_scripts_words_come_with_the_page_in_its_language(client, auth, program):
+    auth.login(program.email)
+    spanish = client.get("/scan", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    block = re.search(r'<script type="application/json" id="page-text">(.*?)</script>', spanish)
+    words = json.loads(block.group(1))
+    assert words["Starting the camera…"] == "Encendiendo la cámara…"
+    assert (
+        words["Code found: %(code)s. Checking it…"] == "Código encontrado: %(code)s. Verificándolo…"
+    )
+    english = client.get("/scan", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'id="page-text"' not in english
