@@ -322,3 +322,11 @@ def test_the_scripts_words_come_with_the_page_in_its_language(client, auth, prog
     )
     english = client.get("/scan", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'id="page-text"' not in english
+
+
+def test_the_profile_offers_the_language_kept_with_the_account(client, auth, program):
+    auth.login(program.email)
+    html = client.get("/profile", headers={"Accept-Language": "fr-CA"}).get_data(as_text=True)
+    assert "La langue de vos pages, gardée avec votre compte." in html
+    assert html.count('action="/language"') == 2  # the profile's and the footer's
+    assert html.count('aria-current="true">Français (Canada)') == 2
