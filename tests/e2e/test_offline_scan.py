@@ -24,6 +24,16 @@ SAVED_CODES = """() => new Promise((resolve, reject) => {
 NO_BACKGROUND_SYNC = "delete ServiceWorkerRegistration.prototype.sync; delete window.SyncManager;"
 
 
+def wait_until(page, expression, seconds=10):
+    """Poll `expression` (awaited when it is a promise) from the test; the pages' CSP stops
+    Playwright's own in-page polling of string predicates (it would need eval)."""
+    for _ in range(seconds * 10):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"still false after {seconds} s: {expression}")
+
+
 def ledger_of(live_server, email):
     """(scans in the ledger, codes claimed) of the account with `email`, from the database."""
     engine = create_engine(live_server["database_url"])
@@ -51,7 +61,7 @@ def new_member_on_the_scan_page(context):
     page.goto("/register")
     register(page, email)
     page.goto("/scan")
-    page.wait_for_function("window.OfflineQueue !== undefined && window.htmx !== undefined")
+    wait_until(page, "window.OfflineQueue !== undefined && window.htmx !== undefined")
     return page, email
 
 
@@ -70,18 +80,16 @@ def test_offline_scan_is_saved_then_claimed_once_back_online(new_context, live_s
     scan_by_hand(page, code)
     page.wait_for_selector("#offline-saved")
     assert page.locator("#offline-saved").inner_text() == SAVED
-    page.wait_for_function("document.getElementById('scan-code').value === ''")
+    wait_until(page, "document.getElementById('scan-code').value === ''")
     scan_by_hand(page, code.lower())  # the same code twice is kept once
-    page.wait_for_function("document.getElementById('scan-code').value === ''")
+    wait_until(page, "document.getElementById('scan-code').value === ''")
     assert page.evaluate(SAVED_CODES) == [code.upper()]
     assert ledger_of(live_server, email) == (0, [])
     assert problems_here(page) == []
 
     context.set_offline(False)
     page.wait_for_selector("#scan-result .celebrate[role=status]")
-    page.wait_for_function(
-        f"Number(document.getElementById('points-balance').dataset.value) > {before}"
-    )
+    wait_until(page, f"Number(document.getElementById('points-balance').dataset.value) > {before}")
     assert "You earned" in page.locator("#scan-result").inner_text()
     assert page.evaluate(SAVED_CODES) == []
     assert ledger_of(live_server, email) == (1, [code])
@@ -105,7 +113,7 @@ def test_a_saved_code_is_claimed_on_the_next_visit(new_context, live_server):
     later.goto("/")
     later.wait_for_selector(".toast", state="attached")
     assert "earned for" in later.locator(".toast").inner_text()
-    later.wait_for_function("document.getElementById('points-balance').dataset.value > 0")
+    wait_until(later, "Number(document.getElementById('points-balance').dataset.value) > 0")
     assert ledger_of(live_server, email) == (1, [code])
     assert later.evaluate(SAVED_CODES) == []
 
@@ -127,7 +135,7 @@ def test_the_service_worker_claims_saved_codes_with_background_sync(new_context,
     assert ledger_of(live_server, email) == (0, [])
 
     context.set_offline(False)
-    blank.wait_for_function(f"({SAVED_CODES})().then((codes) => codes.length === 0)")
+    wait_until(blank, f"({SAVED_CODES})().then((codes) => codes.length === 0)", seconds=20)
     for _ in range(50):
         if ledger_of(live_server, email) == (1, [code]):
             break
