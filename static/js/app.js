@@ -5,14 +5,14 @@
 
   var TOAST_MS = 5000;
 
-  /* The page's language: English text in, the translation from the page's data block out;
+  /* The page's language: English text in, the translation from the page's meta tag out;
      "%(name)s" places are filled from `values`. Other scripts use it as window.pageText. */
   var pageWords = null;
 
   function pageText(text, values) {
     if (pageWords === null) {
-      var block = document.getElementById("page-text");
-      try { pageWords = block ? JSON.parse(block.textContent) : {}; } catch (error) { pageWords = {}; }
+      var block = document.querySelector("meta[name=page-text]");
+      try { pageWords = block ? JSON.parse(block.getAttribute("content")) : {}; } catch (error) { pageWords = {}; }
     }
     var said = pageWords[text] || text;
     Object.keys(values || {}).forEach(function (name) {

@@ -4,6 +4,7 @@ or the brand, and numbers and dates written the locale's way."""
 
 import json
 import re
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -314,14 +315,14 @@ def test_landing_reads_our_tagline_in_the_language_and_a_brand_tagline_as_writte
 def test_the_scripts_words_come_with_the_page_in_its_language(client, auth, program):
     auth.login(program.email)
     spanish = client.get("/scan", headers={"Accept-Language": "es"}).get_data(as_text=True)
-    block = re.search(r'<script type="application/json" id="page-text">(.*?)</script>', spanish)
-    words = json.loads(block.group(1))
+    block = re.search(r"<meta name=\"page-text\" content='([^']*)'>", spanish)
+    words = json.loads(unescape(block.group(1)))
     assert words["Starting the camera…"] == "Encendiendo la cámara…"
     assert (
         words["Code found: %(code)s. Checking it…"] == "Código encontrado: %(code)s. Verificándolo…"
     )
     english = client.get("/scan", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert 'id="page-text"' not in english
+    assert 'name="page-text"' not in english
 
 
 def test_the_profile_offers_the_language_kept_with_the_account(client, auth, program):
