@@ -9,7 +9,8 @@ HOST ?= 127.0.0.1
 # The app builds its claim URLs from PORT (PUBLIC_URL's default), so it sees the same value.
 export PORT
 
-.PHONY: run demo test lint services browser worker screenshots bench fuzz faults clean
+.PHONY: run demo test lint services browser worker screenshots bench fuzz faults clean \
+	catalogues translations
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +74,19 @@ screenshots: $(VENV)/.dev services browser
 	SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest -q -m e2e tests/e2e/test_screenshots.py
 	cp docs/screenshots/dashboard-points.png static/screenshots/dashboard.png
 	cp docs/screenshots/rewards.png static/screenshots/rewards.png
+
+# Member-facing text: extract the marked strings, merge them into the es and fr_CA catalogues
+# (translate the new msgstr entries), then compile the .mo files, which are committed.
+CATALOGUES := webapp/translations
+catalogues: $(VENV)/.runtime
+	$(BIN)/pybabel extract --mapping-file babel.cfg --ignore-dirs admin --keywords _l \
+	  --keywords lazy_gettext --no-location --sort-output --omit-header \
+	  --output-file $(CATALOGUES)/messages.pot .
+	$(BIN)/pybabel update --input-file $(CATALOGUES)/messages.pot --output-dir $(CATALOGUES) \
+	  --no-fuzzy-matching --no-wrap
+
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel compile --directory $(CATALOGUES) --statistics
 
 bench: $(VENV)/.dev services
 	$(BIN)/python bench/scan.py

@@ -3,8 +3,11 @@
    stored), with the precached /offline page when the network is gone. */
 "use strict";
 
+/* Codes scanned without a signal (IndexedDB), shared with the pages. */
+importScripts("/static/js/offline-queue.js");
+
 /* Bump on every change to a precached file so installed apps fetch the new ones. */
-const CACHE_VERSION = "v2";
+const CACHE_VERSION = "v3";
 const CACHE_PREFIX = "cannarewards-";
 const CACHE_NAME = `${CACHE_PREFIX}${CACHE_VERSION}`;
 const OFFLINE_URL = "/offline";
@@ -12,6 +15,8 @@ const OFFLINE_URL = "/offline";
 const PRECACHE_URLS = [
   "/static/css/app.css",
   "/static/js/app.js",
+  "/static/js/offline-queue.js",
+  "/static/js/offline-scan.js",
   "/static/vendor/htmx.min.js",
   "/static/icons/favicon.svg",
   "/static/icons/icon-192.png",
@@ -111,4 +116,23 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(networkThenCache(request));
   }
   /* Anything else (htmx fragments, JSON) goes to the network untouched. */
+});
+
+/* Background Sync: claim the codes saved while offline, and tell open pages what they earned
+   (a page that is closed shows the points on the next visit). Codes that could not be sent
+   stay saved; the page claims them with its own fresh form token. */
+const SYNC_TAG = "claim-codes";
+
+async function claimSavedCodes() {
+  const outcome = await self.OfflineQueue.claimAll();
+  const windows = await self.clients.matchAll({ type: "window" });
+  for (const answer of outcome.claimed) {
+    windows.forEach((client) => client.postMessage({ type: "offline-claimed", ...answer }));
+  }
+  /* A failed sync is tried again later by the browser. */
+  if (outcome.waiting) throw new Error(`${outcome.waiting} saved codes wait for the next sync`);
+}
+
+self.addEventListener("sync", (event) => {
+  if (event.tag === SYNC_TAG) event.waitUntil(claimSavedCodes());
 });

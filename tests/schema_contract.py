@@ -440,6 +440,7 @@ EXPECTED = {
             "marketing_consent_updated_at": ("timestamp", True, "NULL", ""),
             "deleted_at": ("timestamp", True, "NULL", ""),
             "session_version": ("int(10) unsigned", False, "0", ""),
+            "locale": ("varchar(16)", True, "NULL", ""),
             "created_at": ("timestamp", True, "current_timestamp()", ""),
             "updated_at": (
                 "timestamp",

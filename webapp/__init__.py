@@ -3,10 +3,12 @@
 from pathlib import Path
 
 from flask import Flask
+from flask_babel import gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.config import load_config
 from webapp.extensions import compress, csrf, db, htmx, login_manager, migrate
+from webapp.translation_marks import N_
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +29,7 @@ def create_app(config=None):
     register_upload_limits(app)
     register_extensions(app)
     register_blueprints(app)
+    register_languages(app)
     register_database_retry(app)
     register_errorhandlers(app)
     register_request_hooks(app)
@@ -61,7 +64,8 @@ def register_extensions(app):
     )
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message = N_("Please sign in to continue.")
+    login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
     csrf.init_app(app)
     compress.init_app(app)
@@ -102,6 +106,13 @@ def register_blueprints(app):
     app.register_blueprint(webhooks_bp)
     register_media(app)
     register_fonts(app)
+
+
+def register_languages(app):
+    """Flask-Babel: the member's language, the switcher, locale-aware numbers and dates."""
+    from webapp.i18n import register
+
+    register(app)
 
 
 def register_database_retry(app):

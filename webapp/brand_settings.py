@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from webapp.fonts import BRAND_FONTS, DEFAULT_FONT
+from webapp.translation_marks import N_
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,8 @@ class Section(BaseModel):
 class Wording(Section):
     """What the brand calls points and ranks."""
 
-    points: Annotated[str, Field(min_length=1, max_length=30)] = "Points"
-    rank: Annotated[str, Field(min_length=1, max_length=30)] = "Rank"
+    points: Annotated[str, Field(min_length=1, max_length=30)] = N_("Points")
+    rank: Annotated[str, Field(min_length=1, max_length=30)] = N_("Rank")
 
 
 class Theme(Section):
@@ -90,7 +91,10 @@ class Scan(Section):
 class BrandSettings(Section):
     """All of a brand's settings with their defaults; read with `settings_of(brand)`."""
 
-    tagline: Annotated[str, Field(max_length=200)] = "Scan every pack. Earn every time."
+    tagline: Annotated[str, Field(max_length=200)] = N_("Scan every pack. Earn every time.")
+    # The language of a visitor who chose none and whose browser asks for none we speak
+    # (webapp.i18n.LANGUAGES; anything else reads as English).
+    default_language: Annotated[str, Field(max_length=16)] = "en"
     wording: Wording = Wording()
     theme: Theme = Theme()
     min_age: Annotated[int, Field(ge=18, le=99)] = 21

@@ -1,24 +1,29 @@
 """Error pages: a friendly page for people, a JSON body for machines."""
 
 from flask import current_app, g, jsonify, render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from webapp.db_retry import is_transient
 from webapp.extensions import db
+from webapp.translation_marks import N_
 
 MESSAGES = {
-    400: ("Something was off", "We couldn't understand that request. Please try again."),
-    401: ("Please sign in", "You need to sign in to see this."),
-    403: ("Not for this account", "Your account doesn't have access to this page."),
-    404: ("We couldn't find that page", "The link may be old or mistyped."),
-    405: ("That didn't work", "This page can't be used that way."),
-    413: ("That was too large", "Please send something smaller."),
-    415: ("That didn't work", "Please send this from the form on the page."),
-    429: ("Slow down a little", "Too many tries in a short time. Please wait a minute."),
-    500: ("Something went wrong on our side", "We've been told. Please try again shortly."),
-    503: ("Please try again", "We couldn't finish that just now. Please try again in a moment."),
+    400: (N_("Something was off"), N_("We couldn't understand that request. Please try again.")),
+    401: (N_("Please sign in"), N_("You need to sign in to see this.")),
+    403: (N_("Not for this account"), N_("Your account doesn't have access to this page.")),
+    404: (N_("We couldn't find that page"), N_("The link may be old or mistyped.")),
+    405: (N_("That didn't work"), N_("This page can't be used that way.")),
+    413: (N_("That was too large"), N_("Please send something smaller.")),
+    415: (N_("That didn't work"), N_("Please send this from the form on the page.")),
+    429: (N_("Slow down a little"), N_("Too many tries in a short time. Please wait a minute.")),
+    500: (N_("Something went wrong on our side"), N_("We've been told. Please try again shortly.")),
+    503: (
+        N_("Please try again"),
+        N_("We couldn't finish that just now. Please try again in a moment."),
+    ),
 }
 
 
@@ -33,7 +38,7 @@ def wants_json():
 def render_error(code, title=None, message=None):
     """Render the error page or JSON body for `code`."""
     default_title, default_message = MESSAGES.get(code, MESSAGES[500])
-    title, message = title or default_title, message or default_message
+    title, message = gettext(title or default_title), gettext(message or default_message)
     if wants_json():
         return jsonify({"error": title, "message": message, "status": code}), code
     if code >= 500:
@@ -65,7 +70,7 @@ def register(app):
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_error(
-            400, "This form expired", "Please go back, reload the page and try again."
+            400, N_("This form expired"), N_("Please go back, reload the page and try again.")
         )
 
     @app.errorhandler(HTTPException)

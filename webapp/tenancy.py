@@ -9,6 +9,7 @@ production, else a 404.
 from dataclasses import dataclass
 
 from flask import abort, current_app, g, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -123,8 +124,9 @@ def _template_context():
         "brand": brand,
         "wallet": wallet,
         "brand_settings": settings,
-        "points_word": settings.wording.points,
-        "rank_word": settings.wording.rank,
+        # The brand's own word, or ours; the defaults ("Points", "Rank") read in the language.
+        "points_word": gettext(settings.wording.points),
+        "rank_word": gettext(settings.wording.rank),
         "current_rank_name": rank_name_for(brand, wallet.current_rank_key) if wallet else None,
         "home_url": url_for("portal.index"),
         "sw_url": url_for("portal.service_worker"),

@@ -4,6 +4,23 @@
   "use strict";
 
   var TOAST_MS = 5000;
+
+  /* The page's language: English text in, the translation from the page's meta tag out;
+     "%(name)s" places are filled from `values`. Other scripts use it as window.pageText. */
+  var pageWords = null;
+
+  function pageText(text, values) {
+    if (pageWords === null) {
+      var block = document.querySelector("meta[name=page-text]");
+      try { pageWords = block ? JSON.parse(block.getAttribute("content")) : {}; } catch (error) { pageWords = {}; }
+    }
+    var said = pageWords[text] || text;
+    Object.keys(values || {}).forEach(function (name) {
+      said = said.split("%(" + name + ")s").join(values[name]);
+    });
+    return said;
+  }
+  window.pageText = pageText;
   var FEEDBACK_MS = 2500;
 
   /* Offline shell ------------------------------------------------------------ */
@@ -77,11 +94,11 @@
 
   function onResponseError(event) {
     var status = event.detail && event.detail.xhr ? event.detail.xhr.status : 0;
-    showAlert(ERROR_MESSAGES[status] || "Something went wrong on our side. Please try again.");
+    showAlert(pageText(ERROR_MESSAGES[status] || "Something went wrong on our side. Please try again."));
   }
 
   function onSendError() {
-    showAlert("You seem to be offline. Check your connection and try again.");
+    showAlert(pageText("You seem to be offline. Check your connection and try again."));
   }
 
   /* Copy and share ----------------------------------------------------------- */
@@ -118,8 +135,8 @@
 
   function copyFrom(button, text) {
     copyText(text).then(
-      function () { flashButtonLabel(button, button.getAttribute("data-copied-label") || "Copied!"); },
-      function () { flashButtonLabel(button, "Press and hold the link to copy it"); }
+      function () { flashButtonLabel(button, button.getAttribute("data-copied-label") || pageText("Copied!")); },
+      function () { flashButtonLabel(button, pageText("Press and hold the link to copy it")); }
     );
   }
 

@@ -18,6 +18,12 @@
   var submitted = false;
   var lastRejected = "";
 
+  /* English text in, the page's language out (app.js); English when app.js is missing. */
+  function t(text, values) {
+    if (window.pageText) return window.pageText(text, values);
+    return text.replace("%(code)s", (values || {}).code || "");
+  }
+
   function $(id) { return document.getElementById(id); }
 
   function setStatus(text) {
@@ -29,7 +35,7 @@
     var button = $("scanner-start");
     if (!button) return;
     if (!button.hasAttribute("data-start-label")) button.setAttribute("data-start-label", button.textContent.trim());
-    button.textContent = running ? (button.getAttribute("data-stop-label") || "Stop camera") : button.getAttribute("data-start-label");
+    button.textContent = running ? (button.getAttribute("data-stop-label") || t("Stop camera")) : button.getAttribute("data-start-label");
     button.setAttribute("aria-pressed", running ? "true" : "false");
   }
 
@@ -129,15 +135,15 @@
   function cameraErrorMessage(error) {
     var name = error && error.name;
     if (name === "NotAllowedError" || name === "SecurityError") {
-      return "Camera access was blocked. Allow the camera in your browser settings, or type the code below.";
+      return t("Camera access was blocked. Allow the camera in your browser settings, or type the code below.");
     }
     if (name === "NotFoundError" || name === "OverconstrainedError") {
-      return "We couldn't find a camera on this device. Type the code below instead.";
+      return t("We couldn't find a camera on this device. Type the code below instead.");
     }
     if (name === "NotReadableError") {
-      return "Your camera is busy in another app. Close it and try again, or type the code below.";
+      return t("Your camera is busy in another app. Close it and try again, or type the code below.");
     }
-    return "We couldn't start the camera. Type the code below instead.";
+    return t("We couldn't start the camera. Type the code below instead.");
   }
 
   function focusManualEntry() {
@@ -152,7 +158,7 @@
     starting = true;
     submitted = false;
     lastRejected = "";
-    setStatus("Starting the camera…");
+    setStatus(t("Starting the camera…"));
     getReader().then(function () {
       return navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
     }).then(function (camera) {
@@ -165,11 +171,11 @@
       if (frame) frame.classList.add("scanner--live"); // shown before play(): iOS won't play a hidden video
       return video.play().then(function () {
         setButton(true);
-        setStatus("Point your camera at the QR code on the package.");
+        setStatus(t("Point your camera at the QR code on the package."));
         tick();
       });
     }).catch(function (error) {
-      stop(error && error.name ? cameraErrorMessage(error) : "This browser can't read QR codes. Type the code below instead.");
+      stop(error && error.name ? cameraErrorMessage(error) : t("This browser can't read QR codes. Type the code below instead."));
       focusManualEntry();
     }).then(function () {
       starting = false;
@@ -197,7 +203,7 @@
     if (!code) {
       if (text !== lastRejected) {
         lastRejected = text;
-        setStatus("That QR code isn't a rewards code. Try the one on the product package.");
+        setStatus(t("That QR code isn't a rewards code. Try the one on the product package."));
       }
       return;
     }
@@ -205,7 +211,7 @@
     var input = form && form.querySelector('input[name="code"]');
     if (!input) return;
     submitted = true;
-    stop("Code found: " + code + ". Checking it…");
+    stop(t("Code found: %(code)s. Checking it…", { code: code }));
     input.value = code;
     if (typeof form.requestSubmit === "function") {
       form.requestSubmit();
@@ -221,7 +227,7 @@
     if (!button) return;
     var supported = navigator.mediaDevices && navigator.mediaDevices.getUserMedia && window.isSecureContext;
     if (!supported) {
-      setStatus("Type the code printed under the QR code.");
+      setStatus(t("Type the code printed under the QR code."));
       return;
     }
     button.hidden = false;
@@ -232,14 +238,14 @@
     if (!event.target.closest("#scanner-start")) return;
     event.preventDefault();
     if (stream) {
-      stop("Camera off.");
+      stop(t("Camera off."));
     } else {
       start();
     }
   });
 
   document.addEventListener("visibilitychange", function () {
-    if (document.hidden && stream) stop("Camera paused. Tap the button to scan again.");
+    if (document.hidden && stream) stop(t("Camera paused. Tap the button to scan again."));
   });
   window.addEventListener("pagehide", function () { stop(); });
   document.addEventListener("htmx:beforeHistorySave", function () { stop(); });

@@ -1,5 +1,7 @@
 """Forms of the sign-in area, with a brand's custom questions added per request."""
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -17,40 +19,40 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from webapp.input_limits import MaxLength
 from webapp.loyalty.custom_answers import MAX_TEXT_LENGTH, form_key
 
-PASSWORD_HELP = "At least 10 characters."
+PASSWORD_HELP = _l("At least 10 characters.")
 
 
 class LoginForm(FlaskForm):
     """Email and password."""
 
-    email = EmailField("Email", validators=[MaxLength(255), DataRequired(), Email()])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[MaxLength(255), DataRequired(), Email()])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
 class NameFields(FlaskForm):
     """Names, phone and consent: shared by sign-up and the profile."""
 
-    first_name = StringField("First name", validators=[DataRequired(), Length(max=100)])
-    last_name = StringField("Last name", validators=[Optional(), Length(max=100)])
-    phone_number = TelField("Phone number", validators=[Optional(), Length(max=20)])
-    marketing_consent = BooleanField("Send me offers and news by email", default=False)
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
+    last_name = StringField(_l("Last name"), validators=[Optional(), Length(max=100)])
+    phone_number = TelField(_l("Phone number"), validators=[Optional(), Length(max=20)])
+    marketing_consent = BooleanField(_l("Send me offers and news by email"), default=False)
 
 
 class RegisterForm(NameFields):
     """Sign-up: account, age check, consent and an optional referral code."""
 
-    email = EmailField("Email", validators=[MaxLength(255), DataRequired(), Email()])
+    email = EmailField(_l("Email"), validators=[MaxLength(255), DataRequired(), Email()])
     password = PasswordField(
-        "Password", description=PASSWORD_HELP, validators=[DataRequired(), Length(max=200)]
+        _l("Password"), description=PASSWORD_HELP, validators=[DataRequired(), Length(max=200)]
     )
     date_of_birth = DateField(
-        "Date of birth",
+        _l("Date of birth"),
         format="%Y-%m-%d",
-        invalid_value_message="Please enter your date of birth as YYYY-MM-DD.",
-        description="We only check your age; we don't keep your birthday.",
-        validators=[InputRequired("Please enter your date of birth.")],
+        invalid_value_message=_l("Please enter your date of birth as YYYY-MM-DD."),
+        description=_l("We only check your age; we don't keep your birthday."),
+        validators=[InputRequired(_l("Please enter your date of birth."))],
     )
-    referral_code = StringField("Referral code", validators=[Optional(), Length(max=50)])
+    referral_code = StringField(_l("Referral code"), validators=[Optional(), Length(max=50)])
 
 
 class ProfileForm(NameFields):
@@ -60,28 +62,30 @@ class ProfileForm(NameFields):
 class ForgotPasswordForm(FlaskForm):
     """The email to send a reset link to."""
 
-    email = EmailField("Email", validators=[MaxLength(255), DataRequired(), Email()])
+    email = EmailField(_l("Email"), validators=[MaxLength(255), DataRequired(), Email()])
 
 
 class NewPasswordForm(FlaskForm):
     """A new password (reset link or guest activation)."""
 
     password = PasswordField(
-        "New password", description=PASSWORD_HELP, validators=[DataRequired(), Length(max=200)]
+        _l("New password"), description=PASSWORD_HELP, validators=[DataRequired(), Length(max=200)]
     )
 
 
 class DeleteAccountForm(FlaskForm):
     """Typing DELETE confirms the deletion."""
 
-    confirm = StringField("Type DELETE to confirm", validators=[DataRequired()])
+    confirm = StringField(_l("Type DELETE to confirm"), validators=[DataRequired()])
 
 
 def _custom_field(field):
-    required = [DataRequired("Please answer this question.")] if field.is_required else [Optional()]
+    required = (
+        [DataRequired(_l("Please answer this question."))] if field.is_required else [Optional()]
+    )
     options = [SelectChoice(str(option)) for option in field.field_options or []]
     if field.field_type == "select":
-        choices = [SelectChoice("", "Choose one"), *options]
+        choices = [SelectChoice("", _l("Choose one")), *options]
         return SelectField(
             field.field_label, choices=choices, validators=required, validate_choice=False
         )
@@ -108,21 +112,21 @@ def custom_values(form, fields):
 
 
 def attach_errors(form, errors):
-    """Show service-level errors next to their fields."""
+    """Show service-level errors next to their fields, in the member's language."""
     for name, message in errors.items():
         field = form._fields.get(name)
         if field is not None:
-            field.errors = [*field.errors, message]
+            field.errors = [*field.errors, gettext(str(message))]
 
 
 class JoinForm(FlaskForm):
     """An existing account joins this brand's program: age check and the brand's consent."""
 
     date_of_birth = DateField(
-        "Date of birth",
+        _l("Date of birth"),
         format="%Y-%m-%d",
-        invalid_value_message="Please enter your date of birth as YYYY-MM-DD.",
-        description="We only check your age; we don't keep your birthday.",
-        validators=[InputRequired("Please enter your date of birth.")],
+        invalid_value_message=_l("Please enter your date of birth as YYYY-MM-DD."),
+        description=_l("We only check your age; we don't keep your birthday."),
+        validators=[InputRequired(_l("Please enter your date of birth."))],
     )
-    marketing_consent = BooleanField("Send me offers and news by email", default=False)
+    marketing_consent = BooleanField(_l("Send me offers and news by email"), default=False)

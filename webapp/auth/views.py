@@ -13,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
 from webapp.auth.forms import (
@@ -39,23 +40,24 @@ from webapp.loyalty.sign_in_limits import (
 )
 from webapp.portal.pending_scan import PENDING_SCAN_KEY, claim_pending_scan
 from webapp.tenancy import current_brand
+from webapp.translation_marks import N_
 from webapp.urls import safe_next
 
 bp = Blueprint("auth", __name__)
 
-TOO_MANY_SIGN_INS = (
+TOO_MANY_SIGN_INS = N_(
     "Too many sign-in attempts for this account. Reset your password to sign in right away, "
     "or wait 15 minutes."
 )
-TOO_MANY_SIGN_UPS = "Too many sign-ups from here in the last hour. Please try again later."
+TOO_MANY_SIGN_UPS = N_("Too many sign-ups from here in the last hour. Please try again later.")
 DEVICE_COOKIE = "trusted_device"
 DEVICE_COOKIE_SECONDS = 365 * 24 * 60 * 60
 
 REFERRAL_COOKIE = "referral_code"
 REFERRAL_COOKIE_SECONDS = 30 * 24 * 60 * 60
 REFERRAL_CODE_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,50}$")
-RESET_SENT = "If that email belongs to an account, we've sent a link to set a new password."
-CONFIRM_FIRST = (
+RESET_SENT = N_("If that email belongs to an account, we've sent a link to set a new password.")
+CONFIRM_FIRST = N_(
     "Please confirm your email first: we've sent you a new link. It signs you in and keeps "
     "anything you were claiming."
 )
@@ -92,7 +94,7 @@ def register():
     )
     if form.validate_on_submit():
         if not sign_ups_allowed(request.remote_addr):
-            flash(TOO_MANY_SIGN_UPS, "error")
+            flash(gettext(TOO_MANY_SIGN_UPS), "error")
             return render_template("auth/register.html", form=form, fields=fields), 429
         try:
             accounts.register(
@@ -137,7 +139,7 @@ def confirm(token):
         session[PENDING_SCAN_KEY] = waiting
         target = url_for("portal.claim", code=waiting)
     _sign_in(user)  # flashes the claim's result first: it is what the person came for
-    flash(f"Welcome, {user.display_name}! Your email is confirmed.", "success")
+    flash(gettext("Welcome, %(name)s! Your email is confirmed.", name=user.display_name), "success")
     return redirect(target, code=303)
 
 
@@ -149,19 +151,19 @@ def login():
         email, ip_address = form.email.data, request.remote_addr
         device = trusted_device(request.cookies.get(DEVICE_COOKIE), email)
         if not sign_in_allowed(email, ip_address, device):
-            flash(TOO_MANY_SIGN_INS, "error")
+            flash(gettext(TOO_MANY_SIGN_INS), "error")
             return render_template("auth/login.html", form=form), 429
         user = accounts.authenticate(email, form.password.data)
         if user and accounts.awaits_confirmation(user):
             accounts.resend_confirmation(user, _brand_id(), session.get(PENDING_SCAN_KEY))
-            flash(CONFIRM_FIRST, "info")
+            flash(gettext(CONFIRM_FIRST), "info")
             return render_template("auth/login.html", form=form)
         if user:
             _sign_in(user)
             response = redirect(safe_next(request.args.get("next")), code=303)
             return _remember_device(response, email)
         record_failed_sign_in(email, ip_address, device)
-        flash("That email and password don't match an account.", "error")
+        flash(gettext("That email and password don't match an account."), "error")
     return render_template("auth/login.html", form=form)
 
 
@@ -186,7 +188,7 @@ def logout():
         end_every_session(user)
         accounts.end_session(user, _brand_id(), request.remote_addr, request.user_agent.string)
     logout_user()
-    flash("You're signed out.", "success")
+    flash(gettext("You're signed out."), "success")
     return redirect(url_for("portal.index"), code=303)
 
 
@@ -196,7 +198,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data, _brand_id())
-        flash(RESET_SENT, "info")
+        flash(gettext(RESET_SENT), "info")
         return redirect(url_for("auth.forgot_password"), code=303)
     return render_template("auth/forgot_password.html", form=form)
 
@@ -225,7 +227,7 @@ def reset_password(token):
     def apply(token, password):
         user = accounts.reset_password(token, password)
         clear_failed_sign_ins(user.email)
-        flash("Your password is set. Please sign in.", "success")
+        flash(gettext("Your password is set. Please sign in."), "success")
         return redirect(url_for("auth.login"), code=303)
 
     return _new_password_page(token, accounts.check_reset_token, apply, "auth/reset_password.html")
@@ -239,7 +241,7 @@ def activate(token):
         user = accounts.activate_guest(token, password)
         session.clear()  # whatever this browser carried before belongs to no one now
         _sign_in(user)
-        flash("Your account is active. Welcome!", "success")
+        flash(gettext("Your account is active. Welcome!"), "success")
         return redirect(url_for("portal.index"), code=303)
 
     return _new_password_page(token, accounts.check_activation_token, apply, "auth/activate.html")

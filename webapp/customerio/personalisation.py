@@ -4,29 +4,30 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import MemberAiProfile, UserAiProfile
+from webapp.translation_marks import N_
 
 NEXT_BEST_ACTIONS = {
     "scan_product": (
-        "Scan your next product",
-        "Every scan earns points toward your next reward.",
+        N_("Scan your next product"),
+        N_("Every scan earns points toward your next reward."),
         "/scan",
     ),
     "redeem_reward": (
-        "You can redeem a reward",
-        "Your points are ready: pick something you like.",
+        N_("You can redeem a reward"),
+        N_("Your points are ready: pick something you like."),
         "/rewards",
     ),
     "complete_profile": (
-        "Finish your profile",
-        "Tell us a bit more and we'll tailor your rewards.",
+        N_("Finish your profile"),
+        N_("Tell us a bit more and we'll tailor your rewards."),
         "/profile",
     ),
     "refer_friend": (
-        "Invite a friend",
-        "Share your referral link and you both earn.",
+        N_("Invite a friend"),
+        N_("Share your referral link and you both earn."),
         "/referrals",
     ),
-    "set_goal": ("Set a reward goal", "Choose a reward to work toward.", "/goals"),
+    "set_goal": (N_("Set a reward goal"), N_("Choose a reward to work toward."), "/goals"),
 }
 
 

@@ -8,6 +8,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from webapp.extensions import db
 from webapp.models import User
+from webapp.translation_marks import N_
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +48,12 @@ def _token_data(token, salt, max_age):
     try:
         data = _serializer(salt).loads(token, max_age=max_age)
     except SignatureExpired:
-        raise LinkError("This link has expired. Please ask for a new one.") from None
+        raise LinkError(N_("This link has expired. Please ask for a new one.")) from None
     except BadSignature:
-        raise LinkError("This link isn't valid. Please ask for a new one.") from None
+        raise LinkError(N_("This link isn't valid. Please ask for a new one.")) from None
     user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
     if user is None or not user.is_active or data.get("fp") != _fingerprint(user):
-        raise LinkError("This link has already been used. Please ask for a new one.")
+        raise LinkError(N_("This link has already been used. Please ask for a new one."))
     return user, data
 
 

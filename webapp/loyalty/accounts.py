@@ -29,6 +29,7 @@ from webapp.loyalty.referral_codes import ensure_referral_code
 from webapp.loyalty.referrals import ReferralError, attach_referral
 from webapp.models import Brand, User, UserActionLog
 from webapp.timeutil import utcnow
+from webapp.translation_marks import N_
 
 __all__ = ["AccountError", "LinkError", "RegistrationError", "message_brand_for"]
 
@@ -87,20 +88,20 @@ def password_problem(password):
 
 def _email_problem(email):
     if len(email) > 255:
-        return "Please use a shorter email address."
+        return N_("Please use a shorter email address.")
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
-        return "Please enter a valid email address."
+        return N_("Please enter a valid email address.")
     return None
 
 
 def _age_problem(date_of_birth, minimum):
     if not isinstance(date_of_birth, date):
-        return "Please enter your date of birth."
+        return N_("Please enter your date of birth.")
     today = date.today()
     if date_of_birth > today or date_of_birth.year < 1900:
-        return "Please enter a real date of birth."
+        return N_("Please enter a real date of birth.")
     if age_on(date_of_birth, today) < minimum:
         return f"You must be {minimum} or older to join."
     return None
@@ -111,9 +112,9 @@ def _identity_errors(email, password, date_of_birth, minimum, names):
         "email": _email_problem(email),
         "password": password_problem(password),
         "date_of_birth": _age_problem(date_of_birth, minimum),
-        "first_name": "Please keep this under 100 characters." if len(names[0]) > 100 else None,
-        "last_name": "Please keep this under 100 characters." if len(names[1]) > 100 else None,
-        "phone_number": "Please keep this under 20 characters." if len(names[2]) > 20 else None,
+        "first_name": N_("Please keep this under 100 characters.") if len(names[0]) > 100 else None,
+        "last_name": N_("Please keep this under 100 characters.") if len(names[1]) > 100 else None,
+        "phone_number": N_("Please keep this under 20 characters.") if len(names[2]) > 20 else None,
     }
     return {field: message for field, message in checks.items() if message}
 
@@ -242,7 +243,7 @@ def check_confirmation_token(token):
     salt, max_age = account_links.CONFIRMATION_SALT, account_links.CONFIRMATION_MAX_AGE
     user = account_links.user_for_token(token, salt, max_age)
     if not user.is_guest:
-        raise LinkError("Your email is already confirmed. Please sign in.")
+        raise LinkError(N_("Your email is already confirmed. Please sign in."))
     return user, account_links.code_in_token(token, salt, max_age)
 
 
@@ -329,11 +330,11 @@ def unusable_password_hash():
 def claim_as_guest(email, brand_id, public_url=None):
     """The account for `email`: an existing one, or a new guest sent an activation link."""
     if len(email or "") > 255:
-        raise AccountError({"email": "Please use a shorter email address."})
+        raise AccountError({"email": N_("Please use a shorter email address.")})
     try:
         email = validate_email(normalise_email(email), check_deliverability=False).normalized
     except EmailNotValidError:
-        raise AccountError({"email": "Please enter a valid email address."}) from None
+        raise AccountError({"email": N_("Please enter a valid email address.")}) from None
     user = find_user(email)
     if user is not None and user.is_active:
         if user.is_guest:
@@ -341,7 +342,7 @@ def claim_as_guest(email, brand_id, public_url=None):
             commit()
         return user
     if user is not None:
-        raise AccountError({"email": "This email can't be used. Please use another."})
+        raise AccountError({"email": N_("This email can't be used. Please use another.")})
     now = utcnow()
     user = User(
         email=email.lower(),
@@ -404,7 +405,7 @@ def check_activation_token(token):
         token, account_links.ACTIVATION_SALT, account_links.ACTIVATION_MAX_AGE
     )
     if not user.is_guest:
-        raise LinkError("This account is already active. Please sign in.")
+        raise LinkError(N_("This account is already active. Please sign in."))
     return user
 
 

@@ -9,6 +9,7 @@ from webapp.loyalty.deadlocks import retry_once_on_deadlock
 from webapp.loyalty.ledger import lock_member, log_action
 from webapp.models import Product, UserGoal, Wishlist
 from webapp.timeutil import utcnow
+from webapp.translation_marks import N_
 
 MAX_CUSTOM_TARGET = 10_000_000
 MAX_GOAL_NAME = 255
@@ -66,14 +67,14 @@ def set_goal_from_wishlist(user_id, product_id, brand_id):
     """Save towards a wishlisted reward (target = its points cost); returns the goal."""
     product = db.session.get(Product, product_id)
     if product is None or product.brand_id != brand_id or not product.is_active:
-        raise GoalError("That product is not available.")
+        raise GoalError(N_("That product is not available."))
     if not product.is_reward:
-        raise GoalError("Only rewards can be a goal: this product has no points cost.")
+        raise GoalError(N_("Only rewards can be a goal: this product has no points cost."))
     on_wishlist = db.session.scalar(
         select(Wishlist.id).where(Wishlist.user_id == user_id, Wishlist.product_id == product_id)
     )
     if on_wishlist is None:
-        raise GoalError("Add the reward to your wishlist first.")
+        raise GoalError(N_("Add the reward to your wishlist first."))
     return _start_goal(
         user_id,
         brand_id,
@@ -90,12 +91,12 @@ def set_custom_goal(user_id, target_points, name, brand_id):
     try:
         target = int(target_points)
     except (TypeError, ValueError):
-        raise GoalError("Enter the goal as a whole number of points.") from None
+        raise GoalError(N_("Enter the goal as a whole number of points.")) from None
     if not 1 <= target <= MAX_CUSTOM_TARGET:
         raise GoalError(f"Choose a goal between 1 and {MAX_CUSTOM_TARGET:,} points.")
     goal_name = (name or "").strip()
     if not goal_name:
-        raise GoalError("Give your goal a name.")
+        raise GoalError(N_("Give your goal a name."))
     if len(goal_name) > MAX_GOAL_NAME:
         raise GoalError(f"Keep the goal name under {MAX_GOAL_NAME} characters.")
     return _start_goal(
@@ -147,7 +148,7 @@ def cancel_goal(user_id, goal_id):
     """Stop tracking one of the member's goals."""
     goal = db.session.get(UserGoal, goal_id)
     if goal is None or goal.user_id != user_id or not goal.is_active:
-        raise GoalError("That goal is no longer active.")
+        raise GoalError(N_("That goal is no longer active."))
     goal.is_active = False
     commit()
     return goal

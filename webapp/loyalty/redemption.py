@@ -21,6 +21,7 @@ from webapp.loyalty.membership import NotAMember
 from webapp.loyalty.ranks import ladder, rank_for
 from webapp.models import Product, Redemption, User, UserGoal
 from webapp.timeutil import utcnow
+from webapp.translation_marks import N_
 
 __all__ = [
     "ExclusiveOnly",
@@ -64,7 +65,7 @@ class InvalidShipping(RedemptionError):
     """Shipping details are missing or malformed; `errors` maps field -> message."""
 
     def __init__(self, errors):
-        super().__init__("Please check your shipping details.")
+        super().__init__(N_("Please check your shipping details."))
         self.errors = errors
 
 
@@ -115,7 +116,7 @@ def _field_message(item):
     field = str(item["loc"][0])
     label = FIELD_LABELS.get(field, field)
     if field == "country":
-        return "Country must be a two-letter code, like US."
+        return N_("Country must be a two-letter code, like US.")
     if item["type"] in ("missing", "string_too_short"):
         return f"{label} is required."
     if item["type"] == "string_too_long":
@@ -168,7 +169,7 @@ def _checked_key(idempotency_key):
     if not isinstance(idempotency_key, str) or not re.fullmatch(
         r"[A-Za-z0-9_-]{8,64}", idempotency_key
     ):
-        raise RedemptionError("This form has expired. Open the reward again to redeem it.")
+        raise RedemptionError(N_("This form has expired. Open the reward again to redeem it."))
     return idempotency_key
 
 
@@ -194,7 +195,7 @@ def _reward_under_lock(product_id, brand_id, confirmed_cost):
         or not product.is_active
         or not product.is_reward
     ):
-        raise NotAReward("That reward is not available.")
+        raise NotAReward(N_("That reward is not available."))
     if confirmed_cost is not None and confirmed_cost != product.points_cost:
         raise PriceChanged(product.points_cost)
     return product
@@ -208,9 +209,9 @@ def _check_eligibility(member, product):
         required = positions.get(product.required_rank_key)
         current = positions[rank_for(steps, member.wallet.lifetime_points).key]
         if required is None or current < required:
-            raise RankTooLow("Reach a higher rank to unlock this reward.")
+            raise RankTooLow(N_("Reach a higher rank to unlock this reward."))
     if product.is_limited and not has_exclusive_access(member.id, member.brand_id):
-        raise ExclusiveOnly("This limited reward is for members with exclusive access.")
+        raise ExclusiveOnly(N_("This limited reward is for members with exclusive access."))
 
 
 def _create_redemption(user, product, brand_id, details):

@@ -17,6 +17,7 @@ from webapp.loyalty.referral_codes import ensure_referral_code
 from webapp.loyalty.referral_review import phone_region, same_phone
 from webapp.models import Brand, Referral, ReferralCode, User
 from webapp.timeutil import utcnow
+from webapp.translation_marks import N_
 
 NUDGE_INTERVAL = timedelta(hours=24)
 
@@ -34,18 +35,18 @@ def attach_referral(referee_user_id, code, brand_id):
         )
     )
     if not cleaned or referral_code is None:
-        raise ReferralError("We don't recognise that referral code.")
+        raise ReferralError(N_("We don't recognise that referral code."))
     if referral_code.user_id == referee_user_id:
-        raise ReferralError("You can't use your own referral code.")
+        raise ReferralError(N_("You can't use your own referral code."))
     if not is_member(referral_code.user_id, brand_id):
         # A friend can only invite you to a program they are in themselves.
-        raise ReferralError("We don't recognise that referral code.")
+        raise ReferralError(N_("We don't recognise that referral code."))
     referee = db.session.get(User, referee_user_id)
     referrer = db.session.get(User, referral_code.user_id)
     if same_phone(referrer, referee, phone_region(db.session.get(Brand, brand_id))):
-        raise ReferralError("That referral code belongs to an account with your phone number.")
+        raise ReferralError(N_("That referral code belongs to an account with your phone number."))
     if referee.referred_by_user_id is not None or _has_referral(referee_user_id):
-        raise ReferralError("Your account is already linked to a friend's referral.")
+        raise ReferralError(N_("Your account is already linked to a friend's referral."))
     referral = Referral(
         referrer_user_id=referral_code.user_id,
         referee_user_id=referee_user_id,
@@ -59,7 +60,7 @@ def attach_referral(referee_user_id, code, brand_id):
         with db.session.begin_nested():
             db.session.add(referral)
     except IntegrityError:
-        raise ReferralError("Your account is already linked to a friend's referral.") from None
+        raise ReferralError(N_("Your account is already linked to a friend's referral.")) from None
     referee.referred_by_user_id = referral_code.user_id
     _announce_initiated(referral, referee, brand_id)
     commit()
@@ -186,12 +187,12 @@ def nudge_referral(referrer_user_id, referral_id):
         )
     )
     if referee_id is None:
-        raise ReferralError("That referral was not found.")
+        raise ReferralError(N_("That referral was not found."))
     lock_user(referee_id)
     referral = db.session.get(Referral, referral_id, populate_existing=True)
     if referral.status != "pending":
         db.session.rollback()
-        raise ReferralError("Only friends who haven't scanned yet can be nudged.")
+        raise ReferralError(N_("Only friends who haven't scanned yet can be nudged."))
     now = utcnow()
     window_start = now - NUDGE_INTERVAL
     claimed = db.session.execute(
@@ -205,7 +206,7 @@ def nudge_referral(referrer_user_id, referral_id):
     ).rowcount
     if not claimed:
         db.session.rollback()
-        raise ReferralError("You already nudged this friend today. Try again tomorrow.")
+        raise ReferralError(N_("You already nudged this friend today. Try again tomorrow."))
     referral.last_nudged_at = now
     referee = db.session.get(User, referral.referee_user_id)
     referrer = db.session.get(User, referrer_user_id)

@@ -23,17 +23,20 @@ from webapp.loyalty.referrals import convert_on_first_scan
 from webapp.loyalty.scan_limits import bad_codes_allowed, record_bad_code
 from webapp.models import Brand
 from webapp.timeutil import utcnow
+from webapp.translation_marks import N_
 
 MESSAGES = {
-    "unknown": "We couldn't find that code. Check the letters on the pack and try again.",
-    "voided": "This code is no longer valid. Please contact the store where you bought it.",
-    "already_yours": "You already claimed this code. Your points are in your balance.",
-    "already_claimed": "This code has already been claimed by someone else.",
-    "wrong_brand": "This code belongs to another brand's program.",
-    "rate_limited": "Too many codes didn't work. Please wait a minute and try again.",
-    "not_member": "Join this program first to collect points here.",
-    "points_limit": "This scan would take your balance past the most points an account can "
-    "hold. The code is still yours to claim: please contact the brand.",
+    "unknown": N_("We couldn't find that code. Check the letters on the pack and try again."),
+    "voided": N_("This code is no longer valid. Please contact the store where you bought it."),
+    "already_yours": N_("You already claimed this code. Your points are in your balance."),
+    "already_claimed": N_("This code has already been claimed by someone else."),
+    "wrong_brand": N_("This code belongs to another brand's program."),
+    "rate_limited": N_("Too many codes didn't work. Please wait a minute and try again."),
+    "not_member": N_("Join this program first to collect points here."),
+    "points_limit": N_(
+        "This scan would take your balance past the most points an account can "
+        "hold. The code is still yours to claim: please contact the brand."
+    ),
 }
 # Outcomes that count against the bad-code allowance (scanning your own code twice does not).
 BAD_OUTCOMES = ("unknown", "voided", "already_claimed", "wrong_brand")

@@ -8,6 +8,7 @@ from webapp.jobs import commit
 from webapp.loyalty.achievements import evaluate_achievements
 from webapp.loyalty.ledger import lock_member, log_action
 from webapp.models import Product, Wishlist
+from webapp.translation_marks import N_
 
 
 class WishlistError(Exception):
@@ -40,7 +41,7 @@ def toggle_wishlist(user_id, product_id, brand_id):
     """
     product = db.session.get(Product, product_id)
     if product is None or product.brand_id != brand_id:
-        raise WishlistError("That product is not available.")
+        raise WishlistError(N_("That product is not available."))
     member = lock_member(user_id, brand_id)
     user = member.user
     removed = db.session.execute(
@@ -52,7 +53,7 @@ def toggle_wishlist(user_id, product_id, brand_id):
         _add(user, product, brand_id)
     else:
         db.session.rollback()
-        raise WishlistError("That product is not available.")
+        raise WishlistError(N_("That product is not available."))
     evaluate_achievements(member)
     commit()
     return not removed

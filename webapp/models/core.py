@@ -50,6 +50,8 @@ class User(UserMixin, Timestamps, db.Model):
     session_version: Mapped[int] = mapped_column(
         UInt, nullable=False, server_default=ZERO, default=0
     )
+    # Addition: the language the member chose ("en", "es", "fr_CA"); NULL follows the browser.
+    locale: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
     def get_id(self):
         """The session and remember-me identity: id and session version, `"<id>:<version>"`."""

@@ -21,6 +21,7 @@ OPEN_PATHS = {
     "/offline",
     "/age-gate",
     "/robots.txt",
+    "/language",
 }
 OPEN_PREFIXES = ("/static/", "/webhooks/", "/media/")
 

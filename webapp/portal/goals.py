@@ -1,6 +1,7 @@
 """Goals: save towards a wishlisted reward or a number of points, watch the progress, cancel."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -13,15 +14,17 @@ from webapp.loyalty.goals import (
     set_goal_from_wishlist,
 )
 from webapp.portal.views import bp
+from webapp.portal.wording import translated
 from webapp.tenancy import current_brand
 
 
 class CustomGoalForm(FlaskForm):
     """A goal of the member's own; the goal rules check the values."""
 
-    name = StringField("What are you saving for?", render_kw={"maxlength": 255})
+    name = StringField(lazy_gettext("What are you saving for?"), render_kw={"maxlength": 255})
     target_points = StringField(
-        "Points", render_kw={"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"}
+        lazy_gettext("Points"),
+        render_kw={"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"},
     )
 
     def __init__(self, *args, **kwargs):
@@ -65,8 +68,8 @@ def set_custom_goal_view():
             current_user.id, form.target_points.data, form.name.data, current_brand().id
         )
     except GoalError as error:
-        return _goals_panel(form, 422, problem=str(error))
-    return _done(f"New goal: {goal.goal_name}.")
+        return _goals_panel(form, 422, problem=translated(error))
+    return _done(gettext("New goal: %(name)s.", name=goal.goal_name))
 
 
 @bp.post("/goals/wishlist/<int:product_id>", endpoint="set_goal_from_wishlist")
@@ -76,9 +79,9 @@ def set_goal_from_wishlist_view(product_id):
     try:
         goal = set_goal_from_wishlist(current_user.id, product_id, current_brand().id)
     except GoalError as error:
-        flash(str(error), "error")
+        flash(translated(error), "error")
         return redirect(url_for("portal.wishlist"), code=303)
-    flash(f"New goal: {goal.goal_name}.", "success")
+    flash(gettext("New goal: %(name)s.", name=goal.goal_name), "success")
     return redirect(url_for("portal.goals"), code=303)
 
 
@@ -89,5 +92,5 @@ def cancel_goal_view(goal_id):
     try:
         cancel_goal(current_user.id, goal_id)
     except GoalError as error:
-        return _goals_panel(CustomGoalForm(formdata=None), 422, problem=str(error))
-    return _done("Goal cancelled.")
+        return _goals_panel(CustomGoalForm(formdata=None), 422, problem=translated(error))
+    return _done(gettext("Goal cancelled."))

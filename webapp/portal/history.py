@@ -1,35 +1,38 @@
 """The history page: the member's points ledger, 20 at a time, with an htmx "load more"."""
 
 from flask import render_template, request
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from webapp.loyalty.history import history_page
 from webapp.portal.views import bp
 from webapp.tenancy import current_brand
+from webapp.translation_marks import N_
 
 PER_PAGE = 20
 ACTION_WORDS = {
-    "product_scanned": "Scanned a product",
-    "referral_initiated": "A friend joined with your link",
-    "referral_converted": "Your friend made their first scan",
-    "referral_bonus": "Referral bonus",
-    "wishlist_added": "Added to your wishlist",
-    "wishlist_removed": "Removed from your wishlist",
-    "achievement_unlocked": "Achievement unlocked",
-    "reward_redeemed": "Redeemed a reward",
-    "points_adjusted": "Adjusted by our team",
-    "points_refunded": "Refund for a cancelled reward",
-    "points_expired": "Expired",
-    "goal_set": "Set a goal",
-    "goal_reached": "Reached a goal",
-    "rank_changed": "Moved to a new rank",
+    "product_scanned": N_("Scanned a product"),
+    "referral_initiated": N_("A friend joined with your link"),
+    "referral_converted": N_("Your friend made their first scan"),
+    "referral_bonus": N_("Referral bonus"),
+    "wishlist_added": N_("Added to your wishlist"),
+    "wishlist_removed": N_("Removed from your wishlist"),
+    "achievement_unlocked": N_("Achievement unlocked"),
+    "reward_redeemed": N_("Redeemed a reward"),
+    "points_adjusted": N_("Adjusted by our team"),
+    "points_refunded": N_("Refund for a cancelled reward"),
+    "points_expired": N_("Expired"),
+    "goal_set": N_("Set a goal"),
+    "goal_reached": N_("Reached a goal"),
+    "rank_changed": N_("Moved to a new rank"),
 }
 
 
 @bp.app_template_filter("action_words")
 def action_words(action_type):
     """An action type as people say it: "product_scanned" -> "Scanned a product"."""
-    return ACTION_WORDS.get(action_type, action_type.replace("_", " ").capitalize())
+    known = ACTION_WORDS.get(action_type)
+    return gettext(known) if known else action_type.replace("_", " ").capitalize()
 
 
 @bp.get("/history")

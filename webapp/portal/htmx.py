@@ -1,6 +1,7 @@
 """The `pointsChanged` event the portal's htmx answers trigger (with htmx-flask's
 `make_response(..., trigger=...)`) so the page header shows the new balance and rank."""
 
+from webapp.i18n import points_number
 from webapp.loyalty.membership import wallet_of
 from webapp.loyalty.ranks import rank_name_for
 from webapp.tenancy import current_brand
@@ -13,7 +14,7 @@ def points_changed(user):
     balance = wallet.points_balance if wallet else 0
     return {
         "balance": balance,
-        "balance_display": f"{balance:,}",
+        "balance_display": points_number(balance),
         "rank_name": rank_name_for(brand, wallet.current_rank_key if wallet else None),
     }
 

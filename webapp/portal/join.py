@@ -5,6 +5,7 @@ here (a consent step: never a side effect of visiting a host).
 """
 
 from flask import abort, flash, redirect, render_template, request
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from webapp.auth.forms import JoinForm, attach_errors, custom_values, with_custom_fields
@@ -43,7 +44,7 @@ def join():
         except AccountError as error:
             attach_errors(form, error.errors)
         else:
-            flash(f"Welcome to {brand.name} Rewards!", "success")
+            flash(gettext("Welcome to %(brand)s Rewards!", brand=brand.name), "success")
             claim_pending_scan(current_user)
             return redirect(safe_next(request.args.get("next")), code=303)
     return render_template("portal/join.html", form=form, fields=fields)

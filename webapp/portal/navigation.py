@@ -7,6 +7,9 @@ request's endpoint is the active one (no matching of paths).
 from typing import NamedTuple
 
 from flask import request, url_for
+from flask_babel import gettext
+
+from webapp.translation_marks import N_
 
 
 class Tab(NamedTuple):
@@ -23,11 +26,11 @@ class Tab(NamedTuple):
 
 
 TABS = (
-    Tab("portal.index", "Home", "home"),
-    Tab("portal.scan", "Scan", "scan"),
+    Tab("portal.index", N_("Home"), "home"),
+    Tab("portal.scan", N_("Scan"), "scan"),
     Tab(
         "portal.rewards",
-        "Rewards",
+        N_("Rewards"),
         "rewards",
         (
             "portal.reward_detail",
@@ -36,15 +39,15 @@ TABS = (
             "portal.my_redemptions",
         ),
     ),
-    Tab("portal.achievements", "Achievements", "achievements"),
-    Tab("profile.show", "Profile", "profile", ("profile.delete", "profile.export")),
+    Tab("portal.achievements", N_("Achievements"), "achievements"),
+    Tab("profile.show", N_("Profile"), "profile", ("profile.delete", "profile.export")),
 )
 
 
 def nav_links():
     """(url, label, icon_name, is_active) for each tab."""
     return [
-        (url_for(tab.endpoint), tab.label, tab.icon_name, tab.is_active(request.endpoint))
+        (url_for(tab.endpoint), gettext(tab.label), tab.icon_name, tab.is_active(request.endpoint))
         for tab in TABS
     ]
 

@@ -9,6 +9,7 @@ from flask import abort, flash, request, session
 
 from webapp.loyalty.membership import is_member
 from webapp.loyalty.scan import scan_code
+from webapp.portal.wording import scan_message
 from webapp.tenancy import current_brand
 
 PENDING_SCAN_KEY = "pending_scan_code"
@@ -46,5 +47,5 @@ def claim_pending_scan(user):
     if not code:
         return None
     result = claim_for(user.id, code)
-    flash(result.message, "success" if result.outcome == "awarded" else "error")
+    flash(scan_message(result), "success" if result.outcome == "awarded" else "error")
     return result

@@ -3,6 +3,7 @@
 import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required, logout_user
 
 from webapp.auth.forms import (
@@ -54,7 +55,7 @@ def show():
         except AccountError as error:
             attach_errors(form, error.errors)
         else:
-            flash("Your profile is saved.", "success")
+            flash(gettext("Your profile is saved."), "success")
             return redirect(url_for("profile.show"), code=303)
     return render_template("portal/profile.html", form=form, fields=fields)
 
@@ -79,7 +80,10 @@ def delete():
         if form.confirm.data.strip() == DELETE_WORD:
             profiles.delete_account(current_user.id)
             logout_user()
-            flash("Your account is deleted. Thanks for being a member.", "success")
+            flash(gettext("Your account is deleted. Thanks for being a member."), "success")
             return redirect(url_for("portal.index"), code=303)
-        attach_errors(form, {"confirm": f"Please type {DELETE_WORD} in capitals to confirm."})
+        attach_errors(
+            form,
+            {"confirm": gettext("Please type %(word)s in capitals to confirm.", word=DELETE_WORD)},
+        )
     return render_template("portal/delete_account.html", form=form)

@@ -1,10 +1,12 @@
 """Referrals: the member's link and code to share, their friends' statuses, nudges."""
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from webapp.loyalty.referrals import ReferralError, nudge_referral, referral_summary
 from webapp.portal.views import bp
+from webapp.portal.wording import translated
 from webapp.tenancy import current_brand
 
 
@@ -31,9 +33,9 @@ def nudge_referral_view(referral_id):
     """Remind a friend who joined but hasn't scanned yet (once a day)."""
     try:
         nudge_referral(current_user.id, referral_id)
-        problem, notice = None, "Nudge sent. We'll remind your friend to scan."
+        problem, notice = None, gettext("Nudge sent. We'll remind your friend to scan.")
     except ReferralError as error:
-        problem, notice = str(error), None
+        problem, notice = translated(error), None
     if request.htmx:
         return _referrals_page(422 if problem else 200, problem=problem, notice=notice)
     flash(problem or notice, "error" if problem else "success")

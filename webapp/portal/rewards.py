@@ -3,6 +3,7 @@
 import secrets
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from htmx_flask import make_response
@@ -10,6 +11,7 @@ from wtforms import HiddenField, IntegerField, StringField
 from wtforms.widgets import HiddenInput
 
 from webapp.auth.forms import attach_errors
+from webapp.i18n import points_number
 from webapp.loyalty.redemption import (
     ExclusiveOnly,
     InsufficientPoints,
@@ -23,6 +25,7 @@ from webapp.loyalty.redemption import (
 from webapp.loyalty.reward_catalogue import member_redemptions, reward_catalogue, reward_offer
 from webapp.portal.htmx import points_changed_trigger
 from webapp.portal.views import bp
+from webapp.portal.wording import translated
 from webapp.tenancy import current_brand
 
 REQUIRED_SHIPPING_FIELDS = ("name", "address1", "city", "region", "postal_code", "country")
@@ -31,19 +34,25 @@ REQUIRED_SHIPPING_FIELDS = ("name", "address1", "city", "region", "postal_code",
 class ShippingForm(FlaskForm):
     """Where the reward is sent; the redemption rules check the values."""
 
-    name = StringField("Full name", render_kw={"autocomplete": "name"})
-    address1 = StringField("Address", render_kw={"autocomplete": "address-line1"})
-    address2 = StringField("Apartment, suite", render_kw={"autocomplete": "address-line2"})
-    city = StringField("City", render_kw={"autocomplete": "address-level2"})
-    region = StringField("State or region", render_kw={"autocomplete": "address-level1"})
-    postal_code = StringField("Postal code", render_kw={"autocomplete": "postal-code"})
+    name = StringField(lazy_gettext("Full name"), render_kw={"autocomplete": "name"})
+    address1 = StringField(lazy_gettext("Address"), render_kw={"autocomplete": "address-line1"})
+    address2 = StringField(
+        lazy_gettext("Apartment, suite"), render_kw={"autocomplete": "address-line2"}
+    )
+    city = StringField(lazy_gettext("City"), render_kw={"autocomplete": "address-level2"})
+    region = StringField(
+        lazy_gettext("State or region"), render_kw={"autocomplete": "address-level1"}
+    )
+    postal_code = StringField(
+        lazy_gettext("Postal code"), render_kw={"autocomplete": "postal-code"}
+    )
     country = StringField(
-        "Country",
+        lazy_gettext("Country"),
         default="US",
-        description="Two letters, like US.",
+        description=lazy_gettext("Two letters, like US."),
         render_kw={"autocomplete": "country", "maxlength": 2},
     )
-    phone = StringField("Phone", render_kw={"autocomplete": "tel", "type": "tel"})
+    phone = StringField(lazy_gettext("Phone"), render_kw={"autocomplete": "tel", "type": "tel"})
     # Set on the confirm step: one key per confirmation, and the price the member says yes to.
     idempotency_key = HiddenField()
     points_cost = IntegerField(widget=HiddenInput())
@@ -79,12 +88,19 @@ def _redeem_panel(offer, form, step, status=200, **context):
 def redemption_problem(error, offer):
     """What a member reads when a redemption cannot go ahead."""
     if isinstance(error, InsufficientPoints):
-        return f"You need {error.needed - error.balance:,} more points for this reward."
+        return gettext(
+            "You need %(points)s more points for this reward.",
+            points=points_number(error.needed - error.balance),
+        )
     if isinstance(error, RankTooLow):
-        return f"Reach {offer.rank_needed or 'a higher rank'} to unlock this reward."
+        if offer.rank_needed:
+            return gettext("Reach %(rank)s to unlock this reward.", rank=offer.rank_needed)
+        return gettext("Reach a higher rank to unlock this reward.")
     if isinstance(error, ExclusiveOnly):
-        return "This limited reward is for members with exclusive access, unlocked by achievements."
-    return "That reward is not available any more."
+        return gettext(
+            "This limited reward is for members with exclusive access, unlocked by achievements."
+        )
+    return gettext("That reward is not available any more.")
 
 
 @bp.get("/rewards")
@@ -152,7 +168,7 @@ def redeem_reward(product_id):
         attach_errors(form, error.errors)
         return _redeem_panel(offer, form, "details", 422)
     except PriceChanged as changed:
-        return _confirm_panel(_offer_or_404(product_id), form, 409, problem=str(changed))
+        return _confirm_panel(_offer_or_404(product_id), form, 409, problem=translated(changed))
     except (RedemptionError, InsufficientPoints) as error:
         return _redeem_panel(offer, form, "details", 422, problem=redemption_problem(error, offer))
     return _redeemed(offer, form, redemption)
@@ -167,7 +183,13 @@ def _confirmed_cost(form):
 def _redeemed(offer, form, redemption):
     """htmx: the success panel, a toast and the new balance; otherwise 303 to my redemptions."""
     if not request.htmx:
-        flash(f"You redeemed {offer.product.name}. We'll let you know when it ships.", "success")
+        flash(
+            gettext(
+                "You redeemed %(product)s. We'll let you know when it ships.",
+                product=offer.product.name,
+            ),
+            "success",
+        )
         return redirect(url_for("portal.my_redemptions"), code=303)
     # The reward's status line above the panel is swapped too: the balance just went down.
     offer_after = reward_offer(current_user, offer.product.id, current_brand().id)

@@ -9,6 +9,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from htmx_flask import make_response
 
@@ -26,8 +27,10 @@ from webapp.portal.pending_scan import (
     claim_for,
 )
 from webapp.portal.views import bp
+from webapp.portal.wording import scan_message, translated
+from webapp.translation_marks import N_
 
-GUEST_SAVED = (
+GUEST_SAVED = N_(
     "Sign in with that email to spend them. New here? We've emailed a link to set a password."
 )
 
@@ -52,7 +55,7 @@ def _scan_answer(result, page_url, render_page, claim_form_id=None):
         return make_response(partial, status, trigger=trigger)
     if status == 429:
         return render_page(result), 429
-    flash(result.message, "success" if awarded else "error")
+    flash(scan_message(result), "success" if awarded else "error")
     return redirect(page_url, code=303)
 
 
@@ -77,7 +80,7 @@ def scan():
 
 
 def _missing_code():
-    return ScanResult("missing", message="Please enter the code printed under the QR code.")
+    return ScanResult("missing", message=N_("Please enter the code printed under the QR code."))
 
 
 def _preview(code):
@@ -148,7 +151,7 @@ def claim_as_guest(code):
             request.form.get("email", ""), brand_id_or_404(), current_app.config["PUBLIC_URL"]
         )
     except AccountError as error:
-        return _claim_page(code, preview, guest_error=error.errors["email"]), 422
+        return _claim_page(code, preview, guest_error=translated(error.errors["email"])), 422
     return _guest_claimed(user, code)
 
 
@@ -157,9 +160,16 @@ def _guest_claimed(user, code):
     session.pop(PENDING_SCAN_KEY, None)
     result = claim_for(user.id, code)
     if result.outcome != "awarded":
-        flash(result.message, "error")
+        flash(scan_message(result), "error")
         return redirect(url_for("portal.claim", code=code), code=303)
     # Nothing about the account (its rank, its unlocks) reaches the person who typed the email.
-    flash(f"The points for {result.product.name} are saved to {user.email}.", "success")
-    flash(GUEST_SAVED, "info")
+    flash(
+        gettext(
+            "The points for %(product)s are saved to %(email)s.",
+            product=result.product.name,
+            email=user.email,
+        ),
+        "success",
+    )
+    flash(gettext(GUEST_SAVED), "info")
     return redirect(url_for("portal.claim", code=code), code=303)
