@@ -147,6 +147,7 @@ def test_register_from_the_landing_completes_the_claim(client, make, program):
             "password": "a long enough password",
             "first_name": "Nia",
             "date_of_birth": "1990-01-01",
+            "accept_terms": "y",
         },
     )
     assert (response.status_code, response.headers["Location"]) == (303, f"/s/{code}")

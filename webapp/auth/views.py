@@ -22,6 +22,7 @@ from webapp.auth.forms import (
     RegisterForm,
     attach_errors,
     custom_values,
+    prepare_signup_form,
     with_custom_fields,
 )
 from webapp.loyalty import accounts
@@ -80,10 +81,11 @@ def register():
     form = with_custom_fields(RegisterForm, fields)(
         referral_code=request.cookies.get(REFERRAL_COOKIE)
     )
+    shown = {"form": form, "fields": fields, **prepare_signup_form(form, brand)}
     if form.validate_on_submit():
         if not taken_email_answers_allowed(request.remote_addr):
             flash(TOO_MANY_SIGN_UPS, "error")
-            return render_template("auth/register.html", form=form, fields=fields), 429
+            return render_template("auth/register.html", **shown), 429
         try:
             user = accounts.register(
                 brand.id,
@@ -100,7 +102,7 @@ def register():
             _sign_in(user)
             flash(f"Welcome, {user.display_name}! Your account is ready.", "success")
             return redirect(safe_next(request.args.get("next")), code=303)
-    return render_template("auth/register.html", form=form, fields=fields)
+    return render_template("auth/register.html", **shown)
 
 
 @bp.route("/login", methods=["GET", "POST"])

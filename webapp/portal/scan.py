@@ -39,20 +39,21 @@ def _scan_answer(result, page_url, render_page, claim_form_id=None):
     """htmx: the result partial (+ pointsChanged; an awarded claim also empties the element
     `claim_form_id`, the claim button); a form: flash and 303 (429 renders)."""
     awarded = result.outcome == "awarded"
-    status = 200 if awarded else FAILURE_STATUS.get(result.outcome, 422)
+    claimed = awarded or result.outcome == "no_earning"
+    status = 200 if claimed else FAILURE_STATUS.get(result.outcome, 422)
     if is_htmx():
         partial = render_template(
             "portal/_scan_result.html",
             result=result,
             with_toasts=True,
-            claim_form_id=claim_form_id if awarded else None,
+            claim_form_id=claim_form_id if claimed else None,
             closer=_brought_closer() if awarded else None,
         )
         response = make_response(partial, status)
         return trigger_points_changed(response, current_user) if awarded else response
     if status == 429:
         return render_page(result), 429
-    flash(result.message, "success" if awarded else "error")
+    flash(result.message, "success" if awarded else "info" if claimed else "error")
     return redirect(page_url, code=303)
 
 
