@@ -126,7 +126,7 @@ def test_staff_add_edit_and_remove_a_rule_with_audit_rows(client, world):
     rule = {"region": "us-co", "name": "Colorado", "min_age": "21", "registration_allowed": "y",
             "earning_allowed": "y"}  # fmt: skip
     assert client.post("/admin/regions", data=rule, base_url=HOST_A).status_code == 303
-    row = db.session.scalar(select(JurisdictionRule))
+    row = db.session.scalar(select(JurisdictionRule).filter_by(region="US-CO"))
     assert (row.region, row.redemption_allowed, row.earning_allowed) == ("US-CO", False, True)
     again = client.post("/admin/regions", data=rule, base_url=HOST_A)
     assert again.status_code == 422 and "already has a rule" in again.get_data(True)

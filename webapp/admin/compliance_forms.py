@@ -80,8 +80,11 @@ class StaffConsentForm(FlaskForm):
     channel = SelectField(
         "Channel",
         choices=[SelectChoice("email", "Email offers"), SelectChoice("sms", "Text messages")],
+        validators=[DataRequired()],
     )
     granted = SelectField(
-        "Decision", choices=[SelectChoice("0", "Withdrawn"), SelectChoice("1", "Given")]
+        "Decision",
+        choices=[SelectChoice("0", "Withdrawn"), SelectChoice("1", "Given")],
+        validators=[DataRequired()],
     )
     note = StringField("How the member asked", validators=[DataRequired(), Length(max=255)])

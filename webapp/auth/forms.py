@@ -40,13 +40,13 @@ class NameFields(FlaskForm):
         validators=[Optional(), Length(max=30)],
     )
     marketing_consent = BooleanField("Send me offers and news by email", default=False)
-    # The label is the brand's SMS disclosure, set per request (`offer_sms_consent`).
-    sms_consent = BooleanField("Send me text messages", default=False)
+    # Described by the brand's SMS disclosure, set per request (`offer_sms_consent`).
+    sms_consent = BooleanField("Send me offers by text message", default=False)
 
 
 def offer_sms_consent(form, disclosure):
-    """Label the SMS consent box with the brand's disclosure text."""
-    form.sms_consent.label.text = disclosure
+    """Show the brand's disclosure text with the SMS consent box."""
+    form.sms_consent.description = disclosure
 
 
 class RegisterForm(NameFields):
@@ -74,7 +74,10 @@ class RegisterForm(NameFields):
     medical_attested = BooleanField(
         "I am a registered medical cannabis patient where I live", default=False
     )
-    accept_terms = BooleanField("I accept the program terms and the privacy policy", default=False)
+    accept_terms = BooleanField(
+        "I accept the program terms and the privacy policy",
+        validators=[DataRequired("Please accept the program terms and privacy policy to join.")],
+    )
 
 
 def offer_regions(form, regions):
@@ -195,6 +198,9 @@ def prepare_signup_form(form, brand):
     template shows (`asks_region`, `asks_medical`)."""
     offer_regions(form, operating_regions(brand.id))
     offer_sms_consent(form, sms_disclosure(brand)[0])
+    if asks_region(brand.id):
+        form.region.validators = [DataRequired("Please choose where you live.")]
+        form.region.flags.required = True
     return {
         "asks_region": asks_region(brand.id),
         "asks_medical": any(rule.medical_only for rule in brand_rules(brand.id)),
