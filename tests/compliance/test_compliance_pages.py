@@ -12,7 +12,14 @@ from tests.auth.conftest import years_ago
 from tests.compliance.conftest import add_rules, member_in
 from webapp.extensions import db
 from webapp.loyalty.jurisdiction_editing import EXAMPLES_NOTICE
-from webapp.models import ConsentEvent, JurisdictionRule, MemberWallet, StaffAuditLog, UserActionLog
+from webapp.models import (
+    ConsentEvent,
+    JurisdictionRule,
+    MemberWallet,
+    StaffAuditLog,
+    User,
+    UserActionLog,
+)
 
 pytestmark = pytest.mark.sqlite_ok
 
@@ -200,3 +207,12 @@ def test_the_member_page_shows_the_region_to_staff(client, world):
     sign_in(client, world.emails["support"])
     page = client.get(f"/admin/members/{world.ids['member_id']}", base_url=HOST_A).get_data(True)
     assert re.search(r'id="member-region">California \(US-CA\)<', page)
+
+
+def test_a_brand_of_several_regions_takes_no_email_only_claims(client, make, regional):
+    code = make.scan_code(regional.product).code
+    page = client.get(f"/s/{code}", base_url=HOST).get_data(as_text=True)
+    assert "claim with your email only" not in page and "Join and claim" in page
+    refused = client.post(f"/s/{code}/guest", data={"email": "g@example.com"}, base_url=HOST)
+    assert refused.status_code == 422 and "depends on where you live" in refused.get_data(True)
+    assert db.session.scalar(select(User).filter_by(email="g@example.com")) is None

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from webapp.loyalty import accounts
 from webapp.loyalty.accounts import AccountError
 from webapp.loyalty.codes import code_status, normalize_code
+from webapp.loyalty.jurisdictions import asks_region
 from webapp.loyalty.reward_catalogue import next_reward, reward_catalogue
 from webapp.loyalty.scan import MESSAGES, ScanResult, preview_code
 from webapp.loyalty.wishlist import wishlist_product_ids
@@ -30,6 +31,8 @@ from webapp.portal.views import bp
 GUEST_SAVED = (
     "Sign in with that email to spend them. New here? We've emailed a link to set a password."
 )
+
+GUEST_NEEDS_REGION = "Please join to claim: what a scan earns here depends on where you live."
 
 # htmx swaps 422 (the message replaces the result area); 429 tells the browser to back off.
 FAILURE_STATUS = {"rate_limited": 429}
@@ -105,6 +108,7 @@ def _claim_page(code, preview, result=None, guest_error=None):
         wished=wished,
         result=result,
         guest_error=guest_error,
+        guest_claims=not asks_region(brand_id_or_404()),
     )
 
 
@@ -144,6 +148,8 @@ def claim_as_guest(code):
     preview = _preview(code)
     if preview.outcome != "available":
         return _claim_page(code, preview), FAILURE_STATUS.get(preview.outcome, 422)
+    if asks_region(brand_id_or_404()):  # what a scan earns depends on where the member lives
+        return _claim_page(code, preview, guest_error=GUEST_NEEDS_REGION), 422
     try:
         user = accounts.claim_as_guest(
             request.form.get("email", ""), brand_id_or_404(), current_app.config["PUBLIC_URL"]
