@@ -25,7 +25,7 @@ def test_sign_up_stops_telling_one_ip_which_emails_are_taken(client, app, make):
     statuses = []
     for email in taken:
         data = {"email": email, "password": "long enough pass", "first_name": "Al",
-                "date_of_birth": years_ago(30).isoformat()}  # fmt: skip
+                "date_of_birth": years_ago(30).isoformat(), "accept_terms": "y"}  # fmt: skip
         response = client.post("/register", data=data)
         statuses.append(response.status_code)
     assert statuses[:10] == [200] * 10
