@@ -7,6 +7,8 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.loyalty.codes import new_code
+from webapp.loyalty.compliance_settings import document_versions
+from webapp.loyalty.consents import accept_documents
 from webapp.loyalty.passwords import hash_password
 from webapp.models import Brand, BrandHost, BrandStaff, MemberWallet, Product, Rank, ScanCode, User
 from webapp.timeutil import utcnow
@@ -90,11 +92,19 @@ def member(person, brand, **overrides):
     }
     values.update(overrides)
     wallet = _save(MemberWallet(**values))
+    accept_current_terms(person, brand)
     others = db.session.scalars(select(MemberWallet).where(MemberWallet.user_id == person.id)).all()
     person.points_balance = sum(w.points_balance for w in others)
     person.lifetime_points = sum(w.lifetime_points for w in others)
     db.session.commit()
     return wallet
+
+
+def accept_current_terms(person, brand):
+    """Record that the member accepted the brand's current terms and privacy versions (as
+    registering does), so member pages open without the re-accept step."""
+    accept_documents(person.id, brand.id, document_versions(brand), "registration")
+    db.session.commit()
 
 
 def product(brand, **overrides):

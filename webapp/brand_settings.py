@@ -11,7 +11,7 @@ import logging
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from webapp.fonts import BRAND_FONTS, DEFAULT_FONT
 from webapp.translation_marks import N_
@@ -88,6 +88,59 @@ class Scan(Section):
     max_multiplier: Annotated[Decimal, Field(ge=1, le=1000, allow_inf_nan=False)] = Decimal(20)
 
 
+DEFAULT_SMS_DISCLOSURE = (
+    "By ticking this box you agree to receive recurring automated marketing text messages "
+    "from {brand} at the mobile number provided. Consent is not a condition of purchase or "
+    "membership. Message frequency varies. Message and data rates may apply. Reply STOP to "
+    "cancel, HELP for help."
+)
+DEFAULT_TERMS_TEXT = (
+    "{brand} Rewards is a loyalty program for adults of legal age where they live. Points "
+    "have no cash value, cannot be sold or transferred, and are void where the program is "
+    "not allowed. What the program offers depends on the region you live in. {brand} may "
+    "change or end the program; changes are shown to you before your next visit."
+)
+DEFAULT_PRIVACY_TEXT = (
+    "{brand} keeps your name, email, phone number, region, the codes you scan and the rewards "
+    "you redeem to run the program, and sends them to its messaging provider to contact you "
+    "as you allowed. We never store your date of birth. You can download your data or delete "
+    "your account from your profile at any time."
+)
+
+
+class Compliance(Section):
+    """The SMS disclosure shown next to the SMS consent box, and the program terms and privacy
+    policy (each a URL or a text, with a version; a new version is accepted again before the
+    next member page)."""
+
+    sms_disclosure: str = Field(DEFAULT_SMS_DISCLOSURE, min_length=20, max_length=1000)
+    sms_disclosure_version: str = Field("1", min_length=1, max_length=50)
+    terms_version: str = Field("1", min_length=1, max_length=50)
+    terms_url: str | None = Field(None, max_length=500)
+    terms_text: str = Field(DEFAULT_TERMS_TEXT, max_length=20000)
+    privacy_version: str = Field("1", min_length=1, max_length=50)
+    privacy_url: str | None = Field(None, max_length=500)
+    privacy_text: str = Field(DEFAULT_PRIVACY_TEXT, max_length=20000)
+
+    @field_validator("terms_url", "privacy_url")
+    @classmethod
+    def web_address(cls, value):
+        """A link is blank or an http(s) address."""
+        value = (value or "").strip() or None
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// or http://")
+        return value
+
+    def for_brand(self, brand_name):
+        """The texts with the brand's name filled in."""
+        fill = {"brand": brand_name}
+        return {
+            "sms_disclosure": self.sms_disclosure.replace("{brand}", fill["brand"]),
+            "terms_text": self.terms_text.replace("{brand}", fill["brand"]),
+            "privacy_text": self.privacy_text.replace("{brand}", fill["brand"]),
+        }
+
+
 class BrandSettings(Section):
     """All of a brand's settings with their defaults; read with `settings_of(brand)`."""
 
@@ -103,6 +156,7 @@ class BrandSettings(Section):
     referral: Referral = Referral()
     rate_limits: RateLimits = RateLimits()
     scan: Scan = Scan()
+    compliance: Compliance = Compliance()
 
     @classmethod
     def from_stored(cls, raw):

@@ -1,4 +1,4 @@
-"""`flask brands ...`: onboard brands, manage the hosts each one owns, rotate their secrets."""
+"""`flask brands ...`: onboard brands, manage their hosts, rotate secrets, load regional rules."""
 
 import json
 
@@ -9,6 +9,7 @@ from webapp.customerio.credentials import CredentialError, rotate_brand_secrets
 from webapp.extensions import db
 from webapp.loyalty import brand_directory
 from webapp.loyalty.brand_directory import BrandError
+from webapp.loyalty.jurisdiction_editing import RulesError, parse_rules, replace_rules
 from webapp.models import Brand, MemberWallet
 
 
@@ -113,3 +114,20 @@ def rotate_secrets_command():
             raise click.ClickException(f"{brand.slug}: {problem}") from None
     db.session.commit()
     click.echo(f"Re-encrypted the secrets of {len(brands)} brands with the first key.")
+
+
+@brands_group.command("load-rules")
+@click.argument("slug")
+@click.argument("rules_file", type=click.Path(exists=True, dir_okay=False))
+def load_rules_command(slug, rules_file):
+    """Replace the brand SLUG's regional rules with those of RULES_FILE (JSON)."""
+    brand = _or_fail(brand_directory.brand_by_slug, slug)
+    with open(rules_file, encoding="utf-8") as handle:
+        text = handle.read()
+    try:
+        rules = parse_rules(text)
+    except RulesError as problem:
+        raise click.ClickException(f"{rules_file}: {problem}") from None
+    replace_rules(brand.id, rules)
+    db.session.commit()
+    click.echo(f"Loaded {len(rules)} regional rules for {brand.slug}.")

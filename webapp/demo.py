@@ -9,12 +9,16 @@ from webapp.demo_images import add_demo_pictures
 from webapp.demo_story import tell_member_story
 from webapp.extensions import db
 from webapp.loyalty.codes import generate_codes
+from webapp.loyalty.compliance_settings import document_versions
+from webapp.loyalty.consents import accept_documents, missing_documents
+from webapp.loyalty.jurisdiction_editing import example_rules, replace_rules
 from webapp.loyalty.passwords import hash_password
 from webapp.models import (
     AchievementConfig,
     Brand,
     BrandStaff,
     CustomField,
+    JurisdictionRule,
     Product,
     Rank,
     ScanCode,
@@ -25,6 +29,8 @@ BRAND_SLUG = "green-harbor"
 STAFF = {"email": "owner@greenharbor.example", "password": "harbor-owner-2026"}
 CONSUMER = {"email": "sam@greenharbor.example", "password": "harbor-member-2026"}
 DEMO_CODES_WANTED = 24
+# The demo member lives where the example rules allow earning and redeeming.
+DEMO_REGION = "US-CO"
 
 # The demo brand spells out every setting (the defaults) so staff see them all in its JSON.
 BRAND_SETTINGS = DEFAULTS.model_dump(mode="json", exclude_none=True)
@@ -402,8 +408,11 @@ def _seed_people(brand):
         },
         email=CONSUMER["email"],
     )
-    if wallet_of(consumer.id, brand.id) is None:
-        add_membership(consumer, brand.id)
+    wallet = wallet_of(consumer.id, brand.id) or add_membership(consumer, brand.id)
+    wallet.region = wallet.region or DEMO_REGION
+    versions = document_versions(brand)
+    if missing_documents(consumer.id, brand.id, versions):
+        accept_documents(consumer.id, brand.id, versions, "registration")
     ensure_referral_code(consumer)
     ensure_referral_code(owner)
     return consumer
@@ -427,6 +436,12 @@ def _unclaimed_demo_codes(brand, top_up=True):
     return codes
 
 
+def _seed_rules(brand):
+    """The shipped example rules (examples: confirm with counsel) when the brand has none."""
+    if not db.session.scalar(select(JurisdictionRule.id).filter_by(brand_id=brand.id).limit(1)):
+        replace_rules(brand.id, example_rules())
+
+
 def seed_demo():
     """Create (or complete) the demo program; returns what a person needs to try it."""
     brand = _get_or_create(
@@ -434,6 +449,7 @@ def seed_demo():
     )
     _seed_products(brand)
     _seed_program(brand)
+    _seed_rules(brand)
     consumer = _seed_people(brand)
     add_demo_pictures(brand)
     db.session.commit()

@@ -1,14 +1,14 @@
 """The member's language: `users.locale` ("en", "es", "fr_CA"; NULL follows the browser).
 
 Revision ID: 0009_locale
-Revises: 0007_money
+Revises: 0008_compliance
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_locale"
-down_revision = "0007_money"
+down_revision = "0008_compliance"
 branch_labels = None
 depends_on = None
 

@@ -13,6 +13,7 @@ from webapp.models import (
     CustomerIoEventQueue,
     CustomerIoWebhookLog,
     CustomField,
+    JurisdictionRule,
     Redemption,
 )
 from webapp.timeutil import utcnow
@@ -69,7 +70,9 @@ def world(app):
             brand_id=brand_a.id, webhook_type="segment_update", payload={"customer_id": "x"},
             processed_successfully=False, error_message="unknown user",
         )  # fmt: skip
-        db.session.add_all([achievement, event, webhook])
+        # Brand A runs in one region, so its members' region is implied.
+        rule = JurisdictionRule(brand_id=brand_a.id, region="US-OR", name="Oregon", min_age=21)
+        db.session.add_all([achievement, event, webhook, rule])
         db.session.commit()
         batch = generate_codes(brand_a.id, product.id, 3)
         return SimpleNamespace(
@@ -89,6 +92,7 @@ def world(app):
                 "achievement_id": achievement.id,
                 "event_id": event.id,
                 "log_id": webhook.id,
+                "rule_id": rule.id,
             },
         )
 

@@ -58,6 +58,12 @@ EXPECTED = {
     "admin.customerio_reprocess": OWNER,
     "admin.customerio_credentials": OWNER,
     "admin.customerio_test_event": OWNER,
+    "admin.regions": PROGRAM,
+    "admin.region_edit": PROGRAM,
+    "admin.region_delete": PROGRAM,
+    "admin.region_examples": PROGRAM,
+    "admin.consent_texts": OWNER,
+    "admin.member_consent": ALL,
 }
 VISITORS = ("anonymous", "consumer", "support", "manager", "owner", "other_owner")
 

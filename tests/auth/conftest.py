@@ -62,9 +62,10 @@ def signup():
         "password": "long enough pass",
         "first_name": "Nia",
         "last_name": "Lopez",
-        "phone_number": "555-0100",
+        "phone_number": "415-555-2671",
         "date_of_birth": years_ago(30),
         "marketing_consent": False,
+        "accept_terms": True,
         "custom_values": {"favorite_form": "Flower", "zip_code": "94110"},
     }
 

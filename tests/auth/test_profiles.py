@@ -20,7 +20,7 @@ pytestmark = pytest.mark.sqlite_ok
 PROFILE = {
     "first_name": " Ana ",
     "last_name": "Diaz",
-    "phone_number": "555-0101",
+    "phone_number": "415-555-2671",
     "marketing_consent": True,
     "custom_values": {"favorite_form": "Edible"},
 }

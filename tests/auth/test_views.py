@@ -22,6 +22,7 @@ def form_data(**changes):
         "first_name": "Nia",
         "date_of_birth": years_ago(30).isoformat(),
         "cf_favorite_form": "Flower",
+        "accept_terms": "y",
     }
     data.update(changes)
     return data
@@ -178,5 +179,9 @@ def test_guest_activation_page_signs_in(client, brand):
     path = event.event_data["event_context"]["link"].removeprefix("http://rewards.test")
     response = client.post(path, data={"password": "guest password"})
     assert response.status_code == 303
+    # A guest claimed with an email only: the program terms are accepted before the first page.
+    first = client.get("/")
+    assert first.status_code == 303 and first.headers["Location"].startswith("/terms/accept")
+    client.post(first.headers["Location"], data={"accept_terms": "y"})
     assert 'id="points-balance"' in client.get("/").get_data(as_text=True)
     assert db.session.scalar(select(User.is_guest)) is False

@@ -56,6 +56,7 @@ def test_sign_up_and_profile_changes_ask_for_an_identify(cio, make, app):
             phone_number="",
             date_of_birth=date(1990, 1, 1),
             marketing_consent=False,
+            accept_terms=True,
         )
     run_jobs()
     assert cio.identifies()[-1]["attributes"]["first_name"] == "Ana"
@@ -64,11 +65,11 @@ def test_sign_up_and_profile_changes_ask_for_an_identify(cio, make, app):
         brand.id,
         first_name="Ana",
         last_name="Ng",
-        phone_number="5550199",
+        phone_number="(415) 555-2671",
         marketing_consent=True,
         custom_values={},
     )
     run_jobs()
     latest = [i for i in cio.identifies() if i["customer_id"] == str(user.id)][-1]
     assert latest["attributes"]["marketing_consent"] is True
-    assert latest["attributes"]["phone"] == "5550199"
+    assert latest["attributes"]["phone"] == "+14155552671"  # stored and sent as E.164

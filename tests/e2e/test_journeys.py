@@ -18,7 +18,9 @@ def test_age_gate_then_join_then_sign_out_and_in(new_context):
     page.fill("#password", "a long password")
     page.fill("#first_name", "Jo")
     page.fill("#date_of_birth", "1990-05-17")
+    page.select_option("#region", "US-CO")
     page.select_option("#cf_favorite_form", "Flower")
+    page.check("#accept_terms")
     page.click("text=Create my account")
     balance = page.locator("#points-balance")
     assert balance.get_attribute("data-value") == "0"
@@ -36,6 +38,8 @@ def test_register_errors_show_next_to_the_field(page):
     page.fill("#password", "a long password")
     page.fill("#first_name", "Kid")
     page.fill("#date_of_birth", "2015-01-01")
+    page.select_option("#region", "US-CO")
+    page.check("#accept_terms")
     page.click("text=Create my account")
     assert "21 or older" in page.locator("#date_of_birth-error").inner_text()
 

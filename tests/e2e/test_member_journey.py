@@ -49,7 +49,9 @@ def register(page, email, first_name):
     page.fill("#password", "a long password")
     page.fill("#first_name", first_name)
     page.fill("#date_of_birth", "1990-05-17")
+    page.select_option("#region", "US-CO")
     page.select_option("#cf_favorite_form", "Flower")
+    page.check("#accept_terms")
     page.click("text=Create my account")
     confirm_sign_up(page, email)
 

@@ -26,7 +26,7 @@ def test_sign_ups_from_one_ip_are_limited_whatever_the_emails(client, app, make)
     statuses = []
     for email in [e for pair in zip(taken, new, strict=False) for e in pair] + new[10:]:
         data = {"email": email, "password": "long enough pass", "first_name": "Al",
-                "date_of_birth": years_ago(30).isoformat()}  # fmt: skip
+                "date_of_birth": years_ago(30).isoformat(), "accept_terms": "y"}  # fmt: skip
         response = client.post("/register", data=data)
         statuses.append(response.status_code)
     assert statuses[:20] == [303] * 20  # taken and new answered alike

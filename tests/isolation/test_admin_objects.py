@@ -13,9 +13,11 @@ from webapp.models import (
     AchievementConfig,
     BrandStaff,
     CodeBatch,
+    ConsentEvent,
     CustomerIoEventQueue,
     CustomerIoWebhookLog,
     CustomField,
+    JurisdictionRule,
     MemberWallet,
     Product,
     Rank,
@@ -32,9 +34,11 @@ WATCHED = (
     AchievementConfig,
     BrandStaff,
     CodeBatch,
+    ConsentEvent,
     CustomerIoEventQueue,
     CustomerIoWebhookLog,
     CustomField,
+    JurisdictionRule,
     MemberWallet,
     Product,
     Rank,
@@ -49,7 +53,7 @@ FORM = {
     "name": "Taken", "sku": "TAKEN", "msrp": "1", "points_award": "1", "key": "taken",
     "points_required": "1", "point_multiplier": "1.00", "field_key": "taken",
     "field_label": "Taken", "field_type": "text", "role": "owner", "quantity": "5",
-    "confirm": "VOID",
+    "confirm": "VOID", "region": "US-NV", "min_age": "21", "channel": "email", "granted": "1",
 }  # fmt: skip
 
 
@@ -67,7 +71,7 @@ def snapshot():
 
 
 def test_every_object_route_is_covered():
-    assert len(OBJECT_ROUTES) == 33  # a new route with an id joins this suite by itself
+    assert len(OBJECT_ROUTES) == 37  # a new route with an id joins this suite by itself
 
 
 @pytest.mark.parametrize(("endpoint", "rule", "method"), OBJECT_ROUTES)

@@ -63,10 +63,14 @@ def test_joining_b_makes_a_second_wallet_and_claims_the_waiting_code(walls, make
     sign_in(client, walls.alice.email, HOST_B)
     claim = client.post(f"/s/{code}", base_url=HOST_B)
     assert claim.status_code == 303 and claim.headers["Location"].startswith("/join")
-    too_young = client.post("/join", data={"date_of_birth": "2015-01-01"}, base_url=HOST_B)
+    too_young = client.post(
+        "/join", data={"date_of_birth": "2015-01-01", "accept_terms": "y"}, base_url=HOST_B
+    )
     assert too_young.status_code == 200 and "You must be 21 or older" in too_young.text
     assert wallet(walls.alice, walls.brand_b) is None
-    joined = client.post("/join", data={"date_of_birth": "1990-05-01"}, base_url=HOST_B)
+    joined = client.post(
+        "/join", data={"date_of_birth": "1990-05-01", "accept_terms": "y"}, base_url=HOST_B
+    )
     assert joined.status_code == 303
     new = wallet(walls.alice, walls.brand_b)
     assert (new.points_balance, new.marketing_consent) == (100, False)  # the code was claimed

@@ -142,6 +142,7 @@ SIGN_UP = {
     "password": "a long enough password",
     "first_name": "Nia",
     "date_of_birth": "1990-01-01",
+    "accept_terms": "y",
 }
 
 

@@ -3,6 +3,7 @@
 from flask import flash, g, redirect, render_template, request, url_for
 
 from webapp.admin.blueprint import bp
+from webapp.admin.consent_settings import consent_overview
 from webapp.admin.member_care import (
     MemberActionError,
     adjust_points,
@@ -40,6 +41,7 @@ def member(member_id):
     user = member_or_404(member_id, g.staff.brand_id)
     ledger_page = requested_page()
     overview = member_overview(user, g.staff.brand_id, ledger_page)
+    overview.update(consent_overview(user.id, g.staff.brand_id, overview["wallet"]))
     return render_template("admin/member.html", **overview)
 
 

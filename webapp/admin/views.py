@@ -3,8 +3,10 @@
 from webapp.admin import (  # noqa: F401  (each module adds its routes to the blueprint)
     achievements,
     batches,
+    consent_settings,
     customerio,
     dashboard,
+    jurisdictions,
     members,
     products,
     program,

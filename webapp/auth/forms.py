@@ -17,7 +17,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from webapp.input_limits import MaxLength
+from webapp.loyalty.compliance_settings import sms_disclosure
 from webapp.loyalty.custom_answers import MAX_TEXT_LENGTH, form_key
+from webapp.loyalty.jurisdictions import asks_region, brand_rules, operating_regions
 
 PASSWORD_HELP = _l("At least 10 characters.")
 
@@ -34,8 +36,19 @@ class NameFields(FlaskForm):
 
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[Optional(), Length(max=100)])
-    phone_number = TelField(_l("Phone number"), validators=[Optional(), Length(max=20)])
+    phone_number = TelField(
+        _l("Phone number"),
+        description=_l("With the area code. Needed only for text messages."),
+        validators=[Optional(), Length(max=30)],
+    )
     marketing_consent = BooleanField(_l("Send me offers and news by email"), default=False)
+    # Described by the brand's SMS disclosure, set per request (`offer_sms_consent`).
+    sms_consent = BooleanField(_l("Send me offers by text message"), default=False)
+
+
+def offer_sms_consent(form, disclosure):
+    """Show the brand's disclosure text with the SMS consent box."""
+    form.sms_consent.description = disclosure
 
 
 class RegisterForm(NameFields):
@@ -53,6 +66,56 @@ class RegisterForm(NameFields):
         validators=[InputRequired(_l("Please enter your date of birth."))],
     )
     referral_code = StringField(_l("Referral code"), validators=[Optional(), Length(max=50)])
+    region = SelectField(
+        _l("Where you live"),
+        description=_l("What the program offers depends on your state or province."),
+        choices=[],
+        validate_choice=False,
+        validators=[Optional()],
+    )
+    medical_attested = BooleanField(
+        _l("I am a registered medical cannabis patient where I live"), default=False
+    )
+    accept_terms = BooleanField(
+        _l("I accept the program terms and the privacy policy"),
+        validators=[
+            DataRequired(_l("Please accept the program terms and privacy policy to join."))
+        ],
+    )
+
+
+def offer_regions(form, regions):
+    """The brand's regions as the choices of the form's `region` field."""
+    form.region.choices = [SelectChoice("", gettext("Choose your state or province"))] + [
+        SelectChoice(code, f"{name} ({code})") for code, name in regions
+    ]
+
+
+class RegionForm(FlaskForm):
+    """Where the member lives; a higher minimum age there asks for the date of birth."""
+
+    region = SelectField(
+        _l("Where you live"), choices=[], validate_choice=False, validators=[DataRequired()]
+    )
+    date_of_birth = DateField(
+        _l("Date of birth"),
+        format="%Y-%m-%d",
+        invalid_value_message=_l("Please enter your date of birth as YYYY-MM-DD."),
+        description=_l("Only asked when your new region has a higher minimum age."),
+        validators=[Optional()],
+    )
+    medical_attested = BooleanField(
+        _l("I am a registered medical cannabis patient where I live"), default=False
+    )
+
+
+class AcceptTermsForm(FlaskForm):
+    """Accepting a brand's updated terms and privacy policy."""
+
+    accept_terms = BooleanField(
+        _l("I accept the updated terms and privacy policy"),
+        validators=[DataRequired(_l("Please tick the box to continue."))],
+    )
 
 
 class ProfileForm(NameFields):
@@ -130,3 +193,23 @@ class JoinForm(FlaskForm):
         validators=[InputRequired(_l("Please enter your date of birth."))],
     )
     marketing_consent = BooleanField(_l("Send me offers and news by email"), default=False)
+    accept_terms = BooleanField(
+        _l("I accept the program terms and the privacy policy"),
+        validators=[
+            DataRequired(_l("Please accept the program terms and privacy policy to join."))
+        ],
+    )
+
+
+def prepare_signup_form(form, brand):
+    """Fit the sign-up form to the brand: its regions, its SMS disclosure; returns what the
+    template shows (`asks_region`, `asks_medical`)."""
+    offer_regions(form, operating_regions(brand.id))
+    offer_sms_consent(form, sms_disclosure(brand)[0])
+    if asks_region(brand.id):
+        form.region.validators = [DataRequired(_l("Please choose where you live."))]
+        form.region.flags.required = True
+    return {
+        "asks_region": asks_region(brand.id),
+        "asks_medical": any(rule.medical_only for rule in brand_rules(brand.id)),
+    }

@@ -23,6 +23,7 @@ from webapp.auth.forms import (
     RegisterForm,
     attach_errors,
     custom_values,
+    prepare_signup_form,
     with_custom_fields,
 )
 from webapp.loyalty import accounts
@@ -92,10 +93,11 @@ def register():
     form = with_custom_fields(RegisterForm, fields)(
         referral_code=request.cookies.get(REFERRAL_COOKIE)
     )
+    shown = {"form": form, "fields": fields, **prepare_signup_form(form, brand)}
     if form.validate_on_submit():
         if not sign_ups_allowed(request.remote_addr):
             flash(gettext(TOO_MANY_SIGN_UPS), "error")
-            return render_template("auth/register.html", form=form, fields=fields), 429
+            return render_template("auth/register.html", **shown), 429
         try:
             accounts.register(
                 brand.id,
@@ -112,7 +114,7 @@ def register():
             session[SIGN_UP_EMAIL_KEY] = accounts.normalise_email(form.email.data)
             session[SIGN_UP_NEXT_KEY] = safe_next(request.args.get("next"))
             return redirect(url_for("auth.check_email"), code=303)
-    return render_template("auth/register.html", form=form, fields=fields)
+    return render_template("auth/register.html", **shown)
 
 
 @bp.get("/register/check-email")

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import CustomField, MemberWallet, User, UserCustomFieldValue
+from webapp.models import ConsentEvent, CustomField, MemberWallet, User, UserCustomFieldValue
 from webapp.timeutil import to_unix
 
 
@@ -33,11 +33,30 @@ def identify_attributes(user_id, brand_id):
         "lifetime_points": wallet.lifetime_points,
         "rank_key": wallet.current_rank_key or "member",
         "marketing_consent": bool(wallet.marketing_consent),
+        # Customer.io's reserved attribute: true stops its marketing email to the person.
+        "unsubscribed": not wallet.marketing_consent,
+        "sms_consent": sms_consent(user_id, brand_id),
+        "region": wallet.region,
         "is_guest": bool(user.is_guest),
         "referral_code": user.referral_code,
     }
     attributes.update(custom_field_attributes(user_id, brand_id))
     return attributes
+
+
+def sms_consent(user_id, brand_id):
+    """True when the member's newest SMS consent event at the brand grants it."""
+    granted = db.session.scalar(
+        select(ConsentEvent.granted)
+        .where(
+            ConsentEvent.user_id == user_id,
+            ConsentEvent.brand_id == brand_id,
+            ConsentEvent.channel == "sms",
+        )
+        .order_by(ConsentEvent.created_at.desc(), ConsentEvent.id.desc())
+        .limit(1)
+    )
+    return bool(granted)
 
 
 def custom_field_attributes(user_id, brand_id):

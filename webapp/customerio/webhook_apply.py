@@ -19,6 +19,7 @@ from webapp.customerio.outbox import record_identify
 from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty.achievements import UnknownAchievement, grant_custom_achievement
+from webapp.loyalty.consents import last_consent_time, record_consent
 from webapp.loyalty.ledger import PointsLimitExceeded
 from webapp.loyalty.membership import NotAMember, sync_marketing_consent
 from webapp.models import (
@@ -245,10 +246,27 @@ def apply_consent(row, subscribed):
             continue
         wallet.marketing_consent = subscribed
         wallet.marketing_consent_updated_at = changed_at
+        record_consent(user.id, wallet.brand_id, "email", subscribed, "webhook", at=changed_at)
         record_identify(user, brand_id=wallet.brand_id)
         changed += 1
     sync_marketing_consent(user, changed_at)
     return None if changed else "ignored: the member's consent changed after this"
+
+
+def apply_sms_consent(row, subscribed):
+    """An SMS (un)subscribe reported by Customer.io (e.g. a STOP reply), per membership;
+    a subscribe never wins over a newer choice of the member's own."""
+    user, wallets = member(row)
+    changed_at = row.event_timestamp or row.created_at or utcnow()
+    changed = 0
+    for wallet in wallets:
+        last = last_consent_time(user.id, wallet.brand_id, "sms")
+        if last is not None and (changed_at < last or (subscribed and changed_at == last)):
+            continue
+        record_consent(user.id, wallet.brand_id, "sms", subscribed, "webhook", at=changed_at)
+        record_identify(user, brand_id=wallet.brand_id)
+        changed += 1
+    return None if changed else "ignored: the member's SMS consent changed after this"
 
 
 def apply_achievement_grant(row):
@@ -278,6 +296,8 @@ def apply_payload(row):
     object_type, _, metric = webhook_type.partition(".")
     if object_type in ("customer", "email") and metric in ("unsubscribed", "subscribed"):
         return apply_consent(row, subscribed=metric == "subscribed")
+    if object_type == "sms" and metric in ("unsubscribed", "subscribed"):
+        return apply_sms_consent(row, subscribed=metric == "subscribed")
     if metric:
         if row.user_id is not None:
             member(row)  # only the brand's own members' metrics are kept as applied

@@ -22,7 +22,10 @@ from webapp.loyalty.account_mail import (
     tell_owner_of_sign_up,
 )
 from webapp.loyalty.account_sessions import end_every_session
+from webapp.loyalty.compliance_settings import document_versions
+from webapp.loyalty.consents import accept_documents, record_consent
 from webapp.loyalty.custom_answers import active_fields, check_answers, save_answers
+from webapp.loyalty.member_compliance import check_signup, join_min_age, record_signup
 from webapp.loyalty.membership import add_membership, join_brand, member_brand_ids
 from webapp.loyalty.passwords import hash_password, verify_password
 from webapp.loyalty.referral_codes import ensure_referral_code
@@ -46,6 +49,10 @@ REGISTER_FIELDS = (
     "date_of_birth",
     "marketing_consent",
     "referral_code",
+    "region",
+    "sms_consent",
+    "accept_terms",
+    "medical_attested",
 )
 
 
@@ -114,7 +121,6 @@ def _identity_errors(email, password, date_of_birth, minimum, names):
         "date_of_birth": _age_problem(date_of_birth, minimum),
         "first_name": N_("Please keep this under 100 characters.") if len(names[0]) > 100 else None,
         "last_name": N_("Please keep this under 100 characters.") if len(names[1]) > 100 else None,
-        "phone_number": N_("Please keep this under 20 characters.") if len(names[2]) > 20 else None,
     }
     return {field: message for field, message in checks.items() if message}
 
@@ -153,21 +159,34 @@ def register(
     user_agent=None,
     pending_code=None,
     public_url=None,
+    region=None,
+    sms_consent=False,
+    accept_terms=False,
+    medical_attested=False,
 ):
     """Start a sign-up at `brand_id`; RegistrationError lists what to fix.
 
-    A new email gets an account of verified age that waits for its owner to confirm the
-    email (`is_guest` until then; the link signs them in). An email that already has an
-    account gets nothing new: its owner hears of the attempt instead. Both come back alike
-    to the person asking (the new account, or None), so the form never tells who has an
-    account.
+    A new email gets an account of verified age (against their region's minimum, the terms
+    accepted, consents recorded) that waits for its owner to confirm the email (`is_guest`
+    until then; the link signs them in). An email that already has an account gets nothing
+    new: its owner hears of the attempt instead. Both come back alike to the person asking
+    (the new account, or None), so the form never tells who has an account.
     """
     brand = db.session.get(Brand, brand_id)
     email = normalise_email(email)
-    names = [(value or "").strip() for value in (first_name, last_name, phone_number)]
+    names = [(value or "").strip() for value in (first_name, last_name)]
     fields = active_fields(brand_id)
     clean, errors = check_answers(fields, custom_values or {})
-    errors.update(_identity_errors(email, password, date_of_birth, min_age(brand), names))
+    checks, compliance_errors = check_signup(
+        brand,
+        region=region,
+        phone_number=phone_number,
+        sms_consent=sms_consent,
+        accept_terms=accept_terms,
+        medical_attested=medical_attested,
+    )
+    errors.update(compliance_errors)
+    errors.update(_identity_errors(email, password, date_of_birth, checks.min_age, names))
     if errors:
         raise RegistrationError(errors)
     password_hash = hash_password(password)  # on both paths: the answer takes as long
@@ -183,7 +202,7 @@ def register(
         is_guest=True,
         first_name=names[0] or None,
         last_name=names[1] or None,
-        phone_number=names[2] or None,
+        phone_number=checks.phone_number,
         age_verified_at=now,
         marketing_consent=bool(marketing_consent),
         marketing_consent_updated_at=now,
@@ -193,7 +212,16 @@ def register(
     )
     db.session.add(user)
     db.session.flush()
-    add_membership(user, brand_id, marketing_consent=marketing_consent, now=now)
+    wallet = add_membership(user, brand_id, marketing_consent=marketing_consent, now=now)
+    record_signup(
+        user,
+        wallet,
+        brand,
+        checks,
+        marketing_consent=bool(marketing_consent),
+        ip_address=ip_address,
+        source="registration",
+    )
     ensure_referral_code(user)
     save_answers(user.id, fields, clean)
     context = {"ip_address": ip_address, "user_agent": user_agent}
@@ -210,19 +238,34 @@ def register(
     return user
 
 
-def join_program(user, brand_id, *, date_of_birth, marketing_consent, custom_values=None):
+def join_program(
+    user,
+    brand_id,
+    *,
+    date_of_birth,
+    marketing_consent,
+    custom_values=None,
+    accept_terms=False,
+    ip_address=None,
+):
     """An existing account joins the brand's program (age against the brand's minimum, its
-    required questions, consent never assumed); committed. RegistrationError lists what to fix.
+    required questions, consent never assumed; terms not accepted here are asked before the
+    next member page); committed. RegistrationError lists what to fix.
     """
     brand = db.session.get(Brand, brand_id)
     fields = active_fields(brand_id)
     clean, errors = check_answers(fields, custom_values or {})
-    problem = _age_problem(date_of_birth, min_age(brand))
+    problem = _age_problem(date_of_birth, join_min_age(brand))
     if problem:
         errors["date_of_birth"] = problem
     if errors:
         raise RegistrationError(errors)
     wallet = join_brand(user, brand_id, marketing_consent=marketing_consent)
+    record_consent(
+        user.id, brand_id, "email", bool(marketing_consent), "join", ip_address=ip_address
+    )
+    if accept_terms:
+        accept_documents(user.id, brand_id, document_versions(brand), "join", ip_address=ip_address)
     save_answers(user.id, fields, clean)
     commit()
     return wallet

@@ -10,10 +10,13 @@ from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty.account_sessions import end_every_session
 from webapp.loyalty.accounts import AccountError, unusable_password_hash
+from webapp.loyalty.consents import anonymise_consents, change_email_consent, consent_history
 from webapp.loyalty.custom_answers import active_fields, check_answers, save_answers
 from webapp.loyalty.ledger import lock_user
-from webapp.loyalty.membership import member_brand_ids, set_marketing_consent
+from webapp.loyalty.member_compliance import check_phone, set_phone_and_sms
+from webapp.loyalty.membership import member_brand_ids
 from webapp.models import (
+    Brand,
     CustomerIoEventQueue,
     CustomField,
     MemberAiProfile,
@@ -32,7 +35,7 @@ from webapp.models import (
 from webapp.timeutil import utcnow
 
 ACCOUNT_DELETED = "the member deleted their account"
-PROFILE_FIELDS = ("first_name", "last_name", "phone_number", "marketing_consent")
+PROFILE_FIELDS = ("first_name", "last_name", "phone_number", "marketing_consent", "sms_consent")
 
 
 def _limit(value, size, label):
@@ -43,9 +46,19 @@ def _limit(value, size, label):
 
 
 def update_profile(
-    user_id, brand_id, *, first_name, last_name, phone_number, marketing_consent, custom_values
+    user_id,
+    brand_id,
+    *,
+    first_name,
+    last_name,
+    phone_number,
+    marketing_consent,
+    custom_values,
+    sms_consent=False,
+    ip_address=None,
 ):
-    """Save the member's names, phone, consent and answers; logs `profile_updated`.
+    """Save the member's names, phone (E.164), consents and answers; logs `profile_updated`
+    and a consent event for each consent that changed.
 
     Once the input is checked the member is locked (and their wallet read fresh), so a
     consent webhook applied at the same moment waits for this choice, or this one for it."""
@@ -53,15 +66,21 @@ def update_profile(
     clean, errors = check_answers(fields, custom_values or {})
     if errors:
         raise AccountError(errors)
-    names = [
-        _limit(first_name, 100, "first_name"),
-        _limit(last_name, 100, "last_name"),
-        _limit(phone_number, 20, "phone_number"),
-    ]
+    names = [_limit(first_name, 100, "first_name"), _limit(last_name, 100, "last_name")]
+    brand = db.session.get(Brand, brand_id)
+    region = db.session.scalar(
+        select(MemberWallet.region).where(
+            MemberWallet.user_id == user_id, MemberWallet.brand_id == brand_id
+        )
+    )
+    number, errors = check_phone(brand, region, phone_number, sms_consent)
+    if errors:
+        raise AccountError(errors)
     user = lock_user(user_id)
     db.session.get(MemberWallet, (user_id, brand_id), populate_existing=True)
-    user.first_name, user.last_name, user.phone_number = names
-    set_marketing_consent(user, brand_id, marketing_consent)
+    user.first_name, user.last_name = names
+    set_phone_and_sms(user, brand, number, sms_consent, ip_address=ip_address)
+    change_email_consent(user, brand_id, marketing_consent, "profile", ip_address=ip_address)
     save_answers(user.id, fields, clean)
     db.session.add(
         UserActionLog(
@@ -129,6 +148,7 @@ def export_member_data(user_id):
         "wallets": _rows(MemberWallet, MemberWallet.user_id == user_id),
         "ai_profile": _rows(UserAiProfile, UserAiProfile.user_id == user_id),
         "brand_ai_profiles": _rows(MemberAiProfile, MemberAiProfile.user_id == user_id),
+        "consent_history": [_row(row) for row in consent_history(user_id)],
     }
 
 
@@ -176,6 +196,7 @@ def delete_account(user_id):
     the delete is the last thing any workspace hears of them."""
     user = lock_user(user_id)
     now = utcnow()
+    anonymise_consents(user.id, user.email, member_brand_ids(user.id))
     user.email = f"deleted-{user.id}@invalid"
     user.first_name = user.last_name = user.phone_number = None
     user.password_hash = unusable_password_hash()

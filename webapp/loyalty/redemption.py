@@ -10,6 +10,7 @@ from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty.achievements import has_exclusive_access
 from webapp.loyalty.deadlocks import retry_once_on_deadlock
+from webapp.loyalty.jurisdictions import RegionProblem, check_redemption, member_rule
 from webapp.loyalty.ledger import (
     InsufficientPoints,
     PointsLimitExceeded,
@@ -59,6 +60,10 @@ class RankTooLow(RedemptionError):
 
 class ExclusiveOnly(RedemptionError):
     """A limited reward, open only to members with exclusive access."""
+
+
+class RegionForbids(RedemptionError):
+    """The member's region does not allow this redemption (the message says why)."""
 
 
 class InvalidShipping(RedemptionError):
@@ -202,7 +207,12 @@ def _reward_under_lock(product_id, brand_id, confirmed_cost):
 
 
 def _check_eligibility(member, product):
-    """Rank on the brand's own ladder (the wallet's lifetime points) and exclusive access."""
+    """Where the member lives, rank on the brand's own ladder (the wallet's lifetime points)
+    and exclusive access."""
+    try:
+        check_redemption(member_rule(member), member.wallet, product)
+    except RegionProblem as problem:
+        raise RegionForbids(str(problem)) from None
     if product.required_rank_key:
         steps = ladder(member.brand_id)
         positions = {step.key: index for index, step in enumerate(steps)}

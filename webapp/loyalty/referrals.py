@@ -11,6 +11,7 @@ from webapp.extensions import db
 from webapp.jobs import commit
 from webapp.loyalty.achievements import evaluate_achievements
 from webapp.loyalty.deadlocks import retry_once_on_deadlock
+from webapp.loyalty.jurisdictions import referral_bonus_allowed
 from webapp.loyalty.ledger import grant, lock_member, lock_user, log_action
 from webapp.loyalty.membership import is_member
 from webapp.loyalty.referral_codes import ensure_referral_code
@@ -131,8 +132,16 @@ def _pay_bonuses(referral, brand, brand_id):
     referral_settings = settings_of(brand).referral
     referrer_bonus = referral_settings.referrer_bonus
     referee_bonus = referral_settings.referee_bonus
+    # Where a member's region forbids referral bonuses, theirs is not paid (the other's is).
+    if not referral_bonus_allowed(brand, referrer_member.wallet):
+        referrer_bonus = 0
+    if not referral_bonus_allowed(brand, referee_member.wallet):
+        referee_bonus = 0
     context = {"referral_id": referral.id, "referee_user_id": referee.id}
-    grant(referrer_member, referrer_bonus, "referral_converted", action_data=context)
+    if referrer_bonus:
+        grant(referrer_member, referrer_bonus, "referral_converted", action_data=context)
+    else:
+        log_action(referrer, "referral_converted", brand_id=brand_id, action_data=context)
     if referee_bonus:
         grant(referee_member, referee_bonus, "referral_bonus", action_data=context)
     referral.points_awarded_to_referrer = referrer_bonus

@@ -16,7 +16,8 @@ from webapp.loyalty.achievement_engine import AchievementState, evaluate_achieve
 from webapp.loyalty.codes import claim_code, code_status, normalize_code, product_for_code
 from webapp.loyalty.config_cache import ConfigCache, invalidate_on_write
 from webapp.loyalty.deadlocks import retry_once_on_deadlock
-from webapp.loyalty.ledger import PointsLimitExceeded, grant, lock_member
+from webapp.loyalty.jurisdictions import RegionNeeded, RegionProblem, earning_problem, member_rule
+from webapp.loyalty.ledger import PointsLimitExceeded, grant, lock_member, log_action
 from webapp.loyalty.membership import NotAMember
 from webapp.loyalty.ranks import MEMBER_RANK_KEY, ladder, rank_for
 from webapp.loyalty.referrals import convert_on_first_scan
@@ -37,6 +38,7 @@ MESSAGES = {
         "This scan would take your balance past the most points an account can "
         "hold. The code is still yours to claim: please contact the brand."
     ),
+    "region_needed": RegionNeeded().args[0],
 }
 # Outcomes that count against the bad-code allowance (scanning your own code twice does not).
 BAD_OUTCOMES = ("unknown", "voided", "already_claimed", "wrong_brand")
@@ -79,9 +81,16 @@ def scan_code(user_id, raw_code, *, brand_id, ip_address=None, user_agent=None):
     except NotAMember as not_member:
         db.session.rollback()
         return ScanResult("not_member", message=str(not_member))
+    try:
+        no_earning = _no_earning_reason(member)
+    except RegionNeeded:
+        db.session.rollback()
+        return ScanResult("region_needed", message=MESSAGES["region_needed"])
     now = utcnow()
     if code and claim_code(code, user_id, now):
         product = product_for_code(code)
+        if product.brand_id == brand_id and no_earning:
+            return _record_without_points(member, code, product, no_earning, ip_address, user_agent)
         if product.brand_id == brand_id:
             try:
                 return _award(member, code, product, ip_address, user_agent, now)
@@ -93,6 +102,48 @@ def scan_code(user_id, raw_code, *, brand_id, ip_address=None, user_agent=None):
     if outcome in BAD_OUTCOMES:
         record_bad_code(brand_id, user_id, ip_address)
     return ScanResult(outcome, message=MESSAGES[outcome])
+
+
+def _no_earning_reason(member):
+    """Why this member's scans earn nothing where they live, or None; RegionNeeded when the
+    brand must first ask where they live."""
+    try:
+        rule = member_rule(member)
+    except RegionNeeded:
+        raise
+    except RegionProblem as outside:
+        return str(outside)
+    return earning_problem(rule, member.wallet)
+
+
+def _record_without_points(member, code, product, reason, ip_address, user_agent):
+    """The code is claimed and the scan logged, with 0 points: the member's region forbids
+    earning (nothing that pays points, a referral or an achievement, runs)."""
+    user, brand_id = member.user, member.brand_id
+    log_action(
+        user,
+        "product_scanned",
+        brand_id=brand_id,
+        product_id=product.id,
+        action_data={"code": code, "base_points": product.points_award, "earning_blocked": reason},
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
+    record_event(
+        user,
+        "product_scanned",
+        brand_id=brand_id,
+        product=product,
+        context={"points_awarded": 0, "earning_allowed": False, "scan_code": code},
+    )
+    jobs.commit()
+    return ScanResult(
+        "no_earning",
+        points=0,
+        balance=member.wallet.points_balance,
+        product=product,
+        message=f"Code claimed for {product.name}. {reason}",
+    )
 
 
 def max_multiplier(brand_id):

@@ -2,6 +2,12 @@
 
 from webapp.models.achievements import ACHIEVEMENT_TYPES, AchievementConfig, UserAchievement
 from webapp.models.codes import CodeBatch, ScanCode
+from webapp.models.compliance import (
+    CONSENT_CHANNELS,
+    CONSENT_SOURCES,
+    ConsentEvent,
+    JurisdictionRule,
+)
 from webapp.models.core import Brand, User
 from webapp.models.custom_fields import CustomField, UserCustomFieldValue
 from webapp.models.customerio import (
@@ -27,6 +33,10 @@ __all__ = [
     "ACHIEVEMENT_TYPES",
     "ACTION_TYPES",
     "AchievementConfig",
+    "CONSENT_CHANNELS",
+    "CONSENT_SOURCES",
+    "ConsentEvent",
+    "JurisdictionRule",
     "Brand",
     "BrandHost",
     "BrandStaff",

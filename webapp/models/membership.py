@@ -42,6 +42,10 @@ class MemberWallet(Timestamps, db.Model):
     marketing_consent_updated_at: Mapped[datetime | None] = mapped_column(TIMESTAMP, nullable=True)
     joined_at: Mapped[datetime] = mapped_column(TIMESTAMP, nullable=False)
     last_activity_at: Mapped[datetime | None] = mapped_column(TIMESTAMP, nullable=True)
+    # Additions (compliance): where the member lives (ISO 3166-2, e.g. US-CA), and when they
+    # attested to being a registered medical patient (needed in medical-only regions).
+    region: Mapped[str | None] = mapped_column(String(10))
+    medical_attested_at: Mapped[datetime | None] = mapped_column(TIMESTAMP, nullable=True)
 
     def __repr__(self):
         return f"<MemberWallet user={self.user_id} brand={self.brand_id}>"

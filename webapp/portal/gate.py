@@ -5,6 +5,9 @@ from flask import redirect, request, session, url_for
 from flask_login import current_user
 from htmx_flask import make_response
 
+from webapp.loyalty.compliance_settings import document_versions
+from webapp.loyalty.consents import missing_documents
+from webapp.loyalty.jurisdictions import asks_region
 from webapp.portal.pending_scan import PENDING_SCAN_KEY
 from webapp.tenancy import current_brand, current_wallet
 
@@ -15,7 +18,25 @@ OPEN_ENDPOINTS = (
     "portal.service_worker",
     "portal.join",
     "portal.claim",
+    "portal.terms",
+    "portal.privacy",
 )
+
+
+# Pages open to a member who still has to say where they live or accept new terms.
+STEP_ENDPOINTS = (
+    *OPEN_ENDPOINTS,
+    "portal.region",
+    "portal.accept_terms",
+    "profile.export",
+    "profile.delete",
+)
+
+
+def _send_to(target):
+    if request.htmx:
+        return make_response("", 200, redirect=target)
+    return redirect(target, code=303)
 
 
 def require_membership():
@@ -27,7 +48,20 @@ def require_membership():
     if request.method == "POST" and request.view_args and "code" in request.view_args:
         session[PENDING_SCAN_KEY] = request.view_args["code"]
     back = request.full_path.rstrip("?") if request.method == "GET" else None
-    target = url_for("portal.join", next=back)
-    if request.htmx:
-        return make_response("", 200, redirect=target)
-    return redirect(target, code=303)
+    return _send_to(url_for("portal.join", next=back))
+
+
+def require_compliance_steps():
+    """Before the next member page: ask where the member lives (a brand of several regions)
+    and have them accept the brand's current terms and privacy versions."""
+    if not current_user.is_authenticated or request.endpoint in STEP_ENDPOINTS:
+        return None
+    brand, wallet = current_brand(), current_wallet()
+    if brand is None or wallet is None:
+        return None
+    back = request.full_path.rstrip("?") if request.method == "GET" else None
+    if wallet.region is None and asks_region(brand.id):
+        return _send_to(url_for("portal.region", next=back))
+    if missing_documents(current_user.id, brand.id, document_versions(brand)):
+        return _send_to(url_for("portal.accept_terms", next=back))
+    return None

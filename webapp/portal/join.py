@@ -40,6 +40,8 @@ def join():
                 date_of_birth=form.date_of_birth.data,
                 marketing_consent=form.marketing_consent.data,
                 custom_values=custom_values(form, fields),
+                accept_terms=form.accept_terms.data,
+                ip_address=request.remote_addr,
             )
         except AccountError as error:
             attach_errors(form, error.errors)

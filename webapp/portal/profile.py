@@ -2,7 +2,7 @@
 
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required, logout_user
 
@@ -11,16 +11,22 @@ from webapp.auth.forms import (
     ProfileForm,
     attach_errors,
     custom_values,
+    offer_sms_consent,
     with_custom_fields,
 )
 from webapp.loyalty import profiles
 from webapp.loyalty.accounts import AccountError
+from webapp.loyalty.compliance_settings import sms_disclosure
+from webapp.loyalty.consents import consent_history, has_consent
 from webapp.loyalty.custom_answers import active_fields, answers_by_key, form_key
-from webapp.portal.gate import require_membership
+from webapp.loyalty.jurisdictions import implied_region, operating_regions
+from webapp.loyalty.phones import can_receive_texts
+from webapp.portal.gate import require_compliance_steps, require_membership
 from webapp.tenancy import current_brand, current_wallet
 
 bp = Blueprint("profile", __name__)
 bp.before_request(require_membership)
+bp.before_request(require_compliance_steps)
 
 DELETE_WORD = "DELETE"
 
@@ -32,10 +38,22 @@ def _profile_form(fields):
     initial = {form_key(field): answers.get(field.field_key) for field in fields}
     wallet = current_wallet()
     initial["marketing_consent"] = bool(wallet and wallet.marketing_consent)
+    initial["sms_consent"] = has_consent(user.id, current_brand().id, "sms")
     for field in fields:
         if field.field_type == "checkbox":
             initial[form_key(field)] = answers.get(field.field_key) == "yes"
-    return with_custom_fields(ProfileForm, fields)(obj=user, **initial)
+    form = with_custom_fields(ProfileForm, fields)(obj=user, **initial)
+    offer_sms_consent(form, sms_disclosure(current_brand())[0])
+    return form
+
+
+def _region_shown(brand, wallet):
+    """The member's region as the profile shows it, or None when the brand has no regions."""
+    regions = dict(operating_regions(brand.id))
+    if not regions:
+        return None
+    code = wallet.region if wallet and wallet.region else implied_region(brand.id)
+    return f"{regions.get(code, code)} ({code})" if code else "Not set"
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -51,13 +69,22 @@ def show():
                 current_brand().id,
                 **{name: form[name].data for name in profiles.PROFILE_FIELDS},
                 custom_values=custom_values(form, fields),
+                ip_address=request.remote_addr,
             )
         except AccountError as error:
             attach_errors(form, error.errors)
         else:
             flash(gettext("Your profile is saved."), "success")
             return redirect(url_for("profile.show"), code=303)
-    return render_template("portal/profile.html", form=form, fields=fields)
+    brand = current_brand()
+    return render_template(
+        "portal/profile.html",
+        form=form,
+        fields=fields,
+        region_shown=_region_shown(brand, current_wallet()),
+        sms_offered=can_receive_texts(current_user.phone_number),
+        consents=consent_history(current_user.id, brand.id),
+    )
 
 
 @bp.get("/profile/export")

@@ -16,6 +16,7 @@ from htmx_flask import make_response
 from webapp.loyalty import accounts
 from webapp.loyalty.accounts import AccountError
 from webapp.loyalty.codes import code_status, normalize_code
+from webapp.loyalty.jurisdictions import asks_region
 from webapp.loyalty.reward_catalogue import next_reward, reward_catalogue
 from webapp.loyalty.scan import MESSAGES, ScanResult, preview_code
 from webapp.loyalty.wishlist import wishlist_product_ids
@@ -34,6 +35,8 @@ GUEST_SAVED = N_(
     "Sign in with that email to spend them. New here? We've emailed a link to set a password."
 )
 
+GUEST_NEEDS_REGION = "Please join to claim: what a scan earns here depends on where you live."
+
 # htmx swaps 422 (the message replaces the result area); 429 tells the browser to back off.
 FAILURE_STATUS = {"rate_limited": 429}
 
@@ -42,20 +45,21 @@ def _scan_answer(result, page_url, render_page, claim_form_id=None):
     """htmx: the result partial (+ pointsChanged; an awarded claim also empties the element
     `claim_form_id`, the claim button); a form: flash and 303 (429 renders)."""
     awarded = result.outcome == "awarded"
-    status = 200 if awarded else FAILURE_STATUS.get(result.outcome, 422)
+    claimed = awarded or result.outcome == "no_earning"
+    status = 200 if claimed else FAILURE_STATUS.get(result.outcome, 422)
     if request.htmx:
         partial = render_template(
             "portal/_scan_result.html",
             result=result,
             with_toasts=True,
-            claim_form_id=claim_form_id if awarded else None,
+            claim_form_id=claim_form_id if claimed else None,
             closer=_brought_closer() if awarded else None,
         )
         trigger = points_changed_trigger(current_user) if awarded else None
         return make_response(partial, status, trigger=trigger)
     if status == 429:
         return render_page(result), 429
-    flash(scan_message(result), "success" if awarded else "error")
+    flash(scan_message(result), "success" if awarded else "info" if claimed else "error")
     return redirect(page_url, code=303)
 
 
@@ -107,6 +111,7 @@ def _claim_page(code, preview, result=None, guest_error=None):
         wished=wished,
         result=result,
         guest_error=guest_error,
+        guest_claims=not asks_region(brand_id_or_404()),
     )
 
 
@@ -146,6 +151,8 @@ def claim_as_guest(code):
     preview = _preview(code)
     if preview.outcome != "available":
         return _claim_page(code, preview), FAILURE_STATUS.get(preview.outcome, 422)
+    if asks_region(brand_id_or_404()):  # what a scan earns depends on where the member lives
+        return _claim_page(code, preview, guest_error=GUEST_NEEDS_REGION), 422
     try:
         user = accounts.claim_as_guest(
             request.form.get("email", ""), brand_id_or_404(), current_app.config["PUBLIC_URL"]

@@ -104,3 +104,6 @@ def service_worker():
 # The portal's pages live in their own modules and register their routes on `bp`.
 from webapp.portal import goals, referrals, rewards, wishlist  # noqa: E402,F401,I001
 from webapp.portal import achievements, dashboard, history, join, rank, scan  # noqa: E402,F401
+
+# After join: the compliance gate runs once membership is settled.
+from webapp.portal import compliance  # noqa: E402,F401,I001
