@@ -89,16 +89,12 @@ def register_blueprints(app):
     from webapp.customerio.webhooks import bp as webhooks_bp
     from webapp.fonts import register as register_fonts
     from webapp.media import register as register_media
-    from webapp.portal.age_gate import bp as age_gate_bp
-    from webapp.portal.profile import bp as profile_bp
     from webapp.portal.views import bp as portal_bp
     from webapp.system import bp as system_bp
 
     app.register_blueprint(system_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(portal_bp)
-    app.register_blueprint(age_gate_bp)
-    app.register_blueprint(profile_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(webhooks_bp)
     register_media(app)

@@ -10,7 +10,7 @@ from webapp.loyalty.goals import active_goals
 from webapp.loyalty.history import recent_activity
 from webapp.loyalty.ranks import rank_progress
 from webapp.loyalty.reward_catalogue import next_reward, reward_catalogue, showcase_rewards
-from webapp.portal.views import bp
+from webapp.portal import bp
 from webapp.tenancy import current_brand, current_wallet
 
 RECENT_ROWS = 5

@@ -14,6 +14,8 @@ OPEN_ENDPOINTS = (
     "portal.service_worker",
     "portal.join",
     "portal.claim",
+    "portal.age_gate",
+    "portal.confirm_age",
 )
 
 

@@ -2,8 +2,6 @@
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import StringField
 
 from webapp.loyalty.goals import (
     GoalError,
@@ -12,24 +10,10 @@ from webapp.loyalty.goals import (
     set_custom_goal,
     set_goal_from_wishlist,
 )
+from webapp.portal import bp
+from webapp.portal.forms import CustomGoalForm
 from webapp.portal.htmx import is_htmx
-from webapp.portal.views import bp
 from webapp.tenancy import current_brand
-
-
-class CustomGoalForm(FlaskForm):
-    """A goal of the member's own; the goal rules check the values."""
-
-    name = StringField("What are you saving for?", render_kw={"maxlength": 255})
-    target_points = StringField(
-        "Points", render_kw={"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"}
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in (self.name, self.target_points):
-            # Marks the label and the input; the goal rules do the checking.
-            field.flags.required = True
 
 
 def _goals_panel(form, status=200, **context):

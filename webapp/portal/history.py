@@ -4,8 +4,8 @@ from flask import render_template, request
 from flask_login import current_user, login_required
 
 from webapp.loyalty.history import history_page
+from webapp.portal import bp
 from webapp.portal.htmx import is_htmx
-from webapp.portal.views import bp
 from webapp.tenancy import current_brand
 
 PER_PAGE = 20

@@ -11,9 +11,9 @@ from webapp.auth.forms import JoinForm, attach_errors, custom_values, with_custo
 from webapp.loyalty import accounts
 from webapp.loyalty.accounts import AccountError
 from webapp.loyalty.custom_answers import active_fields
+from webapp.portal import bp
 from webapp.portal.gate import require_membership
 from webapp.portal.pending_scan import claim_pending_scan
-from webapp.portal.views import bp
 from webapp.tenancy import current_brand, current_wallet
 from webapp.urls import safe_next
 

@@ -2,7 +2,7 @@
 
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Response, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, logout_user
 
 from webapp.auth.forms import (
@@ -15,11 +15,8 @@ from webapp.auth.forms import (
 from webapp.loyalty import profiles
 from webapp.loyalty.accounts import AccountError
 from webapp.loyalty.custom_answers import active_fields, answers_by_key, form_key
-from webapp.portal.gate import require_membership
+from webapp.portal import bp
 from webapp.tenancy import current_brand, current_wallet
-
-bp = Blueprint("profile", __name__)
-bp.before_request(require_membership)
 
 DELETE_WORD = "DELETE"
 
@@ -37,7 +34,7 @@ def _profile_form(fields):
     return with_custom_fields(ProfileForm, fields)(obj=user, **initial)
 
 
-@bp.route("/profile", methods=["GET", "POST"])
+@bp.route("/profile", methods=["GET", "POST"], endpoint="profile")
 @login_required
 def show():
     """View and edit the profile."""
@@ -55,11 +52,11 @@ def show():
             attach_errors(form, error.errors)
         else:
             flash("Your profile is saved.", "success")
-            return redirect(url_for("profile.show"), code=303)
+            return redirect(url_for("portal.profile"), code=303)
     return render_template("portal/profile.html", form=form, fields=fields)
 
 
-@bp.get("/profile/export")
+@bp.get("/profile/export", endpoint="export_data")
 @login_required
 def export():
     """Everything we hold about the member, as a JSON download."""
@@ -70,7 +67,7 @@ def export():
     return response
 
 
-@bp.route("/profile/delete", methods=["GET", "POST"])
+@bp.route("/profile/delete", methods=["GET", "POST"], endpoint="delete_account")
 @login_required
 def delete():
     """Confirm by typing DELETE, then anonymise the account and sign out."""

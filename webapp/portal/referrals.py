@@ -4,8 +4,8 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from webapp.loyalty.referrals import ReferralError, nudge_referral, referral_summary
+from webapp.portal import bp
 from webapp.portal.htmx import is_htmx
-from webapp.portal.views import bp
 from webapp.tenancy import current_brand
 
 

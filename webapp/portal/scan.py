@@ -18,6 +18,7 @@ from webapp.loyalty.codes import code_status, normalize_code
 from webapp.loyalty.reward_catalogue import next_reward, reward_catalogue
 from webapp.loyalty.scan import MESSAGES, ScanResult, preview_code
 from webapp.loyalty.wishlist import wishlist_product_ids
+from webapp.portal import bp
 from webapp.portal.htmx import is_htmx, trigger_points_changed
 from webapp.portal.pending_scan import (
     MAX_CODE_LENGTH,
@@ -25,7 +26,6 @@ from webapp.portal.pending_scan import (
     brand_id_or_404,
     claim_for,
 )
-from webapp.portal.views import bp
 
 GUEST_SAVED = (
     "Sign in with that email to spend them. New here? We've emailed a link to set a password."

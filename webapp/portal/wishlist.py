@@ -6,8 +6,8 @@ from flask_login import current_user, login_required
 from webapp.extensions import db
 from webapp.loyalty.wishlist import WishlistError, toggle_wishlist, wishlist_products
 from webapp.models import Product
+from webapp.portal import bp
 from webapp.portal.htmx import is_htmx, trigger_points_changed
-from webapp.portal.views import bp
 from webapp.tenancy import current_brand, current_wallet
 from webapp.urls import safe_next
 
