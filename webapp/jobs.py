@@ -112,24 +112,56 @@ def _run_inline(fn, ids):
 
 
 def enqueue_after_commit(fn, *ids, queue="default", once=False):
-    """Enqueue `fn(*ids)` once the current transaction commits through `commit()`;
-    with `once`, through `enqueue_once` (no second copy while one is waiting)."""
+    """Enqueue `fn(*ids)` once the current transaction commits (any `db.session.commit()`);
+    with `once`, through `enqueue_once` (no second copy while one is waiting).
+
+    A rollback drops the job: of the whole transaction, or of the savepoint it was asked in.
+    """
     session = db.session()
     if not session.in_transaction():
-        session.begin()  # so that a rollback (which clears the list) is seen
-    jobs = session.info.setdefault("after_commit_jobs", [])
-    if (fn, ids, queue, once) not in jobs:
-        jobs.append((fn, ids, queue, once))
+        session.begin()  # so that a rollback (which drops the job) is seen
+    job = (fn, ids, queue, once)
+    pending = session.info.setdefault(PENDING, [])
+    if all(queued[0] != job for queued in pending):
+        pending.append((job, session.get_nested_transaction() or session.get_transaction()))
 
 
-def commit():
-    """Commit the session, then hand the jobs the transaction asked for to the queue."""
-    db.session.commit()
-    jobs = db.session.info.pop("after_commit_jobs", [])
-    for fn, ids, queue, once in jobs:
+PENDING = "after_commit_jobs"
+COMMITTED = "committed_jobs"
+
+
+@event.listens_for(Session, "after_commit")
+def _hold_committed_jobs(session):
+    """The transaction committed: its jobs go out once it has ended (no SQL runs in here)."""
+    pending = session.info.pop(PENDING, [])
+    session.info.setdefault(COMMITTED, []).extend(job for job, _ in pending)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back_jobs(session, previous_transaction):
+    """Forget the jobs asked for inside the transaction or savepoint that was rolled back."""
+    pending = session.info.get(PENDING)
+    if pending:
+        session.info[PENDING] = [
+            (job, asked_in)
+            for job, asked_in in pending
+            if not _inside(asked_in, previous_transaction)
+        ]
+
+
+def _inside(transaction, outer):
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _dispatch_committed_jobs(session, transaction):
+    """After the outermost transaction ends: queue what it committed, drop what it did not."""
+    if transaction.parent is not None:
+        return
+    session.info.pop(PENDING, None)
+    for fn, ids, queue, once in session.info.pop(COMMITTED, []):
         (enqueue_once if once else enqueue)(fn, *ids, queue=queue)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_after_rollback(session):
-    session.info.pop("after_commit_jobs", None)

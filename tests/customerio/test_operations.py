@@ -18,7 +18,6 @@ from webapp.customerio.delivery import deliver_outbox
 from webapp.customerio.outbox import record_event
 from webapp.customerio.personalisation import ai_profile_for, next_best_action, order_by_affinity
 from webapp.extensions import db
-from webapp.jobs import commit
 from webapp.models import CustomerIoEventQueue, UserAiProfile
 
 
@@ -66,7 +65,7 @@ def test_without_credentials_events_stay_pending_and_links_are_logged(
         record_event(
             user, "password_reset_requested", brand_id=brand.id, context={"reset_url": link}
         )
-        commit()
+        db.session.commit()
     assert link in caplog.text
     assert deliver_outbox(brand.id) == 0
     assert db.session.scalar(select(CustomerIoEventQueue.status)) == "pending"

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from tests.isolation.test_wallet_invariants import assert_wallet_invariants
 from tests.loyalty.test_ledger_properties import STEPS
 from tests.money.test_webhook_order import EPOCH, stored
-from webapp import jobs
 from webapp.customerio.outbox import record_identify
 from webapp.customerio.webhook_apply import apply_webhook
 from webapp.extensions import db
@@ -80,7 +79,7 @@ def apply_state_step(kind, argument, brand, user, expected):
         expected.segment_webhook(brand.id, entered, at)
     else:
         record_identify(user, brand_id=brand.id)
-        jobs.commit()
+        db.session.commit()
 
 
 def assert_state_rules(user_id, brands, expected):

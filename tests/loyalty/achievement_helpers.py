@@ -4,7 +4,6 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from webapp import jobs
 from webapp.extensions import db
 from webapp.loyalty.achievements import create_achievement, evaluate_achievements
 from webapp.loyalty.ledger import lock_member
@@ -35,7 +34,7 @@ def scan(make, user, product, brand=None):
 def evaluate(user, brand):
     """Evaluate the member's achievements outside a scan, committed."""
     unlocks = evaluate_achievements(lock_member(user.id, brand.id))
-    jobs.commit()
+    db.session.commit()
     return unlocks
 
 

@@ -6,7 +6,6 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from webapp import jobs
 from webapp.extensions import db
 from webapp.loyalty.ledger import InsufficientPoints, lock_member, spend
 from webapp.loyalty.scan import scan_code
@@ -98,7 +97,7 @@ def spend_once(user_id, points, brand_id):
     except InsufficientPoints:
         db.session.rollback()
         return "short"
-    jobs.commit()
+    db.session.commit()
     return "spent"
 
 

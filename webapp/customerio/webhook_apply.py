@@ -17,7 +17,6 @@ from sqlalchemy import select
 
 from webapp.customerio.outbox import record_identify
 from webapp.extensions import db
-from webapp.jobs import commit
 from webapp.loyalty.achievements import UnknownAchievement, grant_custom_achievement
 from webapp.loyalty.ledger import PointsLimitExceeded
 from webapp.loyalty.membership import NotAMember, sync_marketing_consent
@@ -300,4 +299,4 @@ def apply_webhook(log_id):
     else:
         row.processed_successfully, row.error_message = True, note
     row.processed_at = utcnow()
-    commit()
+    db.session.commit()

@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.customerio.outbox import record_event, record_identify
 from webapp.extensions import db
-from webapp.jobs import commit
 from webapp.loyalty import account_links
 from webapp.loyalty.account_links import LinkError
 from webapp.loyalty.account_sessions import end_every_session
@@ -197,13 +196,13 @@ def join_program(user, brand_id, *, date_of_birth, marketing_consent, custom_val
         raise RegistrationError(errors)
     wallet = join_brand(user, brand_id, marketing_consent=marketing_consent)
     save_answers(user.id, fields, clean)
-    commit()
+    db.session.commit()
     return wallet
 
 
 def _commit_new_account():
     try:
-        commit()
+        db.session.commit()
     except IntegrityError:
         # Two sign-ups with one email at the same moment: the unique key decides.
         db.session.rollback()
@@ -250,7 +249,7 @@ def _log_session(user, action, brand_id, ip_address, user_agent):
         )
     )
     record_event(user, action, brand_id=brand_id)
-    commit()
+    db.session.commit()
 
 
 def start_session(user, brand_id, ip_address=None, user_agent=None):
@@ -316,7 +315,7 @@ def claim_as_guest(email, brand_id, public_url=None):
     if user is not None and user.is_active:
         if user.is_guest:
             send_activation_link(user, brand_id, public_url)
-            commit()
+            db.session.commit()
         return user
     if user is not None:
         raise AccountError({"email": "This email can't be used. Please use another."})
@@ -335,7 +334,7 @@ def claim_as_guest(email, brand_id, public_url=None):
     ensure_referral_code(user)
     send_activation_link(user, brand_id, public_url)
     record_identify(user, brand_id=brand_id)
-    commit()
+    db.session.commit()
     return user
 
 
@@ -350,7 +349,7 @@ def request_password_reset(email, brand_id, public_url):
         token = account_links.make_token(user, account_links.RESET_SALT)
         link = f"{public_url.rstrip('/')}/password/reset/{token}"
         _send_link(user, "password_reset_requested", brand_id, link)
-    commit()
+    db.session.commit()
 
 
 def _set_password(user, password):
@@ -390,7 +389,7 @@ def reset_password(token, new_password):
     """Set a new password from a reset link (the link dies with the old password)."""
     user = check_reset_token(token)
     _set_password(user, new_password)
-    commit()
+    db.session.commit()
     return user
 
 
@@ -401,5 +400,5 @@ def activate_guest(token, password):
     user.is_guest = False
     for brand_id in member_brand_ids(user.id):
         record_identify(user, brand_id=brand_id)
-    commit()
+    db.session.commit()
     return user

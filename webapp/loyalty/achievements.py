@@ -11,7 +11,6 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from webapp import jobs
 from webapp.extensions import db
 from webapp.loyalty.achievement_catalog import Achievement, active_achievements, load_ai_profile
 from webapp.loyalty.achievement_engine import AchievementState, evaluate_achievements
@@ -94,7 +93,7 @@ def create_achievement(
     )
     db.session.add(config)
     try:
-        jobs.commit()
+        db.session.commit()
     except IntegrityError:  # another admin saved the same brand key a moment ago
         db.session.rollback()
         raise AchievementConfigError(
@@ -157,7 +156,7 @@ def grant_custom_achievement(user_id, brand_id, achievement_key, source):
     except PointsLimitExceeded:
         db.session.rollback()
         raise
-    jobs.commit()
+    db.session.commit()
     return unlocks
 
 

@@ -4,7 +4,6 @@ from sqlalchemy import select
 
 from webapp.customerio.outbox import record_event
 from webapp.extensions import db
-from webapp.jobs import commit
 from webapp.loyalty.deadlocks import retry_once_on_deadlock
 from webapp.loyalty.ledger import lock_member, log_action
 from webapp.models import Product, UserGoal, Wishlist
@@ -129,7 +128,7 @@ def _start_goal(user_id, brand_id, *, goal_type, target_points, goal_name, produ
     log_action(user, "goal_set", brand_id=brand_id, product_id=goal.product_id, action_data=details)
     record_event(user, "goal_set", brand_id=brand_id, product=product, context=details)
     sync_goals(member)
-    commit()
+    db.session.commit()
     return goal
 
 
@@ -149,5 +148,5 @@ def cancel_goal(user_id, goal_id):
     if goal is None or goal.user_id != user_id or not goal.is_active:
         raise GoalError("That goal is no longer active.")
     goal.is_active = False
-    commit()
+    db.session.commit()
     return goal

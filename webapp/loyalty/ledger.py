@@ -6,14 +6,13 @@ order everywhere. `grant` and `spend` write the `user_action_log` row, move the 
 `points_balance` / `lifetime_points` and the person's totals over all wallets by the same
 amount, keep the wallet's rank on the brand's ladder (recording `rank_changed`) and the
 member's goals at that brand current. They never commit: the service that calls them (scan,
-redeem, ...) commits once with `webapp.jobs.commit()`, so the whole action is one transaction.
+redeem, ...) commits once with `webapp.db.session.commit()`, so the whole action is one transaction.
 """
 
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from webapp import jobs
 from webapp.customerio.outbox import record_event, record_identify
 from webapp.extensions import db
 from webapp.loyalty.deadlocks import retry_once_on_deadlock
@@ -205,7 +204,7 @@ def adjust(user_id, delta, *, brand_id, reason, staff_user_id):
     except (InsufficientPoints, PointsLimitExceeded, NotAMember):
         db.session.rollback()
         raise
-    jobs.commit()
+    db.session.commit()
     return entry
 
 

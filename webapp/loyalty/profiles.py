@@ -7,7 +7,6 @@ from sqlalchemy import delete, inspect, select, update
 
 from webapp.customerio.outbox import record_delete, record_identify
 from webapp.extensions import db
-from webapp.jobs import commit
 from webapp.loyalty.account_sessions import end_every_session
 from webapp.loyalty.accounts import AccountError, unusable_password_hash
 from webapp.loyalty.custom_answers import active_fields, check_answers, save_answers
@@ -73,7 +72,7 @@ def update_profile(
         )
     )
     record_identify(user, brand_id=brand_id)
-    commit()
+    db.session.commit()
     return user
 
 
@@ -192,5 +191,5 @@ def delete_account(user_id):
     _drop_pending_messages(user.id)
     for brand_id in _member_brands(user):
         record_delete(user, brand_id=brand_id)
-    commit()
+    db.session.commit()
     return user

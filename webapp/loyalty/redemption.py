@@ -7,7 +7,6 @@ from sqlalchemy import select, update
 
 from webapp.customerio.outbox import record_event
 from webapp.extensions import db
-from webapp.jobs import commit
 from webapp.loyalty.achievements import has_exclusive_access
 from webapp.loyalty.deadlocks import retry_once_on_deadlock
 from webapp.loyalty.ledger import (
@@ -157,7 +156,7 @@ def redeem(user_id, product_id, brand_id, shipping, *, idempotency_key=None, con
         product=product,
         context={"redemption_id": redemption.id, "points_spent": product.points_cost},
     )
-    commit()
+    db.session.commit()
     return redemption
 
 
@@ -280,7 +279,7 @@ def cancel_redemption(redemption_id, *, staff_user_id=None, reason):
             "reason": reason,
         },
     )
-    commit()
+    db.session.commit()
     return redemption
 
 
@@ -297,7 +296,7 @@ def fulfil_redemption(redemption_id, staff_user_id, note):
         product=db.session.get(Product, redemption.product_id),
         context={"redemption_id": redemption.id, "note": note},
     )
-    commit()
+    db.session.commit()
     return redemption
 
 

@@ -7,7 +7,6 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.customerio.outbox import record_event
 from webapp.extensions import db
-from webapp.jobs import commit
 from webapp.loyalty.achievements import evaluate_achievements
 from webapp.loyalty.deadlocks import retry_once_on_deadlock
 from webapp.loyalty.ledger import grant, lock_member, lock_user, log_action
@@ -70,7 +69,7 @@ def attach_referral(referee_user_id, code, brand_id):
         raise ReferralError("Your account is already linked to a friend's referral.") from None
     referee.referred_by_user_id = referral_code.user_id
     _announce_initiated(referral, referee, brand_id)
-    commit()
+    db.session.commit()
     return referral
 
 
@@ -176,7 +175,7 @@ def expire_referrals(now=None):
             .where(same_brand, Referral.status == "pending", Referral.created_at < cutoff)
             .values(status="expired")
         ).rowcount
-    commit()
+    db.session.commit()
     return expired
 
 
@@ -222,7 +221,7 @@ def nudge_referral(referrer_user_id, referral_id):
         brand_id=referral.brand_id,
         context={"referral_id": referral.id, "referrer_first_name": referrer.first_name},
     )
-    commit()
+    db.session.commit()
     return referral
 
 
@@ -232,7 +231,7 @@ def referral_summary(user_id, brand_id):
     user = db.session.get(User, user_id)
     if not user.referral_code:
         ensure_referral_code(user)
-        commit()
+        db.session.commit()
     rows = db.session.execute(
         select(Referral, User.first_name)
         .join(User, User.id == Referral.referee_user_id)

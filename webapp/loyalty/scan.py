@@ -8,7 +8,6 @@ multiplier held before the scan times active boosts -> `product_scanned` logged 
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
-from webapp import jobs
 from webapp.customerio.outbox import record_event
 from webapp.extensions import db
 from webapp.loyalty.achievement_engine import AchievementState, evaluate_achievements
@@ -144,7 +143,7 @@ def _award(member, code, product, ip_address, user_agent, now):
     )
     convert_on_first_scan(member)
     unlocks = evaluate_achievements(member, state=state, now=now)
-    jobs.commit()
+    db.session.commit()
     new_rank = rank_for(ladder(brand_id), wallet.lifetime_points)
     new_rank_name = new_rank.name if new_rank.key != rank_key_before else None
     return ScanResult(

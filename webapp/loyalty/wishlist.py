@@ -4,7 +4,6 @@ from sqlalchemy import delete, select
 
 from webapp.customerio.outbox import record_event
 from webapp.extensions import db
-from webapp.jobs import commit
 from webapp.loyalty.achievements import evaluate_achievements
 from webapp.loyalty.ledger import lock_member, log_action
 from webapp.models import Product, Wishlist
@@ -54,7 +53,7 @@ def toggle_wishlist(user_id, product_id, brand_id):
         db.session.rollback()
         raise WishlistError("That product is not available.")
     evaluate_achievements(member)
-    commit()
+    db.session.commit()
     return not removed
 
 
