@@ -66,7 +66,7 @@ def test_jobs_wait_for_the_commit(app):
 @pytest.mark.sqlite_ok
 def test_a_plain_commit_after_a_rule_dispatches_its_jobs(app, make):
     """A rule records an event; the boundary's plain commit sends its delivery job."""
-    from webapp.customerio.outbox import record_event
+    from webapp.events.outbox import record_event
 
     brand = make.brand()
     user = make.user(brands=[brand])

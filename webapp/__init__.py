@@ -86,11 +86,11 @@ def register_blueprints(app):
     """Attach each area of the app."""
     from webapp.admin.views import bp as admin_bp
     from webapp.auth.views import bp as auth_bp
-    from webapp.customerio.webhooks import bp as webhooks_bp
     from webapp.fonts import register as register_fonts
     from webapp.media import register as register_media
     from webapp.portal.views import bp as portal_bp
     from webapp.system import bp as system_bp
+    from webapp.webhooks import bp as webhooks_bp
 
     app.register_blueprint(system_bp)
     app.register_blueprint(auth_bp)

@@ -4,10 +4,10 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from webapp.code_batches import generate_codes
 from webapp.demo_images import add_demo_pictures
 from webapp.demo_story import tell_member_story
 from webapp.extensions import db
-from webapp.loyalty.codes import generate_codes
 from webapp.loyalty.passwords import hash_password
 from webapp.models import (
     AchievementConfig,

@@ -8,6 +8,7 @@ from flask import current_app
 from rq import Queue
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from werkzeug.utils import import_string
 
 from webapp.extensions import db
 from webapp.redis_guard import with_fast_redis
@@ -40,8 +41,14 @@ def get_queue(name="default"):
     return Queue(queue_name(name), connection=redis_connection())
 
 
+def job_name(fn):
+    """The job's function name (`fn` is a function or its import path)."""
+    return fn.rsplit(".", 1)[-1] if isinstance(fn, str) else fn.__name__
+
+
 def enqueue(fn, *ids, queue="default", **options):
-    """Run `fn(*ids)` in a worker, or right now when no Redis is configured.
+    """Run `fn(*ids)` in a worker, or right now when no Redis is configured (`fn` may be the
+    function's import path, so a lower module can ask for a job of a higher one).
 
     Returns True when the job was queued or ran; False when Redis could not be reached
     (the periodic sweep picks the work up later, so nothing is lost).
@@ -53,7 +60,7 @@ def enqueue(fn, *ids, queue="default", **options):
         with_fast_redis(lambda client: Queue(name, connection=client).enqueue(fn, *ids, **options))
         return True
     except redis.RedisError as error:
-        log.warning("queue unavailable, %s left for the sweep: %s", fn.__name__, error)
+        log.warning("queue unavailable, %s left for the sweep: %s", job_name(fn), error)
         return False
 
 
@@ -61,7 +68,8 @@ COALESCE_SECONDS = 60
 
 
 def _coalesce_key(fn, ids):
-    return f"{current_app.config['QUEUE_PREFIX']}-queued:{fn.__name__}:{':'.join(map(str, ids))}"
+    prefix = current_app.config["QUEUE_PREFIX"]
+    return f"{prefix}-queued:{job_name(fn)}:{':'.join(map(str, ids))}"
 
 
 def enqueue_once(fn, *ids, queue="default"):
@@ -78,7 +86,7 @@ def enqueue_once(fn, *ids, queue="default"):
         if not with_fast_redis(lambda client: client.set(key, 1, nx=True, ex=COALESCE_SECONDS)):
             return True
     except redis.RedisError as error:
-        log.warning("queue unavailable, %s left for the sweep: %s", fn.__name__, error)
+        log.warning("queue unavailable, %s left for the sweep: %s", job_name(fn), error)
         return False
     return enqueue(fn, *ids, queue=queue)
 
@@ -97,16 +105,16 @@ def job_started(fn, *ids):
             key = _coalesce_key(fn, ids)
             with_fast_redis(lambda client: client.delete(key))
         except redis.RedisError as error:
-            log.warning("could not clear the queued mark of %s: %s", fn.__name__, error)
+            log.warning("could not clear the queued mark of %s: %s", job_name(fn), error)
 
 
 def _run_inline(fn, ids):
     try:
-        fn(*ids)
+        (import_string(fn) if isinstance(fn, str) else fn)(*ids)
     except Exception:
         # Inline jobs run inside a person's request: their work is already committed and a
         # failed job is retried by the sweep, so the person must not see an error page.
-        log.exception("inline job %s%r failed", fn.__name__, ids)
+        log.exception("inline job %s%r failed", job_name(fn), ids)
         return False
     return True
 

@@ -143,7 +143,7 @@ def test_the_platform_endpoint_speaks_only_for_brands_on_the_platform_workspace(
         deliver()
     finally:
         restore_config(client.application, saved)
-    from webapp.customerio.personalisation import ai_profile_for
+    from webapp.loyalty.personalisation import ai_profile_for
 
     assert ai_profile_for(walls.alice.id, walls.brand_a.id) is None  # A has its own workspace
     assert ai_profile_for(carol.id, shared.id).churn_probability == pytest.approx(0.5)

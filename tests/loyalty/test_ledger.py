@@ -150,13 +150,17 @@ def test_goals_follow_the_balance_in_the_same_transaction(make):
 
 
 @pytest.mark.sqlite_ok
-def test_adjust_logs_reason_and_staff_and_commits(make, recorded):
+def test_adjust_logs_reason_and_staff_and_leaves_the_commit_to_the_caller(make, recorded):
     brand = make.brand()
     staff = make.user()
     user = make.user(points_balance=100, lifetime_points=100)
+    db.session.commit()
+    adjust(user.id, 500, brand_id=brand.id, reason="mistake", staff_user_id=staff.id)
+    db.session.rollback()  # the caller did not commit: nothing of the adjustment is kept
+    assert reload(user).points_balance == 100
     adjust(user.id, 25, brand_id=brand.id, reason=" goodwill ", staff_user_id=staff.id)
     adjust(user.id, -75, brand_id=brand.id, reason="duplicate scan", staff_user_id=staff.id)
-    db.session.rollback()  # committed already: nothing to lose
+    db.session.commit()
     fresh = reload(user)
     assert (fresh.points_balance, fresh.lifetime_points) == (50, 125)
     rows = recorded.actions(user, "points_adjusted")

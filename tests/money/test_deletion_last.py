@@ -8,7 +8,7 @@ from sqlalchemy import insert, select, update
 
 from tests.customerio.conftest import cio, run_jobs  # noqa: F401  (fixture)
 from webapp.customerio.delivery import deliver_outbox
-from webapp.customerio.outbox import record_event
+from webapp.events.outbox import record_event
 from webapp.extensions import db
 from webapp.loyalty.profiles import delete_account
 from webapp.models import CustomerIoEventQueue, UserActionLogArchive

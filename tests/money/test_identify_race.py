@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from tests.loyalty.test_concurrency import run_together
 from webapp.customerio.delivery import claim_due_rows
-from webapp.customerio.identify import identify_attributes
-from webapp.customerio.outbox import record_identify
+from webapp.events.identify import identify_attributes
+from webapp.events.outbox import record_identify
 from webapp.extensions import db
 from webapp.loyalty.ledger import grant, lock_member
 from webapp.models import CustomerIoEventQueue

@@ -15,7 +15,7 @@ from tests.reliability.services import (
     wait_until,
 )
 from webapp.config import load_config
-from webapp.customerio.outbox import record_event
+from webapp.events.outbox import record_event
 from webapp.extensions import db
 
 

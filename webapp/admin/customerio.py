@@ -22,9 +22,9 @@ from webapp.admin.security import (
 )
 from webapp.customerio.credentials import store_brand_credentials
 from webapp.customerio.delivery import deliver_outbox, setting
-from webapp.customerio.outbox import record_event
 from webapp.customerio.sweep import retry_failed
-from webapp.customerio.webhook_apply import apply_webhook
+from webapp.customerio.webhook_batches import apply_stored_webhook
+from webapp.events.outbox import record_event
 from webapp.extensions import db
 from webapp.jobs import enqueue
 from webapp.models import Brand, CustomerIoEventQueue, CustomerIoWebhookLog
@@ -123,7 +123,7 @@ def customerio_reprocess(log_id):
         webhook.processed_at = webhook.processed_successfully = webhook.error_message = None
         record("customerio_webhook_reprocessed", webhook, webhook_type=webhook.webhook_type)
         db.session.commit()
-        enqueue(apply_webhook, webhook.id)
+        enqueue(apply_stored_webhook, webhook.id)
         flash(f"Webhook #{webhook.id} will be applied again.", "success")
     else:
         flash(f"Webhook #{webhook.id} did not fail; there is nothing to reprocess.", "error")

@@ -24,6 +24,7 @@ from webapp.auth.forms import (
     custom_values,
     with_custom_fields,
 )
+from webapp.extensions import db
 from webapp.loyalty import accounts
 from webapp.loyalty.account_sessions import end_every_session
 from webapp.loyalty.accounts import AccountError, LinkError
@@ -37,7 +38,6 @@ from webapp.loyalty.sign_in_limits import (
     taken_email_answers_allowed,
     trusted_device,
 )
-from webapp.portal.pending_scan import claim_pending_scan
 from webapp.tenancy import current_brand
 from webapp.urls import safe_next
 
@@ -63,9 +63,9 @@ def _brand_id():
 
 
 def _sign_in(user):
-    login_user(user, remember=True)
+    login_user(user, remember=True)  # user_logged_in: the portal claims a pending scan
     accounts.start_session(user, _brand_id(), request.remote_addr, request.user_agent.string)
-    claim_pending_scan(user)
+    db.session.commit()
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -143,6 +143,7 @@ def logout():
         user = current_user._get_current_object()
         end_every_session(user)
         accounts.end_session(user, _brand_id(), request.remote_addr, request.user_agent.string)
+        db.session.commit()
     logout_user()
     flash("You're signed out.", "success")
     return redirect(url_for("portal.index"), code=303)
@@ -155,6 +156,7 @@ def forgot_password():
     if form.validate_on_submit():
         public_url = current_app.config["PUBLIC_URL"]
         accounts.request_password_reset(form.email.data, _brand_id(), public_url)
+        db.session.commit()
         flash(RESET_SENT, "info")
         return redirect(url_for("auth.forgot_password"), code=303)
     return render_template("auth/forgot_password.html", form=form)
@@ -183,6 +185,7 @@ def reset_password(token):
 
     def apply(token, password):
         user = accounts.reset_password(token, password)
+        db.session.commit()
         clear_failed_sign_ins(user.email)
         flash("Your password is set. Please sign in.", "success")
         return redirect(url_for("auth.login"), code=303)

@@ -9,17 +9,18 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from webapp.customerio.outbox import record_event, record_identify
+from webapp.events.outbox import record_event, record_identify
 from webapp.extensions import db
 from webapp.loyalty import account_links
 from webapp.loyalty.account_links import LinkError
 from webapp.loyalty.account_sessions import end_every_session
 from webapp.loyalty.custom_answers import active_fields, check_answers, save_answers
+from webapp.loyalty.ledger import log_action
 from webapp.loyalty.membership import add_membership, is_member, join_brand, member_brand_ids
 from webapp.loyalty.passwords import hash_password, verify_password
 from webapp.loyalty.referral_codes import ensure_referral_code
 from webapp.loyalty.referrals import ReferralError, attach_referral
-from webapp.models import Brand, BrandStaff, User, UserActionLog
+from webapp.models import Brand, BrandStaff, User
 from webapp.timeutil import utcnow
 
 __all__ = ["AccountError", "LinkError", "RegistrationError"]
@@ -121,11 +122,7 @@ def _attach_referral(user, referral_code, brand_id):
         return
     try:
         attach_referral(user.id, referral_code.strip(), brand_id)
-    except IntegrityError:
-        db.session.rollback()  # the same email signed up a moment ago
-        raise RegistrationError({"email": EMAIL_TAKEN}) from None
     except ReferralError as error:
-        db.session.rollback()
         raise RegistrationError({"referral_code": str(error)}) from None
 
 
@@ -144,7 +141,8 @@ def register(
     ip_address=None,
     user_agent=None,
 ):
-    """Create a verified-age member of `brand_id`; RegistrationError lists what to fix."""
+    """Create a verified-age member of `brand_id` (the caller commits); RegistrationError lists
+    what to fix, with nothing of the account kept."""
     brand = db.session.get(Brand, brand_id)
     email = normalise_email(email)
     names = [(value or "").strip() for value in (first_name, last_name, phone_number)]
@@ -153,6 +151,22 @@ def register(
     errors.update(_identity_errors(email, password, date_of_birth, min_age(brand), names))
     if errors:
         raise RegistrationError(errors)
+    details = {
+        "marketing_consent": marketing_consent,
+        "referral_code": referral_code,
+        "ip_address": ip_address,
+        "user_agent": user_agent,
+    }
+    try:
+        with db.session.begin_nested():
+            return _create_member(brand_id, email, password, names, fields, clean, **details)
+    except IntegrityError:
+        # Two sign-ups with one email at the same moment: the unique key decides.
+        raise RegistrationError({"email": EMAIL_TAKEN}) from None
+
+
+def _create_member(brand_id, email, password, names, fields, clean, **details):
+    """The account, its wallet, answers, events and referral, added to the session."""
     now = utcnow()
     user = User(
         email=email,
@@ -161,7 +175,7 @@ def register(
         last_name=names[1] or None,
         phone_number=names[2] or None,
         age_verified_at=now,
-        marketing_consent=bool(marketing_consent),
+        marketing_consent=bool(details["marketing_consent"]),
         marketing_consent_updated_at=now,
         signup_brand_id=brand_id,
         points_balance=0,
@@ -169,22 +183,21 @@ def register(
     )
     db.session.add(user)
     db.session.flush()
-    add_membership(user, brand_id, marketing_consent=marketing_consent, now=now)
+    add_membership(user, brand_id, marketing_consent=details["marketing_consent"], now=now)
     ensure_referral_code(user)
     save_answers(user.id, fields, clean)
-    context = {"ip_address": ip_address, "user_agent": user_agent}
+    context = {"ip_address": details["ip_address"], "user_agent": details["user_agent"]}
     record_event(user, "user_registered", brand_id=brand_id, context=context)
     record_identify(user, brand_id=brand_id)
-    # Last, because opening the referral commits: the account, its answers, its events and
-    # the referral land together or not at all.
-    _attach_referral(user, referral_code, brand_id)
-    _commit_new_account()
+    _attach_referral(user, details["referral_code"], brand_id)
+    db.session.flush()
     return user
 
 
 def join_program(user, brand_id, *, date_of_birth, marketing_consent, custom_values=None):
     """An existing account joins the brand's program (age against the brand's minimum, its
-    required questions, consent never assumed); committed. RegistrationError lists what to fix.
+    required questions, consent never assumed); the caller commits. RegistrationError lists
+    what to fix.
     """
     brand = db.session.get(Brand, brand_id)
     fields = active_fields(brand_id)
@@ -196,17 +209,7 @@ def join_program(user, brand_id, *, date_of_birth, marketing_consent, custom_val
         raise RegistrationError(errors)
     wallet = join_brand(user, brand_id, marketing_consent=marketing_consent)
     save_answers(user.id, fields, clean)
-    db.session.commit()
     return wallet
-
-
-def _commit_new_account():
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Two sign-ups with one email at the same moment: the unique key decides.
-        db.session.rollback()
-        raise RegistrationError({"email": EMAIL_TAKEN}) from None
 
 
 def find_user(email):
@@ -238,18 +241,14 @@ def authenticate(email, password):
 
 
 def _log_session(user, action, brand_id, ip_address, user_agent):
-    db.session.add(
-        UserActionLog(
-            user_id=user.id,
-            action_type=action,
-            points_awarded=0,
-            brand_id=brand_id,
-            ip_address=(ip_address or "")[:45] or None,
-            user_agent=user_agent,
-        )
+    log_action(
+        user,
+        action,
+        brand_id=brand_id,
+        ip_address=(ip_address or "")[:45] or None,
+        user_agent=user_agent,
     )
     record_event(user, action, brand_id=brand_id)
-    db.session.commit()
 
 
 def start_session(user, brand_id, ip_address=None, user_agent=None):
@@ -315,7 +314,6 @@ def claim_as_guest(email, brand_id, public_url=None):
     if user is not None and user.is_active:
         if user.is_guest:
             send_activation_link(user, brand_id, public_url)
-            db.session.commit()
         return user
     if user is not None:
         raise AccountError({"email": "This email can't be used. Please use another."})
@@ -334,7 +332,6 @@ def claim_as_guest(email, brand_id, public_url=None):
     ensure_referral_code(user)
     send_activation_link(user, brand_id, public_url)
     record_identify(user, brand_id=brand_id)
-    db.session.commit()
     return user
 
 
@@ -349,7 +346,6 @@ def request_password_reset(email, brand_id, public_url):
         token = account_links.make_token(user, account_links.RESET_SALT)
         link = f"{public_url.rstrip('/')}/password/reset/{token}"
         _send_link(user, "password_reset_requested", brand_id, link)
-    db.session.commit()
 
 
 def _set_password(user, password):
@@ -358,14 +354,7 @@ def _set_password(user, password):
         raise AccountError({"password": problem})
     user.password_hash = hash_password(password)
     end_every_session(user)
-    db.session.add(
-        UserActionLog(
-            user_id=user.id,
-            action_type="password_reset",
-            points_awarded=0,
-            brand_id=user.signup_brand_id,
-        )
-    )
+    log_action(user, "password_reset", brand_id=user.signup_brand_id)
 
 
 def check_reset_token(token):
@@ -389,7 +378,6 @@ def reset_password(token, new_password):
     """Set a new password from a reset link (the link dies with the old password)."""
     user = check_reset_token(token)
     _set_password(user, new_password)
-    db.session.commit()
     return user
 
 
@@ -400,5 +388,4 @@ def activate_guest(token, password):
     user.is_guest = False
     for brand_id in member_brand_ids(user.id):
         record_identify(user, brand_id=brand_id)
-    db.session.commit()
     return user

@@ -19,9 +19,9 @@ from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from webapp.extensions import db
+from webapp.loyalty.brand_directory import active_brands
 from webapp.models import Brand
 from webapp.redis_guard import GuardedLimiter, client_options
-from webapp.tenancy import active_brands
 
 log = logging.getLogger(__name__)
 

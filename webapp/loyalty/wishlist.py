@@ -2,7 +2,7 @@
 
 from sqlalchemy import delete, select
 
-from webapp.customerio.outbox import record_event
+from webapp.events.outbox import record_event
 from webapp.extensions import db
 from webapp.loyalty.achievements import evaluate_achievements
 from webapp.loyalty.ledger import lock_member, log_action
@@ -50,10 +50,8 @@ def toggle_wishlist(user_id, product_id, brand_id):
     elif product.is_active:
         _add(user, product, brand_id)
     else:
-        db.session.rollback()
         raise WishlistError("That product is not available.")
     evaluate_achievements(member)
-    db.session.commit()
     return not removed
 
 

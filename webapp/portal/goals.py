@@ -3,6 +3,7 @@
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from webapp.extensions import db
 from webapp.loyalty.goals import (
     GoalError,
     active_goals,
@@ -51,6 +52,7 @@ def set_custom_goal_view():
         )
     except GoalError as error:
         return _goals_panel(form, 422, problem=str(error))
+    db.session.commit()
     return _done(f"New goal: {goal.goal_name}.")
 
 
@@ -63,6 +65,7 @@ def set_goal_from_wishlist_view(product_id):
     except GoalError as error:
         flash(str(error), "error")
         return redirect(url_for("portal.wishlist"), code=303)
+    db.session.commit()
     flash(f"New goal: {goal.goal_name}.", "success")
     return redirect(url_for("portal.goals"), code=303)
 
@@ -75,4 +78,5 @@ def cancel_goal_view(goal_id):
         cancel_goal(current_user.id, goal_id)
     except GoalError as error:
         return _goals_panel(CustomGoalForm(formdata=None), 422, problem=str(error))
+    db.session.commit()
     return _done("Goal cancelled.")

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from webapp.auth.forms import JoinForm, attach_errors, custom_values, with_custom_fields
+from webapp.extensions import db
 from webapp.loyalty import accounts
 from webapp.loyalty.accounts import AccountError
 from webapp.loyalty.custom_answers import active_fields
@@ -45,5 +46,6 @@ def join():
         else:
             flash(f"Welcome to {brand.name} Rewards!", "success")
             claim_pending_scan(current_user)
+            db.session.commit()
             return redirect(safe_next(request.args.get("next")), code=303)
     return render_template("portal/join.html", form=form, fields=fields)

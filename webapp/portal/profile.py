@@ -12,6 +12,7 @@ from webapp.auth.forms import (
     custom_values,
     with_custom_fields,
 )
+from webapp.extensions import db
 from webapp.loyalty import profiles
 from webapp.loyalty.accounts import AccountError
 from webapp.loyalty.custom_answers import active_fields, answers_by_key, form_key
@@ -51,6 +52,7 @@ def show():
         except AccountError as error:
             attach_errors(form, error.errors)
         else:
+            db.session.commit()
             flash("Your profile is saved.", "success")
             return redirect(url_for("portal.profile"), code=303)
     return render_template("portal/profile.html", form=form, fields=fields)
@@ -75,6 +77,7 @@ def delete():
     if form.validate_on_submit():
         if form.confirm.data.strip() == DELETE_WORD:
             profiles.delete_account(current_user.id)
+            db.session.commit()
             logout_user()
             flash("Your account is deleted. Thanks for being a member.", "success")
             return redirect(url_for("portal.index"), code=303)

@@ -6,6 +6,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user, login_required
 
 from webapp.auth.forms import attach_errors
+from webapp.extensions import db
 from webapp.loyalty.redemption import (
     ExclusiveOnly,
     InsufficientPoints,
@@ -116,6 +117,7 @@ def redeem_reward(product_id):
         return _confirm_panel(_offer_or_404(product_id), form, 409, problem=str(changed))
     except (RedemptionError, InsufficientPoints) as error:
         return _redeem_panel(offer, form, "details", 422, problem=redemption_problem(error, offer))
+    db.session.commit()
     return _redeemed(offer, form, redemption)
 
 

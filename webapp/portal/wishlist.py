@@ -31,6 +31,7 @@ def toggle_wishlist_item(product_id):
         wishlisted = toggle_wishlist(current_user.id, product_id, current_brand().id)
     except WishlistError:
         abort(404)
+    db.session.commit()
     next_url = safe_next(request.form.get("next"), "portal.wishlist")
     if not is_htmx():
         return redirect(next_url, code=303)

@@ -1,14 +1,16 @@
-"""The transactional outbox: Customer.io calls recorded in the same transaction as the action."""
+"""The transactional outbox: Customer.io calls recorded in the same transaction as the action.
+
+It sits below the rules (`loyalty`) and the delivery (`customerio`): it names the delivery job
+by its import path and announces link events on `event_recorded`, so it imports neither."""
 
 import logging
 import os
 import time
 
+from blinker import Namespace
 from sqlalchemy import select
 
-from webapp.customerio.credentials import track_credentials
-from webapp.customerio.delivery import deliver_outbox
-from webapp.customerio.identify import wallet_of
+from webapp.events.identify import wallet_of
 from webapp.extensions import db
 from webapp.jobs import enqueue_after_commit
 from webapp.models import BrandStaff, CustomerIoEventQueue
@@ -28,6 +30,10 @@ DEFAULT_PRIORITY = 10
 IDENTIFY_PRIORITY = 15
 DELETE_PRIORITY = 50
 LINK_EVENTS = ("password_reset_requested", "guest_activation_requested")
+DELIVERY_JOB = "webapp.customerio.delivery.deliver_outbox"
+
+# Sent with (name, brand_id, context) for each event row added: Customer.io's side listens.
+event_recorded = Namespace().signal("event-recorded")
 
 
 def new_event_uid():
@@ -128,8 +134,8 @@ def record_event(user, name, *, brand_id, product=None, context=None, priority=N
         },
     )
     db.session.add(row)
-    enqueue_after_commit(deliver_outbox, brand_id, queue="high", once=True)
-    _log_link_when_unconfigured(name, brand_id, context)
+    enqueue_after_commit(DELIVERY_JOB, brand_id, queue="high", once=True)
+    event_recorded.send(name, brand_id=brand_id, context=context)
     return row
 
 
@@ -146,7 +152,7 @@ def record_identify(user, *, brand_id):
         return
     if not _hold_pending_identify(user.id, brand_id):
         _queue_call(user, brand_id, "identify", IDENTIFY_PRIORITY)
-    enqueue_after_commit(deliver_outbox, brand_id, queue="high", once=True)
+    enqueue_after_commit(DELIVERY_JOB, brand_id, queue="high", once=True)
 
 
 def _hold_pending_identify(user_id, brand_id):
@@ -179,7 +185,7 @@ def record_delete(user, *, brand_id):
     It goes after the member's other pending rows, so none of them re-creates the person.
     """
     _queue_call(user, brand_id, "delete", DELETE_PRIORITY)
-    enqueue_after_commit(deliver_outbox, brand_id, queue="high", once=True)
+    enqueue_after_commit(DELIVERY_JOB, brand_id, queue="high", once=True)
 
 
 def _queue_call(user, brand_id, kind, priority):
@@ -196,10 +202,3 @@ def _queue_call(user, brand_id, kind, priority):
             event_data={},
         )
     )
-
-
-def _log_link_when_unconfigured(name, brand_id, context):
-    """Without Customer.io, print reset and activation links so an operator can pass them on."""
-    if name in LINK_EVENTS and track_credentials(brand_id) is None:
-        links = {key: value for key, value in (context or {}).items() if key.endswith("_url")}
-        log.warning("Customer.io is not configured; %s for brand %s: %s", name, brand_id, links)
