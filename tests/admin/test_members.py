@@ -153,6 +153,7 @@ def test_adjust_points_adds_and_takes_with_reason_and_audit(app, client, world):
     assert audit[0][3] == {"delta": 250, "reason": "Lost parcel"}
 
 
+@pytest.mark.sqlite_ok
 def test_an_adjustment_whose_audit_row_fails_does_not_land(app, client, world, monkeypatch):
     """The adjustment and its audit row are one commit: no audit, no points."""
     from webapp.admin import member_care

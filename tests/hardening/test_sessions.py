@@ -88,6 +88,7 @@ def test_sessions_of_other_accounts_survive_a_logout(app, member, make):
 
 def test_guest_activation_ends_sessions_made_before_it(app, make):
     guest = claim_as_guest("guest@example.com", make.brand().id)
+    db.session.commit()
     identity = guest.get_id()
     event = db.session.scalar(select(CustomerIoEventQueue))
     path = event.event_data["event_context"]["link"].removeprefix("http://rewards.test")
