@@ -62,16 +62,9 @@ def _new_request():
     g.database_commit_attempted = False
 
 
-def end_request_transaction(_error=None):
-    """The request's transaction ends with it: what a refused view left uncommitted is
-    rolled back and its row locks released."""
-    db.session.rollback()
-
-
 def install(app):
-    """Wrap every view of the app; end each request's transaction."""
+    """Wrap every view of the app."""
     app.before_request(_new_request)
-    app.teardown_request(end_request_transaction)
     for endpoint, view in list(app.view_functions.items()):
         if endpoint != "static":
             app.view_functions[endpoint] = retry_once(view)
