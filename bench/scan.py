@@ -81,6 +81,7 @@ def run(app, brand_id, work, threads):
             for user_id, code in chunk:
                 started = time.perf_counter()
                 result = scan_code(user_id, code, brand_id=brand_id, ip_address="127.0.0.1")
+                db.session.commit()
                 mine.append(time.perf_counter() - started)
                 assert result.outcome == "awarded", result.outcome
             db.session.remove()

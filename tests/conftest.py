@@ -146,6 +146,8 @@ def _clean_slate(request):
     from webapp.tenancy import invalidate_brand_cache
 
     application = request.getfixturevalue("app")
+    if has_app_context():
+        db.session.rollback()  # what the test itself left uncommitted ends with it
     with application.app_context():
         db.session.rollback()
         db.session.remove()

@@ -5,6 +5,7 @@ import rq
 
 from tests.shared_state import forget_queued_marks
 from webapp import jobs
+from webapp.extensions import db
 from webapp.loyalty.passwords import hash_password, verify_password
 
 CALLS = []
@@ -53,14 +54,45 @@ def test_jobs_wait_for_the_commit(app):
         jobs.enqueue_after_commit(record_call, 7)
         jobs.enqueue_after_commit(record_call, 7)
         assert CALLS == []
-        jobs.commit()
+        db.session.commit()
         assert CALLS == [(7,)]
         jobs.enqueue_after_commit(record_call, 8)
-        from webapp.extensions import db
-
         db.session.rollback()
-        jobs.commit()
+        db.session.commit()
         assert CALLS == [(7,)]
+    finally:
+        app.config["REDIS_URL"] = saved
+
+
+@pytest.mark.sqlite_ok
+def test_a_plain_commit_after_a_rule_dispatches_its_jobs(app, make, monkeypatch):
+    """A rule records an event; the boundary's plain commit hands its delivery job over."""
+    from webapp.events.outbox import DELIVERY_JOB, record_event
+
+    brand = make.brand()
+    user = make.user(brands=[brand])
+    db.session.commit()
+    dispatched = []
+    monkeypatch.setattr(jobs, "enqueue_once", lambda fn, *ids, queue: dispatched.append((fn, ids)))
+    assert record_event(user, "points_adjusted", brand_id=brand.id) is not None
+    assert dispatched == []
+    db.session.commit()
+    assert dispatched == [(DELIVERY_JOB, (brand.id,))]
+
+
+@pytest.mark.sqlite_ok
+def test_a_rolled_back_savepoint_drops_only_its_own_jobs(app):
+    app.config["REDIS_URL"], saved = None, app.config["REDIS_URL"]
+    try:
+        CALLS.clear()
+        jobs.enqueue_after_commit(record_call, 1)
+        savepoint = db.session.begin_nested()
+        jobs.enqueue_after_commit(record_call, 2)
+        savepoint.rollback()
+        with db.session.begin_nested():
+            jobs.enqueue_after_commit(record_call, 3)
+        db.session.commit()
+        assert CALLS == [(1,), (3,)]
     finally:
         app.config["REDIS_URL"] = saved
 

@@ -89,19 +89,15 @@ def register_blueprints(app):
     """Attach each area of the app."""
     from webapp.admin.views import bp as admin_bp
     from webapp.auth.views import bp as auth_bp
-    from webapp.customerio.webhooks import bp as webhooks_bp
     from webapp.fonts import register as register_fonts
     from webapp.media import register as register_media
-    from webapp.portal.age_gate import bp as age_gate_bp
-    from webapp.portal.profile import bp as profile_bp
     from webapp.portal.views import bp as portal_bp
     from webapp.system import bp as system_bp
+    from webapp.webhooks import bp as webhooks_bp
 
     app.register_blueprint(system_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(portal_bp)
-    app.register_blueprint(age_gate_bp)
-    app.register_blueprint(profile_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(webhooks_bp)
     register_media(app)
@@ -111,8 +107,10 @@ def register_blueprints(app):
 def register_languages(app):
     """Flask-Babel: the member's language, the switcher, locale-aware numbers and dates."""
     from webapp.i18n import register
+    from webapp.portal.wording import register as register_wording
 
     register(app)
+    register_wording(app)
 
 
 def register_database_retry(app):

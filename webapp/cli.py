@@ -95,7 +95,8 @@ def codes_group():
 )
 def generate_codes_command(brand_slug, sku, count, out):
     """Generate COUNT single-use codes for a product; CSV `code,url`."""
-    from webapp.loyalty.codes import batch_csv_rows, generate_codes
+    from webapp.code_batches import generate_codes
+    from webapp.loyalty.codes import batch_csv_rows
 
     brand = _brand_or_fail(brand_slug)
     product = db.session.scalar(select(Product).filter_by(brand_id=brand.id, sku=sku))

@@ -36,6 +36,7 @@ def brands_group():
 def create_command(slug, name, hosts, owner_email, owner_password):
     """Create a brand with its hosts and, optionally, its owner."""
     brand = _or_fail(brand_directory.create_brand, slug, name, hosts, owner_email, owner_password)
+    db.session.commit()
     click.echo(f"Created brand {brand.slug} (id {brand.id}).")
 
 
@@ -99,6 +100,7 @@ def remove_host_command(slug, host):
 def deactivate_command(slug):
     """Switch a brand off: its hosts stop serving it."""
     brand = _or_fail(brand_directory.deactivate_brand, slug)
+    db.session.commit()
     click.echo(f"Deactivated {brand.slug}.")
 
 

@@ -5,10 +5,10 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from webapp.brand_settings import DEFAULTS
+from webapp.code_batches import generate_codes
 from webapp.demo_images import add_demo_pictures
 from webapp.demo_story import tell_member_story
 from webapp.extensions import db
-from webapp.loyalty.codes import generate_codes
 from webapp.loyalty.compliance_settings import document_versions
 from webapp.loyalty.consents import accept_documents, missing_documents
 from webapp.loyalty.jurisdiction_editing import example_rules, replace_rules

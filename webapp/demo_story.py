@@ -3,8 +3,8 @@ goal within reach, so a newcomer can try a redemption right away."""
 
 from sqlalchemy import func, select
 
+from webapp.code_batches import generate_codes
 from webapp.extensions import db
-from webapp.loyalty.codes import generate_codes
 from webapp.loyalty.goals import set_goal_from_wishlist
 from webapp.loyalty.scan import scan_code
 from webapp.loyalty.wishlist import toggle_wishlist

@@ -138,6 +138,3 @@ def register(app):
     app.add_template_filter(points_number, "points_number")
     app.add_template_filter(short_date, "short_date")
     app.after_request(_vary_on_language)
-    from webapp.portal.wording import register as register_wording
-
-    register_wording(app)

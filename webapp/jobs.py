@@ -8,6 +8,7 @@ from flask import current_app
 from rq import Queue
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from werkzeug.utils import import_string
 
 from webapp.extensions import db
 from webapp.logs import current_request_id
@@ -41,8 +42,14 @@ def get_queue(name="default"):
     return Queue(queue_name(name), connection=redis_connection())
 
 
+def job_name(fn):
+    """The job's function name (`fn` is a function or its import path)."""
+    return fn.rsplit(".", 1)[-1] if isinstance(fn, str) else fn.__name__
+
+
 def enqueue(fn, *ids, queue="default", **options):
-    """Run `fn(*ids)` in a worker, or right now when no Redis is configured.
+    """Run `fn(*ids)` in a worker, or right now when no Redis is configured (`fn` may be the
+    function's import path, so a lower module can ask for a job of a higher one).
 
     Returns True when the job was queued or ran; False when Redis could not be reached
     (the periodic sweep picks the work up later, so nothing is lost).
@@ -55,7 +62,7 @@ def enqueue(fn, *ids, queue="default", **options):
         with_fast_redis(lambda client: Queue(name, connection=client).enqueue(fn, *ids, **options))
         return True
     except redis.RedisError as error:
-        log.warning("queue unavailable, %s left for the sweep: %s", fn.__name__, error)
+        log.warning("queue unavailable, %s left for the sweep: %s", job_name(fn), error)
         return False
 
 
@@ -72,7 +79,8 @@ COALESCE_SECONDS = 60
 
 
 def _coalesce_key(fn, ids):
-    return f"{current_app.config['QUEUE_PREFIX']}-queued:{fn.__name__}:{':'.join(map(str, ids))}"
+    prefix = current_app.config["QUEUE_PREFIX"]
+    return f"{prefix}-queued:{job_name(fn)}:{':'.join(map(str, ids))}"
 
 
 def enqueue_once(fn, *ids, queue="default"):
@@ -89,7 +97,7 @@ def enqueue_once(fn, *ids, queue="default"):
         if not with_fast_redis(lambda client: client.set(key, 1, nx=True, ex=COALESCE_SECONDS)):
             return True
     except redis.RedisError as error:
-        log.warning("queue unavailable, %s left for the sweep: %s", fn.__name__, error)
+        log.warning("queue unavailable, %s left for the sweep: %s", job_name(fn), error)
         return False
     return enqueue(fn, *ids, queue=queue)
 
@@ -101,39 +109,71 @@ def job_started(fn, *ids):
             key = _coalesce_key(fn, ids)
             with_fast_redis(lambda client: client.delete(key))
         except redis.RedisError as error:
-            log.warning("could not clear the queued mark of %s: %s", fn.__name__, error)
+            log.warning("could not clear the queued mark of %s: %s", job_name(fn), error)
 
 
 def _run_inline(fn, ids):
     try:
-        fn(*ids)
+        (import_string(fn) if isinstance(fn, str) else fn)(*ids)
     except Exception:
         # Inline jobs run inside a person's request: their work is already committed and a
         # failed job is retried by the sweep, so the person must not see an error page.
-        log.exception("inline job %s%r failed", fn.__name__, ids)
+        log.exception("inline job %s%r failed", job_name(fn), ids)
         return False
     return True
 
 
 def enqueue_after_commit(fn, *ids, queue="default", once=False):
-    """Enqueue `fn(*ids)` once the current transaction commits through `commit()`;
-    with `once`, through `enqueue_once` (no second copy while one is waiting)."""
+    """Enqueue `fn(*ids)` once the current transaction commits (any `db.session.commit()`);
+    with `once`, through `enqueue_once` (no second copy while one is waiting).
+
+    A rollback drops the job: of the whole transaction, or of the savepoint it was asked in.
+    """
     session = db.session()
     if not session.in_transaction():
-        session.begin()  # so that a rollback (which clears the list) is seen
-    jobs = session.info.setdefault("after_commit_jobs", [])
-    if (fn, ids, queue, once) not in jobs:
-        jobs.append((fn, ids, queue, once))
+        session.begin()  # so that a rollback (which drops the job) is seen
+    job = (fn, ids, queue, once)
+    pending = session.info.setdefault(PENDING, [])
+    if all(queued[0] != job for queued in pending):
+        pending.append((job, session.get_nested_transaction() or session.get_transaction()))
 
 
-def commit():
-    """Commit the session, then hand the jobs the transaction asked for to the queue."""
-    db.session.commit()
-    jobs = db.session.info.pop("after_commit_jobs", [])
-    for fn, ids, queue, once in jobs:
+PENDING = "after_commit_jobs"
+COMMITTED = "committed_jobs"
+
+
+@event.listens_for(Session, "after_commit")
+def _hold_committed_jobs(session):
+    """The transaction committed: its jobs go out once it has ended (no SQL runs in here)."""
+    pending = session.info.pop(PENDING, [])
+    session.info.setdefault(COMMITTED, []).extend(job for job, _ in pending)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back_jobs(session, previous_transaction):
+    """Forget the jobs asked for inside the transaction or savepoint that was rolled back."""
+    pending = session.info.get(PENDING)
+    if pending:
+        session.info[PENDING] = [
+            (job, asked_in)
+            for job, asked_in in pending
+            if not _inside(asked_in, previous_transaction)
+        ]
+
+
+def _inside(transaction, outer):
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _dispatch_committed_jobs(session, transaction):
+    """After the outermost transaction ends: queue what it committed, drop what it did not."""
+    if transaction.parent is not None:
+        return
+    session.info.pop(PENDING, None)
+    for fn, ids, queue, once in session.info.pop(COMMITTED, []):
         (enqueue_once if once else enqueue)(fn, *ids, queue=queue)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_after_rollback(session):
-    session.info.pop("after_commit_jobs", None)

@@ -77,6 +77,7 @@ def run_job(name, job):
         with NamedLock(name) as granted:
             if granted:
                 job()
+                db.session.commit()
     except Exception:
         log.exception("periodic job %s failed", name)
     finally:

@@ -6,66 +6,28 @@ A host no brand owns gets `DEFAULT_BRAND`; in development, else the first brand;
 production, else a 404.
 """
 
-from dataclasses import dataclass
-
 from flask import abort, current_app, g, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
 
 from webapp.brand_settings import settings_of
-from webapp.extensions import db
-from webapp.loyalty.brand_directory import normalise_host
-from webapp.loyalty.config_cache import ConfigCache, check_stamp, invalidate_on_write
+from webapp.loyalty.brand_directory import (  # noqa: F401  (tenancy's names for them)
+    active_brands,
+    brand_directory,
+    invalidate_brand_cache,
+    normalise_host,
+)
+from webapp.loyalty.config_cache import check_stamp
 from webapp.loyalty.membership import wallet_of
 from webapp.loyalty.ranks import rank_name_for
-from webapp.models import Brand, BrandHost
 
 # Machine endpoints answer on any host: they carry their brand in the URL, or none.
 HOSTLESS_BLUEPRINTS = ("system", "webhooks")
 
 
-@dataclass(frozen=True)
-class BrandDirectory:
-    """Active brands (detached from the session) and which brand owns each host."""
-
-    brands: tuple
-    host_owner: dict
-
-
-def _load_directory(_key):
-    brands = list(
-        db.session.scalars(select(Brand).where(Brand.is_active.is_(True)).order_by(Brand.id))
-    )
-    for brand in brands:
-        db.session.expunge(brand)
-    active = {brand.id for brand in brands}
-    owners = {
-        host: brand_id
-        for host, brand_id in db.session.execute(select(BrandHost.host, BrandHost.brand_id))
-        if brand_id in active
-    }
-    return BrandDirectory(tuple(brands), owners)
-
-
-_directory = ConfigCache(_load_directory)
-invalidate_on_write(Brand, _directory, key_of=lambda row: "all")
-invalidate_on_write(BrandHost, _directory, key_of=lambda row: "all")
-
-
-def invalidate_brand_cache():
-    """Forget cached brands and hosts (after staff change brand settings)."""
-    _directory.invalidate()
-
-
-def active_brands():
-    """Active brands, detached from the session (cached)."""
-    return list(_directory.get("all").brands)
-
-
 def resolve_brand(host, default_slug=None, *, first_as_fallback=True):
     """The brand owning `host`, else DEFAULT_BRAND, else (unless told not to) the first."""
-    directory = _directory.get("all")
+    directory = brand_directory()
     by_id = {brand.id: brand for brand in directory.brands}
     owner = directory.host_owner.get(normalise_host(host))
     if owner in by_id:

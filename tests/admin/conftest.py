@@ -6,8 +6,8 @@ from types import SimpleNamespace
 import pytest
 
 from tests import factories
+from webapp.code_batches import generate_codes
 from webapp.extensions import db
-from webapp.loyalty.codes import generate_codes
 from webapp.models import (
     AchievementConfig,
     CustomerIoEventQueue,

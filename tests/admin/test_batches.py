@@ -74,7 +74,7 @@ def test_batch_job_progress_updates_generated_count(app, world):
     with app.app_context():
         batch = create_batch(world.brand_a.id, world.ids["product_id"], 5000)
         db.session.commit()
-        from webapp.loyalty.codes import fill_batch
+        from webapp.code_batches import fill_batch
 
         fill_batch(batch.id, progress=lambda done, total: seen.append(done))
     assert seen == [1000, 2000, 3000, 4000, 5000]

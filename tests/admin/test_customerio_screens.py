@@ -15,7 +15,7 @@ from tests.customerio.conftest import (
     run_jobs,
 )
 from webapp.customerio.credentials import decrypt_secret
-from webapp.customerio.outbox import record_event
+from webapp.events.outbox import record_event
 from webapp.extensions import db
 from webapp.models import (
     Brand,

@@ -2,6 +2,7 @@
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from tests import factories
 from tests.admin.conftest import HOST_A, HOST_B, sign_in
@@ -152,6 +153,29 @@ def test_adjust_points_adds_and_takes_with_reason_and_audit(app, client, world):
     assert audit[0][3] == {"delta": 250, "reason": "Lost parcel"}
 
 
+@pytest.mark.sqlite_ok
+def test_an_adjustment_whose_audit_row_fails_does_not_land(app, client, world, monkeypatch):
+    """The adjustment and its audit row are one commit: no audit, no points."""
+    from webapp.admin import member_care
+
+    def failing_record(action, target=None, **details):
+        db.session.add(StaffAuditLog(brand_id=None, staff_user_id=None, action=None))
+        db.session.flush()  # NOT NULL columns: the audit write fails
+
+    monkeypatch.setattr(member_care, "record", failing_record)
+    sign_in(client, world.emails["support"])
+    member_id = world.ids["member_id"]
+    before = balance(app, member_id)
+    with pytest.raises(IntegrityError):
+        adjust(client, member_id, "250", "Lost parcel")
+    assert balance(app, member_id) == before
+    with app.app_context():
+        logged = db.session.scalar(
+            select(UserActionLog.id).where(UserActionLog.action_type == "points_adjusted")
+        )
+    assert logged is None and audit_rows(app) == []
+
+
 def test_adjust_points_plain_post_answers_303_to_the_member_page(owner, world):
     member_id = world.ids["member_id"]
     response = owner.post(
@@ -191,6 +215,7 @@ def test_grant_custom_achievement(app, owner, world):
             criteria={},
             rewards={"points": 40},
         )
+        db.session.commit()
     member_id = world.ids["member_id"]
     assert "Event guest" in member_page(owner, member_id)
     url = f"/admin/members/{member_id}/achievements"

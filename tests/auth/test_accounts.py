@@ -24,6 +24,7 @@ def events(name):
 def test_register_creates_a_verified_member(app, brand, signup):
     with app.test_request_context():
         user = accounts.register(brand.id, **signup)
+        db.session.commit()
         db.session.expire_all()
         user = db.session.get(User, user.id)
         assert user.email == "new.member@example.com"
@@ -75,6 +76,7 @@ def test_exactly_21_today_is_old_enough(app, brand, signup):
     signup["date_of_birth"] = years_ago(21)
     with app.test_request_context():
         assert accounts.register(brand.id, **signup).age_verified_at
+        db.session.commit()
 
 
 def test_brand_minimum_age_is_respected(app, make, signup):
@@ -82,6 +84,7 @@ def test_brand_minimum_age_is_respected(app, make, signup):
     signup.update(date_of_birth=years_ago(19), custom_values={})
     with app.test_request_context():
         assert accounts.register(brand.id, **signup).id
+        db.session.commit()
 
 
 def test_a_taken_email_creates_nothing_and_tells_its_owner(app, brand, signup, make):
@@ -134,6 +137,7 @@ def test_checkbox_answer_is_stored_as_yes(app, brand, signup):
     signup["custom_values"]["newsletter_sms"] = True
     with app.test_request_context():
         accounts.register(brand.id, **signup)
+        db.session.commit()
     assert "yes" in {a.field_value for a in db.session.scalars(select(Answer))}
 
 
@@ -226,7 +230,7 @@ def test_password_reset_for_unknown_email_records_nothing(app, make):
 
 def test_reset_link_is_logged_when_customerio_is_not_configured(app, make, caplog):
     make.user(email="sam@example.com")
-    with app.app_context(), caplog.at_level(logging.WARNING, logger="webapp.customerio.outbox"):
+    with app.app_context(), caplog.at_level(logging.WARNING, logger="webapp.events.outbox"):
         link = reset_link(app, make)
     assert link in caplog.text
 
@@ -258,6 +262,7 @@ def test_register_with_a_referral_code_opens_the_referral(app, brand, make, sign
     db.session.commit()
     with app.test_request_context():
         user = accounts.register(brand.id, **signup, referral_code=f" {code.lower()} ")
+        db.session.commit()
     referral = db.session.scalar(select(Referral).where(Referral.referee_user_id == user.id))
     assert (referral.referrer_user_id, referral.status) == (friend.id, "pending")
     assert db.session.get(User, user.id).referred_by_user_id == friend.id
@@ -266,6 +271,7 @@ def test_register_with_a_referral_code_opens_the_referral(app, brand, make, sign
 def test_register_with_an_unknown_referral_code_says_so(app, brand, signup):
     with app.test_request_context(), pytest.raises(RegistrationError) as caught:
         accounts.register(brand.id, **signup, referral_code="BAD-CODE")
+    db.session.rollback()  # the boundary ends the refused sign-up's transaction
     assert "don't recognise that referral code" in caught.value.errors["referral_code"]
     assert db.session.scalar(select(User.id).where(User.email == signup["email"])) is None
 

@@ -23,7 +23,7 @@ from webapp.customerio.client import (
     parse_retry_after,
     split_into_batches,
 )
-from webapp.customerio.outbox import new_event_uid
+from webapp.events.outbox import new_event_uid
 
 SITE_ID = "site-123"
 API_KEY = "sk-very-secret-track-key"

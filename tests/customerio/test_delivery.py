@@ -8,9 +8,8 @@ from sqlalchemy import select, update
 from tests.customerio.conftest import API_KEY, SITE_ID, override_config, restore_config, run_jobs
 from webapp.customerio.credentials import store_brand_credentials
 from webapp.customerio.delivery import deliver_outbox
-from webapp.customerio.outbox import record_event, record_identify
+from webapp.events.outbox import record_event, record_identify
 from webapp.extensions import db
-from webapp.jobs import commit
 from webapp.models import CustomerIoEventQueue, CustomField, MemberWallet, UserCustomFieldValue
 
 ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
@@ -27,7 +26,7 @@ def test_an_event_reaches_customerio_with_path_auth_name_id_and_payload(cio, mak
     brand, user = make.brand(), make.user()
     product = make.product(brand, product_line="Sunrise", tags=["citrus"])
     record_event(user, "product_scanned", brand_id=brand.id, product=product)
-    commit()
+    db.session.commit()
     run_jobs()
 
     [request] = cio.requests
@@ -52,7 +51,7 @@ def test_rows_of_one_commit_travel_in_one_batch_request(cio, make):
     brand, user = make.brand(), make.user()
     for name in ("user_registered", "goal_set", "wishlist_added"):
         record_event(user, name, brand_id=brand.id)
-    commit()
+    db.session.commit()
     run_jobs()
 
     assert [r.path for r in cio.requests] == ["/api/v2/batch"]
@@ -95,7 +94,7 @@ def test_a_burst_of_changes_is_one_identify_with_the_synced_attributes(cio, make
     for points in range(1, 101):  # a hundred scans, each committing its own change
         wallet.points_balance = wallet.lifetime_points = points
         record_identify(user, brand_id=brand.id)
-        commit()
+        db.session.commit()
     assert len(rows()) == 1
     run_jobs()
 
@@ -122,7 +121,7 @@ def test_a_brands_own_credentials_are_encrypted_and_take_precedence(cio, make):
     user = make.user()
     record_event(user, "goal_set", brand_id=own.id)
     record_event(user, "goal_reached", brand_id=plain.id)
-    commit()
+    db.session.commit()
     run_jobs()
 
     by_name = {e["name"]: e for e in cio.events()}

@@ -14,11 +14,10 @@ from sqlalchemy import func, select, update
 
 from tests.customerio.conftest import API_KEY, SITE_ID, override_config, restore_config, run_jobs
 from webapp.customerio.delivery import deliver_outbox
-from webapp.customerio.outbox import record_event
 from webapp.customerio.sweep import sweep_outbox
 from webapp.customerio.throttle import release_workspace
+from webapp.events.outbox import record_event
 from webapp.extensions import db
-from webapp.jobs import commit
 from webapp.models import CustomerIoEventQueue as Outbox
 from webapp.timeutil import utcnow
 
@@ -208,7 +207,7 @@ def test_a_redis_outage_during_a_burst_of_500_events_loses_nothing(app, cio, mak
                 stop_redis(redis_process)
             for _ in range(10):
                 record_event(user, "product_scanned", brand_id=brand.id)
-            commit()  # from burst 15 on, enqueueing fails and is only logged
+            db.session.commit()  # from burst 15 on, enqueueing fails and is only logged
         assert db.session.scalar(select(func.count()).select_from(Outbox)) == 500
         redis_process = start_redis(port)  # empty: the jobs queued before the outage are gone
         run_jobs()
@@ -264,7 +263,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing(app, cio, make):
     brand, user = make.brand(), make.user()
     for _ in range(20):
         record_event(user, "achievement_unlocked", brand_id=brand.id)
-    commit()  # enqueues the delivery job on the test run's queue
+    db.session.commit()  # enqueues the delivery job on the test run's queue
     worker = start_worker(app, cio)
     try:
         wait_until(lambda: any(row.status == "processing" for row in rows()), timeout=30)

@@ -31,11 +31,13 @@ def test_a_burst_of_scans_sends_one_identify_with_the_final_balance(cio, make, a
     if app.config.get("REDIS_URL"):
         for code in codes:
             assert scan_code(user.id, code, brand_id=brand.id).outcome == "awarded"
+            db.session.commit()
         assert len(identify_rows(user.id)) == 1  # coalesced while pending
         run_jobs()
     else:  # inline jobs deliver after each commit: one identify per scan, the last one final
         for code in codes:
             assert scan_code(user.id, code, brand_id=brand.id).outcome == "awarded"
+            db.session.commit()
     identifies = [i for i in cio.identifies() if i["customer_id"] == str(user.id)]
     assert identifies, "no identify reached Customer.io"
     assert identifies[-1]["attributes"]["points_balance"] == 600
@@ -58,6 +60,7 @@ def test_sign_up_and_profile_changes_ask_for_an_identify(cio, make, app):
             marketing_consent=False,
             accept_terms=True,
         )
+        db.session.commit()
     run_jobs()
     assert cio.identifies()[-1]["attributes"]["first_name"] == "Ana"
     profiles.update_profile(
@@ -69,6 +72,7 @@ def test_sign_up_and_profile_changes_ask_for_an_identify(cio, make, app):
         marketing_consent=True,
         custom_values={},
     )
+    db.session.commit()
     run_jobs()
     latest = [i for i in cio.identifies() if i["customer_id"] == str(user.id)][-1]
     assert latest["attributes"]["marketing_consent"] is True

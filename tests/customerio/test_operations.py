@@ -17,10 +17,9 @@ from webapp.customerio.credentials import (
     track_credentials,
 )
 from webapp.customerio.delivery import deliver_outbox
-from webapp.customerio.outbox import record_event
-from webapp.customerio.personalisation import ai_profile_for, next_best_action, order_by_affinity
+from webapp.events.outbox import record_event
 from webapp.extensions import db
-from webapp.jobs import commit
+from webapp.loyalty.personalisation import ai_profile_for, next_best_action, order_by_affinity
 from webapp.models import CustomerIoEventQueue, UserAiProfile
 
 
@@ -81,11 +80,11 @@ def test_without_credentials_events_stay_pending_and_links_are_logged(
 ):
     brand, user = make.brand(), make.user()
     link = "http://rewards.test/password/reset/abc"
-    with caplog.at_level(logging.WARNING, logger="webapp.customerio.outbox"):
+    with caplog.at_level(logging.WARNING, logger="webapp.customerio.credentials"):
         record_event(
             user, "password_reset_requested", brand_id=brand.id, context={"reset_url": link}
         )
-        commit()
+        db.session.commit()
     assert link in caplog.text
     assert deliver_outbox(brand.id) == 0
     assert db.session.scalar(select(CustomerIoEventQueue.status)) == "pending"

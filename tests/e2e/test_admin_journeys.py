@@ -66,6 +66,7 @@ def redeem_in_database(database_url, email, product_id):
         user_id = db.session.scalar(select(User.id).where(User.email == email))
         brand_id = db.session.get(Product, product_id).brand_id
         redemption_id = redeem(user_id, product_id, brand_id, SHIPPING).id
+        db.session.commit()
         db.session.remove()
         db.engine.dispose()
     return redemption_id

@@ -112,6 +112,7 @@ def give_points(database_url, email, points):
         )
         brand_id, reason = user.signup_brand_id, "Test"
         adjust(user.id, points, brand_id=brand_id, reason=reason, staff_user_id=owner_id)
+        db.session.commit()
         db.session.remove()
         db.engine.dispose()
 

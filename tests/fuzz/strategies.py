@@ -14,9 +14,7 @@ import webapp.admin.achievement_forms
 import webapp.admin.customerio
 import webapp.admin.forms
 import webapp.auth.forms
-import webapp.portal.age_gate
-import webapp.portal.goals
-import webapp.portal.rewards  # noqa: F401  (their forms join Form's subclasses)
+import webapp.portal.forms  # noqa: F401  (its forms join Form's subclasses)
 
 # Names views read from request.form / request.args directly, besides their forms' fields.
 LOOSE_NAMES = [

@@ -22,7 +22,7 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "500"))
 SEEDED = os.environ.get("FUZZ_RANDOM", "0") != "1"
 IDENTITIES = ["anonymous", "consumer", "support", "manager", "owner", "other_owner"]
 # Sign-out and deletion end the identity under test; anonymous requests still reach them.
-SESSION_ENDING = {"auth.logout", "profile.delete"}
+SESSION_ENDING = {"auth.logout", "portal.delete_account"}
 READABLE_TYPES = ("text/html", "application/json", "text/csv", "text/plain")
 
 

@@ -17,7 +17,7 @@ from tests.customerio.conftest import BEARER_TOKEN, SIGNING_KEY
 from tests.fuzz.invariants import ledger_breaches, table_counts
 from tests.fuzz.strategies import JSON_VALUES, RAW_BYTES, UNICODE_TEXT, VALUES
 from tests.fuzz.test_routes import EXAMPLES, fuzz_settings
-from webapp.customerio.webhook_apply import apply_webhook
+from webapp.customerio.webhook_batches import apply_stored_webhook
 from webapp.extensions import db
 from webapp.models import CustomerIoWebhookLog
 
@@ -123,7 +123,7 @@ def test_no_webhook_answers_5xx_or_stores_what_it_refused(app, cio, client, make
         described = f"{url} {headers!r:.200} {body!r:.300} -> {response.status_code}"
         row = check_delivery(response, before, described)
         if row is not None and row.webhook_type != "invalid":
-            apply_webhook(row.id)
+            apply_stored_webhook(row.id)
         assert ledger_breaches() == 0, described
 
     run()

@@ -90,6 +90,7 @@ def test_guest_activation_ends_sessions_made_before_it(app, make):
     brand = make.brand()
     guest = claim_as_guest("guest@example.com", brand.id)
     make.accept_current_terms(guest, brand)  # so the profile opens without the terms step
+    db.session.commit()
     identity = guest.get_id()
     event = db.session.scalar(select(CustomerIoEventQueue))
     path = event.event_data["event_context"]["link"].removeprefix("http://rewards.test")

@@ -14,7 +14,6 @@ from tests.admin.conftest import world  # noqa: F401  (fixture: brand A's object
 from tests.customerio.conftest import empty_queues, override_config, restore_config, run_jobs
 from tests.isolation.test_wallet_invariants import second_economy  # noqa: F401  (fixture)
 from tests.loyalty.test_ledger_properties import economy  # noqa: F401  (fixture)
-from webapp import jobs
 from webapp.customerio.credentials import store_brand_credentials
 from webapp.extensions import db
 from webapp.models import MemberWallet
@@ -79,7 +78,7 @@ def set_points(person, brand, points):
     from webapp.loyalty.ledger import grant, lock_member
 
     grant(lock_member(person.id, brand.id), points, "points_adjusted", action_data={"reason": "x"})
-    jobs.commit()
+    db.session.commit()
 
 
 def wallet(person, brand):

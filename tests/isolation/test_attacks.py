@@ -13,11 +13,11 @@ from tests.isolation.conftest import (
     signed_webhook,
     wallet,
 )
-from webapp.customerio.personalisation import ai_profile_for
 from webapp.extensions import db
 from webapp.loyalty.achievements import create_achievement
 from webapp.loyalty.brand_directory import hosts_of
 from webapp.loyalty.ledger import InsufficientPoints
+from webapp.loyalty.personalisation import ai_profile_for
 from webapp.loyalty.redemption import redeem
 from webapp.models import (
     CustomerIoEventQueue,

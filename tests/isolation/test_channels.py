@@ -88,6 +88,7 @@ def test_events_and_identifies_go_to_the_scanned_brands_workspace_only(walls, ma
     deliver()
     already_events, already_identifies = len(walls.cio.events()), len(walls.cio.identifies())
     scan_code(walls.pat.id, make.scan_code(walls.product_b).code, brand_id=walls.brand_b.id)
+    db.session.commit()
     deliver()
     events = walls.cio.events()[already_events:]
     identifies = walls.cio.identifies()[already_identifies:]
@@ -109,6 +110,7 @@ def test_brand_exports_hold_only_their_own_rows(walls, make, client):
     reward_b = make.product(walls.brand_b, name="Ridge cap", points_cost=100)
     redeem(walls.alice.id, reward_a.id, walls.brand_a.id, dict(SHIPPING, name="Alice A"))
     redeem(walls.pat.id, reward_b.id, walls.brand_b.id, dict(SHIPPING, name="Pat B"))
+    db.session.commit()
     sign_in(client, walls.owner_b.email, HOST_B)
     csv = client.get("/admin/redemptions.csv", base_url=HOST_B).get_data(as_text=True)
     assert "Pat B" in csv and "Alice A" not in csv
@@ -147,7 +149,7 @@ def test_the_platform_endpoint_speaks_only_for_brands_on_the_platform_workspace(
         deliver()
     finally:
         restore_config(client.application, saved)
-    from webapp.customerio.personalisation import ai_profile_for
+    from webapp.loyalty.personalisation import ai_profile_for
 
     assert ai_profile_for(walls.alice.id, walls.brand_a.id) is None  # A has its own workspace
     assert ai_profile_for(carol.id, shared.id).churn_probability == pytest.approx(0.5)

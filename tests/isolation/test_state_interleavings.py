@@ -11,9 +11,8 @@ from sqlalchemy import select
 from tests.isolation.test_wallet_invariants import assert_wallet_invariants
 from tests.loyalty.test_ledger_properties import STEPS
 from tests.money.test_webhook_order import EPOCH, stored
-from webapp import jobs
-from webapp.customerio.outbox import record_identify
-from webapp.customerio.webhook_apply import apply_webhook
+from webapp.customerio.webhook_batches import apply_stored_webhook
+from webapp.events.outbox import record_identify
 from webapp.extensions import db
 from webapp.loyalty.profiles import delete_account
 from webapp.models import CustomerIoEventQueue, MemberAiProfile, MemberWallet
@@ -65,22 +64,24 @@ def apply_state_step(kind, argument, brand, user, expected):
         subscribed, minute = argument
         at = EPOCH + timedelta(minutes=minute)
         webhook_type = "customer.subscribed" if subscribed else "customer.unsubscribed"
-        apply_webhook(stored(user, brand, webhook_type, at))
+        apply_stored_webhook(stored(user, brand, webhook_type, at))
         expected.consent_webhook(brand.id, subscribed, at)
     elif kind == "prediction":
         minute, score = argument
         at = EPOCH + timedelta(minutes=minute)
-        apply_webhook(stored(user, brand, "prediction_update", at, {"engagement_score": score}))
+        apply_stored_webhook(
+            stored(user, brand, "prediction_update", at, {"engagement_score": score})
+        )
         expected.prediction_webhook(brand.id, at, score)
     elif kind == "segment":
         entered, minute = argument
         at = EPOCH + timedelta(minutes=minute)
         data = {"segment": "vip", "action": "entered" if entered else "exited"}
-        apply_webhook(stored(user, brand, "segment_change", at, data))
+        apply_stored_webhook(stored(user, brand, "segment_change", at, data))
         expected.segment_webhook(brand.id, entered, at)
     else:
         record_identify(user, brand_id=brand.id)
-        jobs.commit()
+        db.session.commit()
 
 
 def assert_state_rules(user_id, brands, expected):

@@ -4,7 +4,6 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from webapp import jobs
 from webapp.extensions import db
 from webapp.loyalty.achievements import create_achievement, evaluate_achievements
 from webapp.loyalty.ledger import lock_member
@@ -13,9 +12,9 @@ from webapp.models import User, UserAchievement
 
 
 def achievement(brand, key, kind, value=None, rewards=None, brand_id="brand", **parts):
-    """Create an achievement of `brand` (brand_id=None: global)."""
+    """Create an achievement of `brand` (brand_id=None: global), committed."""
     criteria = {"value": value, **parts.pop("criteria", {})} if value is not None else {}
-    return create_achievement(
+    created = create_achievement(
         brand_id=brand.id if brand_id == "brand" else brand_id,
         achievement_key=key,
         name=key.replace("-", " ").title(),
@@ -24,18 +23,22 @@ def achievement(brand, key, kind, value=None, rewards=None, brand_id="brand", **
         rewards=rewards or {"points": 0},
         **parts,
     )
+    db.session.commit()
+    return created
 
 
 def scan(make, user, product, brand=None):
-    """Scan a new code of `product` (in `brand`, by default the product's)."""
+    """Scan a new code of `product` (in `brand`, by default the product's), committed."""
     brand_id = brand.id if brand else product.brand_id
-    return scan_code(user.id, make.scan_code(product).code, brand_id=brand_id)
+    result = scan_code(user.id, make.scan_code(product).code, brand_id=brand_id)
+    db.session.commit()
+    return result
 
 
 def evaluate(user, brand):
     """Evaluate the member's achievements outside a scan, committed."""
     unlocks = evaluate_achievements(lock_member(user.id, brand.id))
-    jobs.commit()
+    db.session.commit()
     return unlocks
 
 

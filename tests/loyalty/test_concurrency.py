@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from webapp import jobs
+from webapp.db_retry import retry_once_on_deadlock
 from webapp.extensions import db
 from webapp.loyalty.ledger import InsufficientPoints, lock_member, spend
 from webapp.loyalty.scan import scan_code
@@ -16,7 +16,8 @@ pytestmark = pytest.mark.sqlite_ok  # the embedded default serialises writes (BE
 
 
 def run_together(app, calls):
-    """Run each call in its own thread and app context (own session), all released at once."""
+    """Run each call in its own thread and app context (own session), all released at once;
+    each thread is a boundary: it commits its call's work, retried once after a deadlock."""
     start = threading.Barrier(len(calls))
     results = [None] * len(calls)
     errors = []
@@ -25,7 +26,7 @@ def run_together(app, calls):
         with app.app_context():
             try:
                 start.wait()
-                results[index] = call()
+                results[index] = retry_once_on_deadlock(committed(call))()
             except Exception as error:  # reported below, with the thread's traceback
                 errors.append(error)
                 raise
@@ -40,6 +41,17 @@ def run_together(app, calls):
         thread.join()
     assert errors == []
     return results
+
+
+def committed(call):
+    """`call`, then a commit of its work (what a view or job does around a rule)."""
+
+    def run():
+        result = call()
+        db.session.commit()
+        return result
+
+    return run
 
 
 def reload(user):
@@ -98,7 +110,7 @@ def spend_once(user_id, points, brand_id):
     except InsufficientPoints:
         db.session.rollback()
         return "short"
-    jobs.commit()
+    db.session.commit()
     return "spent"
 
 

@@ -3,7 +3,6 @@
 import pytest
 from sqlalchemy import create_engine, text
 
-from webapp import jobs
 from webapp.extensions import db
 from webapp.loyalty.ledger import (
     InsufficientPoints,
@@ -36,7 +35,7 @@ def test_grant_moves_balance_and_lifetime_and_logs_the_row(make, recorded):
         ip_address="192.0.2.1",
         user_agent="UA",
     )
-    jobs.commit()
+    db.session.commit()
     assert entry.member is locked and entry.log.id is not None
     assert (entry.old_rank_key, entry.new_rank_key, entry.rank_changed) == (None, "member", False)
     fresh = reload(user)
@@ -60,7 +59,7 @@ def test_spend_takes_from_the_balance_only(make, recorded):
     brand = make.brand()
     user = make.user(points_balance=300, lifetime_points=300)
     entry = spend(lock_member(user.id, brand.id), 120, "reward_redeemed")
-    jobs.commit()
+    db.session.commit()
     assert entry.log.points_awarded == -120
     fresh = reload(user)
     assert (fresh.points_balance, fresh.lifetime_points) == (180, 300)
@@ -94,7 +93,7 @@ def test_crossing_a_threshold_changes_the_rank_once_and_records_it(make, recorde
     make.rank(brand, "silver", 500, "1.10")
     user = make.user(points_balance=400, lifetime_points=400, current_rank_key="member")
     entry = grant(lock_member(user.id, brand.id), 100, "points_adjusted")
-    jobs.commit()
+    db.session.commit()
     assert (entry.old_rank_key, entry.new_rank_key, entry.rank_changed) == (
         "member",
         "silver",
@@ -113,7 +112,7 @@ def test_crossing_a_threshold_changes_the_rank_once_and_records_it(make, recorde
     ]
     again = grant(lock_member(user.id, brand.id), 100, "points_adjusted")
     spent = spend(again.member, 600, "reward_redeemed")
-    jobs.commit()
+    db.session.commit()
     assert not again.rank_changed and not spent.rank_changed  # rank follows lifetime points
     assert len(recorded.events(user, "rank_changed")) == 1
 
@@ -147,17 +146,21 @@ def test_goals_follow_the_balance_in_the_same_transaction(make):
     db.session.commit()
     grant(lock_member(user.id, brand.id), 60, "points_adjusted")
     assert goal.current_points == 60  # before any commit: same transaction
-    jobs.commit()
+    db.session.commit()
 
 
 @pytest.mark.sqlite_ok
-def test_adjust_logs_reason_and_staff_and_commits(make, recorded):
+def test_adjust_logs_reason_and_staff_and_leaves_the_commit_to_the_caller(make, recorded):
     brand = make.brand()
     staff = make.user()
     user = make.user(points_balance=100, lifetime_points=100)
+    db.session.commit()
+    adjust(user.id, 500, brand_id=brand.id, reason="mistake", staff_user_id=staff.id)
+    db.session.rollback()  # the caller did not commit: nothing of the adjustment is kept
+    assert reload(user).points_balance == 100
     adjust(user.id, 25, brand_id=brand.id, reason=" goodwill ", staff_user_id=staff.id)
     adjust(user.id, -75, brand_id=brand.id, reason="duplicate scan", staff_user_id=staff.id)
-    db.session.rollback()  # committed already: nothing to lose
+    db.session.commit()
     fresh = reload(user)
     assert (fresh.points_balance, fresh.lifetime_points) == (50, 125)
     rows = recorded.actions(user, "points_adjusted")
@@ -185,7 +188,7 @@ def test_log_action_writes_a_zero_point_row(make, recorded):
     row = log_action(
         user, "user_session_started", brand_id=brand.id, action_data={"via": "password"}
     )
-    jobs.commit()
+    db.session.commit()
     assert (row.points_awarded, row.brand_id) == (0, brand.id)
     assert reload(user).points_balance == 5
     assert len(recorded.actions(user, "user_session_started")) == 1

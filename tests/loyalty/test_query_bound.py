@@ -14,8 +14,9 @@ from webapp.timeutil import utcnow
 # What the scan of a warm process runs: lock the person and their wallet at the brand, claim,
 # product, progress rows, log row, wallet and totals updates, goals, pending referral, one
 # aggregate over scans, progress insert, product_scanned event, and the coalesced identify
-# (is one pending? no: add it).
-EXPECTED_SCAN_STATEMENTS = 15
+# (is one pending? no: add it), and the savepoint around the claim and award (SAVEPOINT, RELEASE:
+# a code that is another brand's or passes the points limit undoes the claim alone).
+EXPECTED_SCAN_STATEMENTS = 17
 
 TIMEFRAMES = ("all_time", "24h", "7d", "30d", "90d", "365d")
 FILTERS = (

@@ -218,6 +218,7 @@ def test_concurrent_redemptions_spend_the_balance_once(app, make):
             start.wait()
             try:
                 redeem(user.id, reward.id, brand.id, SHIPPING)
+                db.session.commit()
                 outcomes.append("redeemed")
             except InsufficientPoints:
                 outcomes.append("short")

@@ -217,6 +217,7 @@ def test_concurrent_conversions_pay_once(app, make, lock_referee):
     referrer, code = _referrer(make)
     referee = make.user()
     attach_referral(referee.id, code, brand.id)
+    db.session.commit()
     outcomes = []
     start = threading.Barrier(2)
 

@@ -7,9 +7,8 @@ from datetime import timedelta
 from sqlalchemy import insert, select, update
 
 from tests.customerio.conftest import cio, run_jobs  # noqa: F401  (fixture)
-from webapp import jobs
 from webapp.customerio.delivery import deliver_outbox
-from webapp.customerio.outbox import record_event
+from webapp.events.outbox import record_event
 from webapp.extensions import db
 from webapp.loyalty.profiles import delete_account
 from webapp.models import CustomerIoEventQueue, UserActionLogArchive
@@ -25,7 +24,7 @@ def test_an_event_waiting_for_a_retry_never_follows_the_delete(cio, make):  # no
           "brand_id": archived_brand.id, "created_at": utcnow() - timedelta(days=400)}],
     )  # fmt: skip
     record_event(user, "goal_set", brand_id=brand.id)
-    jobs.commit()
+    db.session.commit()
     retry_later = update(CustomerIoEventQueue).values(
         attempt_count=1, next_attempt_at=utcnow() + timedelta(minutes=5)
     )

@@ -6,10 +6,9 @@ import threading
 from sqlalchemy import select
 
 from tests.loyalty.test_concurrency import run_together
-from webapp import jobs
 from webapp.customerio.delivery import claim_due_rows
-from webapp.customerio.identify import identify_attributes
-from webapp.customerio.outbox import record_identify
+from webapp.events.identify import identify_attributes
+from webapp.events.outbox import record_identify
 from webapp.extensions import db
 from webapp.loyalty.ledger import grant, lock_member
 from webapp.models import CustomerIoEventQueue
@@ -19,14 +18,14 @@ def test_an_identify_claimed_while_the_balance_changes_leaves_one_with_the_new_b
     brand = make.brand()
     user = make.user()
     record_identify(user, brand_id=brand.id)
-    jobs.commit()  # a pending identify, waiting for delivery
+    db.session.commit()  # a pending identify, waiting for delivery
     action_flushed, delivery_read = threading.Event(), threading.Event()
 
     def earn_500():
         grant(lock_member(user.id, brand.id), 500, "points_adjusted")
         action_flushed.set()
         delivery_read.wait(timeout=5)
-        jobs.commit()
+        db.session.commit()
 
     def deliver():
         action_flushed.wait(timeout=5)

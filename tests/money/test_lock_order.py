@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from tests.loyalty.test_concurrency import run_together
+from webapp.db_retry import retry_once_on_deadlock
 from webapp.extensions import db
 from webapp.loyalty import referrals, scan
-from webapp.loyalty.deadlocks import retry_once_on_deadlock
 from webapp.loyalty.referral_codes import ensure_referral_code
 from webapp.loyalty.referrals import ReferralError, attach_referral, nudge_referral
 from webapp.models import Referral, User

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from tests.loyalty.test_concurrency import run_together
 from webapp.customerio import webhook_apply
-from webapp.customerio.webhook_apply import apply_webhook
+from webapp.customerio.webhook_batches import apply_stored_webhook
 from webapp.extensions import db
 from webapp.loyalty.profiles import update_profile
 from webapp.models import CustomerIoWebhookLog, MemberAiProfile, MemberWallet, User
@@ -62,11 +62,11 @@ def test_an_older_prediction_applied_at_the_same_time_as_a_newer_one_never_wins(
 
     def apply_older():
         applying_older.yes = True
-        apply_webhook(older)
+        apply_stored_webhook(older)
 
     def apply_newer():
         time.sleep(0.1)  # the older one has read the profile by now
-        apply_webhook(newer)
+        apply_stored_webhook(newer)
 
     run_together(app, [apply_older, apply_newer])
     assert profile(user, brand).engagement_score == Decimal("0.9000")
@@ -83,9 +83,13 @@ def test_a_stale_unsubscribe_then_a_stale_subscribe_never_beat_the_members_later
     update_profile(user.id, brand.id, first_name="Sam", last_name="", phone_number="",
                    marketing_consent=False, custom_values={})  # fmt: skip
     opted_out_at = consent(user, brand).marketing_consent_updated_at
-    apply_webhook(stored(user, brand, "customer.unsubscribed", opted_out_at - timedelta(hours=2)))
+    apply_stored_webhook(
+        stored(user, brand, "customer.unsubscribed", opted_out_at - timedelta(hours=2))
+    )
     assert consent(user, brand).marketing_consent_updated_at == opted_out_at  # never backwards
-    apply_webhook(stored(user, brand, "customer.subscribed", opted_out_at - timedelta(hours=1)))
+    apply_stored_webhook(
+        stored(user, brand, "customer.subscribed", opted_out_at - timedelta(hours=1))
+    )
     wallet = consent(user, brand)
     assert (wallet.marketing_consent, wallet.marketing_consent_updated_at) == (False, opted_out_at)
     assert db.session.get(User, user.id).marketing_consent is False
@@ -95,11 +99,11 @@ def test_an_unsubscribe_wins_over_an_older_subscribe_and_a_tie(make):
     brand = make.brand()
     user = make.user()
     at = EPOCH + timedelta(days=30)
-    apply_webhook(stored(user, brand, "customer.subscribed", at))
-    apply_webhook(stored(user, brand, "customer.unsubscribed", at))
-    apply_webhook(stored(user, brand, "customer.subscribed", at))
+    apply_stored_webhook(stored(user, brand, "customer.subscribed", at))
+    apply_stored_webhook(stored(user, brand, "customer.unsubscribed", at))
+    apply_stored_webhook(stored(user, brand, "customer.subscribed", at))
     assert consent(user, brand).marketing_consent is False
-    apply_webhook(stored(user, brand, "customer.subscribed", at + timedelta(seconds=1)))
+    apply_stored_webhook(stored(user, brand, "customer.subscribed", at + timedelta(seconds=1)))
     assert consent(user, brand).marketing_consent is True
 
 
@@ -109,11 +113,11 @@ def test_a_late_or_repeated_entered_never_restores_a_segment_the_member_exited(m
     entered = {"segment": "vip", "action": "entered"}
     exited = {"segment": "vip", "action": "exited"}
     first = stored(user, brand, "segment_change", EPOCH + timedelta(hours=1), entered)
-    apply_webhook(first)
-    apply_webhook(stored(user, brand, "segment_change", EPOCH + timedelta(hours=3), exited))
-    apply_webhook(stored(user, brand, "segment_change", EPOCH + timedelta(hours=2), entered))
-    apply_webhook(stored(user, brand, "segment_change", EPOCH + timedelta(hours=1), entered))
+    apply_stored_webhook(first)
+    apply_stored_webhook(stored(user, brand, "segment_change", EPOCH + timedelta(hours=3), exited))
+    apply_stored_webhook(stored(user, brand, "segment_change", EPOCH + timedelta(hours=2), entered))
+    apply_stored_webhook(stored(user, brand, "segment_change", EPOCH + timedelta(hours=1), entered))
     held = profile(user, brand)
     assert "vip" not in (held.segments or {}) and held.recommended_segment is None
-    apply_webhook(stored(user, brand, "segment_change", EPOCH + timedelta(hours=4), entered))
+    apply_stored_webhook(stored(user, brand, "segment_change", EPOCH + timedelta(hours=4), entered))
     assert "vip" in profile(user, brand).segments

@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.jobs import commit
 from webapp.loyalty.referral_codes import ensure_referral_code
 from webapp.loyalty.referrals import attach_referral
 from webapp.models import CustomerIoEventQueue, Referral, User
@@ -29,7 +28,7 @@ def member(make, auth):
     """A signed-in member with a referral code."""
     user = make.user(email="sam@example.com", first_name="Sam")
     ensure_referral_code(user)
-    commit()
+    db.session.commit()
     auth.login("sam@example.com")
     return user
 
@@ -125,7 +124,7 @@ def test_converted_friends_and_other_members_referrals_cannot_be_nudged(
     )
     stranger = make.user(first_name="Ann")
     ensure_referral_code(stranger)
-    commit()
+    db.session.commit()
     theirs = _referred(make, stranger, brand, "Bo")
     response = client.post(f"/referrals/{theirs.id}/nudge", headers=HTMX)
     assert response.status_code == 422

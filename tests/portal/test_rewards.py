@@ -203,6 +203,7 @@ def test_limited_rewards_open_with_exclusive_access(client, make, brand, member)
         rewards={"points": 0, "exclusive_access": True},
     )
     grant_custom_achievement(member.id, brand.id, "insider", "staff")
+    db.session.commit()
     assert "You can redeem this" in client.get("/rewards").get_data(as_text=True)
     assert client.post(f"/rewards/{reward.id}", data=SHIPPING).status_code == 303
 

@@ -10,6 +10,7 @@ from tests.loyalty.achievement_helpers import achievement
 from tests.portal.member_world import HTMX, balance_of, new_code, new_program
 from webapp.extensions import db
 from webapp.loyalty.scan import MESSAGES
+from webapp.loyalty.scan_limits import bad_codes_allowed, record_bad_code
 from webapp.models import User
 from webapp.timeutil import utcnow
 
@@ -106,6 +107,41 @@ def test_rate_limited_scans_answer_429_with_the_message(app, client, auth, make)
     for response in (htmx_response, form_response):
         assert response.status_code == 429
         assert "Too many codes didn&#39;t work" in response.get_data(as_text=True)
+
+
+def test_a_wrong_code_on_the_plain_claim_form_counts_once_against_the_ip(client, auth, make):
+    """The claim counts the bad code; the landing page it redirects to does not count it again."""
+    program = new_program(make, rate_limits={"bad_codes_per_ip_per_hour": 2})
+    auth.login(program.email)
+    response = client.post("/s/WRONGCODE1", follow_redirects=True)
+    assert response.status_code == 200
+    assert MESSAGES["unknown"].replace("'", "&#39;") in response.get_data(as_text=True)
+    assert bad_codes_allowed(program.brand.id, None, "127.0.0.1")  # one of two used
+    record_bad_code(program.brand.id, None, "127.0.0.1")
+    assert not bad_codes_allowed(program.brand.id, None, "127.0.0.1")
+
+
+def test_a_scan_computes_the_rank_before_and_after_its_points_only(
+    client, auth, make, program, monkeypatch
+):
+    """Once for the scan's multiplier, once by the ledger as the points land."""
+    from webapp.loyalty import ledger, scan
+
+    calls = []
+
+    def counted(real):
+        def rank_for(steps, lifetime_points):
+            calls.append(lifetime_points)
+            return real(steps, lifetime_points)
+
+        return rank_for
+
+    monkeypatch.setattr(scan, "rank_for", counted(scan.rank_for))
+    monkeypatch.setattr(ledger, "rank_for", counted(ledger.rank_for))
+    auth.login(program.email)
+    response = client.post("/scan", data={"code": new_code(make, program)}, headers=HTMX)
+    assert response.status_code == 200
+    assert calls == [0, 150]
 
 
 def test_empty_code_is_a_clear_message(client, auth, program):

@@ -14,9 +14,9 @@ from tests.reliability.services import (
     outbox_rows,
 )
 from webapp.customerio.delivery import deliver_outbox
-from webapp.customerio.outbox import record_event
 from webapp.customerio.sweep import sweep_outbox
 from webapp.customerio.throttle import release_workspace
+from webapp.events.outbox import record_event
 from webapp.extensions import db
 from webapp.models import CustomerIoEventQueue as Outbox
 from webapp.timeutil import utcnow

@@ -15,15 +15,15 @@ from tests.reliability.services import (
     wait_until,
 )
 from webapp.config import load_config
-from webapp.customerio.outbox import record_event
-from webapp.jobs import commit
+from webapp.events.outbox import record_event
+from webapp.extensions import db
 
 
 def record_events(user, brand, count, name="achievement_unlocked"):
     """`count` events for `user`, committed (delivery is enqueued after the commit)."""
     for _ in range(count):
         record_event(user, name, brand_id=brand.id)
-    commit()
+    db.session.commit()
 
 
 def test_a_worker_survives_redis_loss_mid_job_and_delivery_goes_on(
@@ -77,14 +77,14 @@ def test_a_killed_workers_rows_come_back_within_a_minute_and_live_ones_are_left_
     brand, user = make.brand(), make.user()
     for n in range(4):
         record_event(user, "achievement_unlocked", brand_id=brand.id, context=big_event_data(n))
-    commit()
+    db.session.commit()
     worker = start_worker(app, cio, OUTBOX_PROCESSING_TIMEOUT=4)
     try:
         wait_until(lambda: all(row.status == "sent" for row in outbox_rows()), timeout=30)
         assert max(copies_by_id(cio).values()) == 1, "a live delivery's rows were reclaimed"
         cio.slow(30.0, count=1)  # the next delivery hangs; its worker is then killed
         record_event(user, "achievement_unlocked", brand_id=brand.id)
-        commit()
+        db.session.commit()
         wait_until(lambda: any(row.status == "processing" for row in outbox_rows()), timeout=30)
         kill_worker(worker)
         killed_at = time.monotonic()

@@ -9,7 +9,6 @@ from webapp.admin.achievement_preview import qualifying_members
 from webapp.admin.blueprint import bp
 from webapp.admin.security import PROGRAM_STAFF, allow, brand_object_or_404, record
 from webapp.extensions import db
-from webapp.jobs import commit
 from webapp.loyalty.achievement_catalog import invalidate_achievements
 from webapp.loyalty.achievement_schemas import (
     Criteria,
@@ -99,7 +98,7 @@ def achievement_delete(achievement_id):
         record("achievement_deleted", config, key=config.achievement_key)
         db.session.delete(config)
         flash(f"Deleted {config.name}.", "success")
-    commit()
+    db.session.commit()
     invalidate_achievements(g.staff.brand_id)
     return redirect(url_for("admin.achievements"), code=303)
 
@@ -177,7 +176,7 @@ def _update(config, form):
     config.meta = cleaned["metadata"]
     config.is_active = cleaned["visibility"].get("active", True)
     record("achievement_updated", config, key=config.achievement_key)
-    commit()
+    db.session.commit()
     invalidate_achievements(g.staff.brand_id)
     return True
 

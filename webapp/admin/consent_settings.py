@@ -12,7 +12,7 @@ from webapp.admin.compliance_forms import ConsentTextsForm, StaffConsentForm
 from webapp.admin.member_directory import member_or_404
 from webapp.admin.security import ALL_STAFF, OWNERS, allow, record
 from webapp.brand_settings import Compliance
-from webapp.customerio.outbox import record_identify
+from webapp.events.outbox import record_identify
 from webapp.extensions import db
 from webapp.loyalty.compliance_settings import compliance_settings
 from webapp.loyalty.consents import (

@@ -22,11 +22,11 @@ from webapp.admin.security import (
 from webapp.config import TRACK_URLS
 from webapp.customerio.credentials import store_brand_credentials
 from webapp.customerio.delivery import deliver_outbox, setting
-from webapp.customerio.outbox import record_event
 from webapp.customerio.sweep import retry_failed
-from webapp.customerio.webhook_apply import apply_webhook
+from webapp.customerio.webhook_batches import apply_stored_webhook
+from webapp.events.outbox import record_event
 from webapp.extensions import db
-from webapp.jobs import commit, enqueue
+from webapp.jobs import enqueue
 from webapp.models import Brand, CustomerIoEventQueue, CustomerIoWebhookLog
 from webapp.models.events import OUTBOX_STATUSES
 from webapp.timeutil import utcnow
@@ -82,7 +82,7 @@ def customerio_retry(event_id):
         event.status, event.next_attempt_at = "pending", None
         event.retry_until = utcnow() + timedelta(seconds=setting("OUTBOX_RETRY_WINDOW_SECONDS"))
         record("customerio_event_retried", event, event_name=event.event_name)
-        commit()
+        db.session.commit()
         enqueue(deliver_outbox, event.brand_id, queue="high")
         flash(f"Event #{event.id} will be sent again.", "success")
     else:
@@ -122,8 +122,8 @@ def customerio_reprocess(log_id):
     if webhook.processed_successfully is False:
         webhook.processed_at = webhook.processed_successfully = webhook.error_message = None
         record("customerio_webhook_reprocessed", webhook, webhook_type=webhook.webhook_type)
-        commit()
-        enqueue(apply_webhook, webhook.id)
+        db.session.commit()
+        enqueue(apply_stored_webhook, webhook.id)
         flash(f"Webhook #{webhook.id} will be applied again.", "success")
     else:
         flash(f"Webhook #{webhook.id} did not fail; there is nothing to reprocess.", "error")
@@ -154,7 +154,7 @@ def customerio_test_event():
     """Send a `test_event` for the signed-in staff member through the outbox."""
     record_event(current_user, "test_event", brand_id=g.staff.brand_id, context={"test": True})
     record("customerio_test_event", current_user)
-    commit()
+    db.session.commit()
     flash(
         f"Test event sent for {current_user.email}. In Customer.io, open People, find "
         f"customer ID {current_user.id} and look for 'test_event' in their Activity.",

@@ -2,8 +2,8 @@
 
 import logging
 
+from webapp.code_batches import fill_batch
 from webapp.extensions import db
-from webapp.loyalty.codes import fill_batch
 from webapp.models import CodeBatch
 
 log = logging.getLogger(__name__)

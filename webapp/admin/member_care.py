@@ -6,7 +6,6 @@ a request that cannot go ahead raises MemberActionError with the reason.
 
 from webapp.admin.security import record
 from webapp.extensions import db
-from webapp.jobs import commit
 from webapp.loyalty.accounts import request_password_reset, send_activation_link
 from webapp.loyalty.achievements import UnknownAchievement, grant_custom_achievement
 from webapp.loyalty.ledger import InsufficientPoints, PointsLimitExceeded, adjust
@@ -78,5 +77,5 @@ def send_account_link(staff, member):
         request_password_reset(member.email, staff.brand_id)
         kind = "a password reset link"
     record("account_link_sent", member, kind=kind)
-    commit()
+    db.session.commit()
     return f"Sent {kind} to {member.email}."

@@ -3,9 +3,9 @@
 from flask import abort
 from sqlalchemy import exists, or_, select
 
-from webapp.customerio.personalisation import ai_profile_for
 from webapp.extensions import db
 from webapp.loyalty.achievement_catalog import active_achievements
+from webapp.loyalty.personalisation import ai_profile_for
 from webapp.loyalty.ranks import rank_name_for
 from webapp.models import (
     AchievementConfig,

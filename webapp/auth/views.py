@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
+from webapp.auth import PENDING_SCAN_KEY
 from webapp.auth.forms import (
     ForgotPasswordForm,
     LoginForm,
@@ -26,6 +27,7 @@ from webapp.auth.forms import (
     prepare_signup_form,
     with_custom_fields,
 )
+from webapp.extensions import db
 from webapp.loyalty import accounts
 from webapp.loyalty.account_sessions import end_every_session
 from webapp.loyalty.accounts import AccountError, LinkError
@@ -39,7 +41,6 @@ from webapp.loyalty.sign_in_limits import (
     sign_ups_allowed,
     trusted_device,
 )
-from webapp.portal.pending_scan import PENDING_SCAN_KEY, claim_pending_scan
 from webapp.tenancy import current_brand
 from webapp.translation_marks import N_
 from webapp.urls import safe_next
@@ -72,9 +73,9 @@ def _brand_id():
 
 
 def _sign_in(user):
-    login_user(user, remember=True)
+    login_user(user, remember=True)  # user_logged_in: the portal claims a pending scan
     accounts.start_session(user, _brand_id(), request.remote_addr, request.user_agent.string)
-    claim_pending_scan(user)
+    db.session.commit()
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -110,6 +111,7 @@ def register():
         except AccountError as error:
             attach_errors(form, error.errors)
         else:
+            db.session.commit()
             record_sign_up(request.remote_addr)
             session[SIGN_UP_EMAIL_KEY] = accounts.normalise_email(form.email.data)
             session[SIGN_UP_NEXT_KEY] = safe_next(request.args.get("next"))
@@ -158,6 +160,7 @@ def login():
         user = accounts.authenticate(email, form.password.data)
         if user and accounts.awaits_confirmation(user):
             accounts.resend_confirmation(user, _brand_id(), session.get(PENDING_SCAN_KEY))
+            db.session.commit()
             flash(gettext(CONFIRM_FIRST), "info")
             return render_template("auth/login.html", form=form)
         if user:
@@ -189,6 +192,7 @@ def logout():
         user = current_user._get_current_object()
         end_every_session(user)
         accounts.end_session(user, _brand_id(), request.remote_addr, request.user_agent.string)
+        db.session.commit()
     logout_user()
     flash(gettext("You're signed out."), "success")
     return redirect(url_for("portal.index"), code=303)
@@ -200,6 +204,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data, _brand_id())
+        db.session.commit()
         flash(gettext(RESET_SENT), "info")
         return redirect(url_for("auth.forgot_password"), code=303)
     return render_template("auth/forgot_password.html", form=form)
@@ -228,6 +233,7 @@ def reset_password(token):
 
     def apply(token, password):
         user = accounts.reset_password(token, password)
+        db.session.commit()
         clear_failed_sign_ins(user.email)
         flash(gettext("Your password is set. Please sign in."), "success")
         return redirect(url_for("auth.login"), code=303)

@@ -1,17 +1,22 @@
 """Per-brand Customer.io credentials: encrypted at rest, with environment fallbacks."""
 
+import logging
 from dataclasses import dataclass
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 
 from webapp.config import TRACK_URLS, track_url_for
+from webapp.events.outbox import LINK_EVENTS, event_recorded
 from webapp.extensions import db
 from webapp.models import Brand
 
 
 class CredentialError(ValueError):
     """A stored secret cannot be read with any configured ENCRYPTION_KEY."""
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -140,3 +145,15 @@ def webhook_secrets(brand):
         signing_key or config.get("CUSTOMERIO_WEBHOOK_SIGNING_KEY"),
         token or config.get("CUSTOMERIO_WEBHOOK_TOKEN"),
     )
+
+
+@event_recorded.connect
+def log_link_when_unconfigured(name, *, brand_id, context):
+    """Without Customer.io, print reset and activation links so an operator can pass them on."""
+    if name in LINK_EVENTS and not customerio_configured_for(brand_id):
+        links = {
+            key: value
+            for key, value in (context or {}).items()
+            if key == "link" or key.endswith("_url")
+        }
+        log.warning("Customer.io is not configured; %s for brand %s: %s", name, brand_id, links)

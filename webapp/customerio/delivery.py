@@ -25,13 +25,13 @@ from webapp.customerio.client import (
     split_into_batches,
 )
 from webapp.customerio.credentials import track_credentials
-from webapp.customerio.identify import identify_attributes
 from webapp.customerio.throttle import (
     held_for,
     hold_workspace,
     release_workspace,
     wait_for_request_slot,
 )
+from webapp.events.identify import identify_attributes
 from webapp.extensions import db
 from webapp.jobs import enqueue, job_started
 from webapp.models import CustomerIoEventQueue as Outbox

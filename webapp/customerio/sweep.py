@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from webapp.customerio.credentials import customerio_configured_for
 from webapp.customerio.delivery import brand_filter, deliver_outbox, due_filter, setting
 from webapp.extensions import db
-from webapp.jobs import commit, enqueue_after_commit, enqueue_once
+from webapp.jobs import enqueue_after_commit, enqueue_once
 from webapp.models import Brand, CustomerIoWebhookLog
 from webapp.models import CustomerIoEventQueue as Outbox
 from webapp.timeutil import utcnow
@@ -114,5 +114,5 @@ def retry_failed(brand_id=EVERY_WORKSPACE):
     )
     for workspace in brand_ids:
         enqueue_after_commit(deliver_outbox, workspace, queue="high", once=True)
-    commit()
+    db.session.commit()
     return result.rowcount

@@ -15,9 +15,8 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
-from webapp.customerio.outbox import record_identify
+from webapp.events.outbox import record_identify
 from webapp.extensions import db
-from webapp.jobs import commit
 from webapp.loyalty.achievements import UnknownAchievement, grant_custom_achievement
 from webapp.loyalty.consents import last_consent_time, record_consent
 from webapp.loyalty.ledger import PointsLimitExceeded
@@ -306,18 +305,18 @@ def apply_payload(row):
 
 
 def apply_webhook(log_id):
-    """Apply a stored webhook once, recording success or the reason it failed."""
+    """Apply a stored webhook once, recording success or the reason it failed (the job that
+    runs it commits); a rejected webhook's changes are undone with its savepoint."""
     row = db.session.get(CustomerIoWebhookLog, log_id)
     if row is None or row.processed_at is not None:
         return
     try:
-        note = apply_payload(row)
+        with db.session.begin_nested():
+            note = apply_payload(row)
     except WebhookRejected as rejected:
-        db.session.rollback()
         row = db.session.get(CustomerIoWebhookLog, log_id)
         row.processed_successfully, row.error_message = False, str(rejected)
         log.warning("webhook %s (%s) not applied: %s", log_id, row.webhook_type, rejected)
     else:
         row.processed_successfully, row.error_message = True, note
     row.processed_at = utcnow()
-    commit()

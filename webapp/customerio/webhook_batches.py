@@ -50,7 +50,14 @@ def apply_locked(log_id):
         db.session.rollback()
         return False
     apply_webhook(log_id)
+    db.session.commit()
     return True
+
+
+def apply_stored_webhook(log_id):
+    """The job staff queue to apply one stored webhook again."""
+    apply_webhook(log_id)
+    db.session.commit()
 
 
 def apply_share(share, shares, deadline):

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import select
 
-from webapp.customerio.outbox import record_event
+from webapp.events.outbox import record_event
 from webapp.extensions import db
 from webapp.loyalty import account_links
 from webapp.loyalty.membership import is_member, member_brand_ids

@@ -3,15 +3,15 @@
 import logging
 import secrets
 from datetime import date
+from typing import NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.brand_settings import settings_of
-from webapp.customerio.outbox import record_event, record_identify
+from webapp.events.outbox import record_event, record_identify
 from webapp.extensions import db
-from webapp.jobs import commit
 from webapp.loyalty import account_links
 from webapp.loyalty.account_links import LinkError
 from webapp.loyalty.account_mail import (
@@ -25,12 +25,13 @@ from webapp.loyalty.account_sessions import end_every_session
 from webapp.loyalty.compliance_settings import document_versions
 from webapp.loyalty.consents import accept_documents, record_consent
 from webapp.loyalty.custom_answers import active_fields, check_answers, save_answers
+from webapp.loyalty.ledger import log_action
 from webapp.loyalty.member_compliance import check_signup, join_min_age, record_signup
 from webapp.loyalty.membership import add_membership, join_brand, member_brand_ids
 from webapp.loyalty.passwords import hash_password, verify_password
 from webapp.loyalty.referral_codes import ensure_referral_code
 from webapp.loyalty.referrals import ReferralError, attach_referral
-from webapp.models import Brand, User, UserActionLog
+from webapp.models import Brand, User
 from webapp.timeutil import utcnow
 from webapp.translation_marks import N_
 
@@ -125,21 +126,13 @@ def _identity_errors(email, password, date_of_birth, minimum, names):
     return {field: message for field, message in checks.items() if message}
 
 
-class EmailRace(Exception):
-    """Another sign-up with the same email committed first."""
-
-
 def _attach_referral(user, referral_code, brand_id):
     """Open a pending referral for the owner of `referral_code`, if one was given."""
     if not referral_code or not referral_code.strip():
         return
     try:
         attach_referral(user.id, referral_code.strip(), brand_id)
-    except IntegrityError:
-        db.session.rollback()  # the same email signed up a moment ago
-        raise EmailRace from None
     except ReferralError as error:
-        db.session.rollback()
         raise RegistrationError({"referral_code": str(error)}) from None
 
 
@@ -164,7 +157,8 @@ def register(
     accept_terms=False,
     medical_attested=False,
 ):
-    """Start a sign-up at `brand_id`; RegistrationError lists what to fix.
+    """Start a sign-up at `brand_id` (the caller commits); RegistrationError lists what to
+    fix, with nothing of the account kept.
 
     A new email gets an account of verified age (against their region's minimum, the terms
     accepted, consents recorded) that waits for its owner to confirm the email (`is_guest`
@@ -193,18 +187,51 @@ def register(
     existing = find_user(email)
     if existing is not None:
         tell_owner_of_sign_up(existing, brand_id, public_url)
-        commit()
         return None
-    now = utcnow()
+    sign_up = SignUp(
+        brand, email, password_hash, names, checks, fields, clean,
+        marketing_consent=bool(marketing_consent), referral_code=referral_code,
+        ip_address=ip_address, user_agent=user_agent,
+    )  # fmt: skip
+    try:
+        with db.session.begin_nested():
+            user = _create_member(sign_up)
+    except IntegrityError:
+        # Two sign-ups with one email at the same moment: the unique key decides, and the
+        # one that won sent its own link.
+        return None
+    send_confirmation_link(user, brand_id, public_url, pending_code)
+    return user
+
+
+class SignUp(NamedTuple):
+    """What a checked sign-up form holds."""
+
+    brand: object
+    email: str
+    password_hash: str
+    names: list
+    checks: object
+    fields: list
+    clean: dict
+    marketing_consent: bool
+    referral_code: str | None
+    ip_address: str | None
+    user_agent: str | None
+
+
+def _create_member(sign_up):
+    """The account, its wallet, consents, answers, events and referral, added to the session."""
+    now, brand_id = utcnow(), sign_up.brand.id
     user = User(
-        email=email,
-        password_hash=password_hash,
+        email=sign_up.email,
+        password_hash=sign_up.password_hash,
         is_guest=True,
-        first_name=names[0] or None,
-        last_name=names[1] or None,
-        phone_number=checks.phone_number,
+        first_name=sign_up.names[0] or None,
+        last_name=sign_up.names[1] or None,
+        phone_number=sign_up.checks.phone_number,
         age_verified_at=now,
-        marketing_consent=bool(marketing_consent),
+        marketing_consent=sign_up.marketing_consent,
         marketing_consent_updated_at=now,
         signup_brand_id=brand_id,
         points_balance=0,
@@ -212,29 +239,23 @@ def register(
     )
     db.session.add(user)
     db.session.flush()
-    wallet = add_membership(user, brand_id, marketing_consent=marketing_consent, now=now)
+    wallet = add_membership(user, brand_id, marketing_consent=sign_up.marketing_consent, now=now)
     record_signup(
         user,
         wallet,
-        brand,
-        checks,
-        marketing_consent=bool(marketing_consent),
-        ip_address=ip_address,
+        sign_up.brand,
+        sign_up.checks,
+        marketing_consent=sign_up.marketing_consent,
+        ip_address=sign_up.ip_address,
         source="registration",
     )
     ensure_referral_code(user)
-    save_answers(user.id, fields, clean)
-    context = {"ip_address": ip_address, "user_agent": user_agent}
+    save_answers(user.id, sign_up.fields, sign_up.clean)
+    context = {"ip_address": sign_up.ip_address, "user_agent": sign_up.user_agent}
     record_event(user, "user_registered", brand_id=brand_id, context=context)
     record_identify(user, brand_id=brand_id)
-    send_confirmation_link(user, brand_id, public_url, pending_code)
-    try:
-        # Last, because opening the referral commits: the account, its answers, its events
-        # and the referral land together or not at all.
-        _attach_referral(user, referral_code, brand_id)
-        _commit_new_account()
-    except EmailRace:
-        return None  # the sign-up that won sent its own link
+    _attach_referral(user, sign_up.referral_code, brand_id)
+    db.session.flush()
     return user
 
 
@@ -250,7 +271,7 @@ def join_program(
 ):
     """An existing account joins the brand's program (age against the brand's minimum, its
     required questions, consent never assumed; terms not accepted here are asked before the
-    next member page); committed. RegistrationError lists what to fix.
+    next member page); the caller commits. RegistrationError lists what to fix.
     """
     brand = db.session.get(Brand, brand_id)
     fields = active_fields(brand_id)
@@ -267,17 +288,7 @@ def join_program(
     if accept_terms:
         accept_documents(user.id, brand_id, document_versions(brand), "join", ip_address=ip_address)
     save_answers(user.id, fields, clean)
-    commit()
     return wallet
-
-
-def _commit_new_account():
-    try:
-        commit()
-    except IntegrityError:
-        # Two sign-ups with one email at the same moment: the unique key decides.
-        db.session.rollback()
-        raise EmailRace from None
 
 
 def check_confirmation_token(token):
@@ -291,20 +302,18 @@ def check_confirmation_token(token):
 
 
 def confirm_email(token):
-    """Confirm a sign-up's email from its link: the account becomes a full member; committed.
-    Returns the account and the scan code the link carries."""
+    """Confirm a sign-up's email from its link: the account becomes a full member (the caller
+    commits). Returns the account and the scan code the link carries."""
     user, code = check_confirmation_token(token)
     user.is_guest = False
     for brand_id in member_brand_ids(user.id):
         record_identify(user, brand_id=brand_id)
-    commit()
     return user, code
 
 
 def resend_confirmation(user, brand_id, pending_code=None):
-    """Send a sign-up that signed in before confirming a fresh link; committed."""
+    """Send a sign-up that signed in before confirming a fresh link (the caller commits)."""
     send_confirmation_link(user, brand_id, pending_code=pending_code)
-    commit()
 
 
 def awaits_confirmation(user):
@@ -341,18 +350,14 @@ def authenticate(email, password):
 
 
 def _log_session(user, action, brand_id, ip_address, user_agent):
-    db.session.add(
-        UserActionLog(
-            user_id=user.id,
-            action_type=action,
-            points_awarded=0,
-            brand_id=brand_id,
-            ip_address=(ip_address or "")[:45] or None,
-            user_agent=user_agent,
-        )
+    log_action(
+        user,
+        action,
+        brand_id=brand_id,
+        ip_address=(ip_address or "")[:45] or None,
+        user_agent=user_agent,
     )
     record_event(user, action, brand_id=brand_id)
-    commit()
 
 
 def start_session(user, brand_id, ip_address=None, user_agent=None):
@@ -382,7 +387,6 @@ def claim_as_guest(email, brand_id, public_url=None):
     if user is not None and user.is_active:
         if user.is_guest:
             send_activation_link(user, brand_id, public_url)
-            commit()
         return user
     if user is not None:
         raise AccountError({"email": N_("This email can't be used. Please use another.")})
@@ -401,7 +405,6 @@ def claim_as_guest(email, brand_id, public_url=None):
     ensure_referral_code(user)
     send_activation_link(user, brand_id, public_url)
     record_identify(user, brand_id=brand_id)
-    commit()
     return user
 
 
@@ -416,7 +419,6 @@ def request_password_reset(email, brand_id, public_url=None):
         token = account_links.make_token(user, account_links.RESET_SALT)
         path = f"/password/reset/{token}"
         send_link(user, "password_reset_requested", brand_id, path, public_url)
-    commit()
 
 
 def _set_password(user, password):
@@ -425,14 +427,7 @@ def _set_password(user, password):
         raise AccountError({"password": problem})
     user.password_hash = hash_password(password)
     end_every_session(user)
-    db.session.add(
-        UserActionLog(
-            user_id=user.id,
-            action_type="password_reset",
-            points_awarded=0,
-            brand_id=user.signup_brand_id,
-        )
-    )
+    log_action(user, "password_reset", brand_id=user.signup_brand_id)
 
 
 def check_reset_token(token):
@@ -456,7 +451,6 @@ def reset_password(token, new_password):
     """Set a new password from a reset link (the link dies with the old password)."""
     user = check_reset_token(token)
     _set_password(user, new_password)
-    commit()
     return user
 
 
@@ -467,5 +461,4 @@ def activate_guest(token, password):
     user.is_guest = False
     for brand_id in member_brand_ids(user.id):
         record_identify(user, brand_id=brand_id)
-    commit()
     return user

@@ -7,11 +7,11 @@ from decimal import Decimal
 from pydantic import ValidationError
 from sqlalchemy import or_, select
 
-from webapp.customerio.personalisation import ai_profile_for
 from webapp.extensions import db
 from webapp.loyalty.achievement_metrics import MetricSpec
 from webapp.loyalty.achievement_schemas import AchievementParts, parse_parts
 from webapp.loyalty.config_cache import ConfigCache, invalidate_on_write
+from webapp.loyalty.personalisation import ai_profile_for
 from webapp.models import AchievementConfig
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 from sqlalchemy import case, insert, select, update
 
-from webapp.customerio.outbox import record_event
+from webapp.events.outbox import record_event
 from webapp.extensions import db
 from webapp.loyalty.achievement_catalog import active_achievements, load_ai_profile
 from webapp.loyalty.achievement_metrics import count_unlocked, measure

@@ -11,13 +11,11 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from webapp import jobs
 from webapp.extensions import db
 from webapp.loyalty.achievement_catalog import Achievement, active_achievements, load_ai_profile
 from webapp.loyalty.achievement_engine import AchievementState, evaluate_achievements
 from webapp.loyalty.achievement_schemas import validate_achievement_config
-from webapp.loyalty.ledger import PointsLimitExceeded, lock_member
-from webapp.loyalty.membership import NotAMember
+from webapp.loyalty.ledger import lock_member
 from webapp.models import AchievementConfig, UserAchievement
 
 __all__ = [
@@ -92,11 +90,10 @@ def create_achievement(
         meta=cleaned["metadata"],
         is_active=is_active,
     )
-    db.session.add(config)
     try:
-        jobs.commit()
+        with db.session.begin_nested():
+            db.session.add(config)
     except IntegrityError:  # another admin saved the same brand key a moment ago
-        db.session.rollback()
         raise AchievementConfigError(
             {"achievement_key": _duplicate_message(brand_id, achievement_key)}
         ) from None
@@ -137,28 +134,19 @@ def _duplicate_message(brand_id, achievement_key):
 
 
 def grant_custom_achievement(user_id, brand_id, achievement_key, source):
-    """Unlock a custom achievement (staff or webhook, named by `source`); committed.
+    """Unlock a custom achievement (staff or webhook, named by `source`); the caller
+    commits.
 
     Returns the unlocks (the custom one first, then any it completes a chain for); an empty
     list when the member already had it. Raises UnknownAchievement for a key the brand lacks.
     """
     achievement = _custom_achievement(brand_id, achievement_key)
-    try:
-        member = lock_member(user_id, brand_id)
-    except NotAMember:
-        db.session.rollback()
-        raise
+    member = lock_member(user_id, brand_id)
     state = AchievementState.load(user_id)
     if state.is_completed(achievement):
-        db.session.rollback()
         return []
-    try:
-        unlocks = evaluate_achievements(member, state=state, force=achievement, source=source)
-    except PointsLimitExceeded:
-        db.session.rollback()
-        raise
-    jobs.commit()
-    return unlocks
+    with db.session.begin_nested():  # a refused reward undoes the whole unlock
+        return evaluate_achievements(member, state=state, force=achievement, source=source)
 
 
 def _custom_achievement(brand_id, achievement_key):

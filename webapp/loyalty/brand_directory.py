@@ -5,11 +5,13 @@ same host at once one wins and the other is told the host is taken.
 """
 
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
+from webapp.loyalty.config_cache import ConfigCache, invalidate_on_write
 from webapp.loyalty.passwords import hash_password
 from webapp.models import Brand, BrandHost, BrandStaff, User
 
@@ -92,7 +94,7 @@ def brand_by_slug(slug):
 
 
 def create_brand(slug, name, hosts=(), owner_email=None, owner_password=None):
-    """A new active brand with its hosts and, when given, its owner; committed."""
+    """A new active brand with its hosts and, when given, its owner (the caller commits)."""
     slug = (slug or "").strip().lower()
     if not SLUG_PATTERN.match(slug):
         raise BrandError("A slug is lower-case letters, digits and dashes, like green-harbor.")
@@ -100,18 +102,14 @@ def create_brand(slug, name, hosts=(), owner_email=None, owner_password=None):
         raise BrandError("Give the brand a name of at most 255 characters.")
     if db.session.scalar(select(Brand.id).where(Brand.slug == slug)) is not None:
         raise BrandError(f"The slug '{slug}' is taken.")
-    brand = Brand(slug=slug, name=name.strip(), settings={}, is_active=True)
-    db.session.add(brand)
-    db.session.flush()
-    try:
+    with db.session.begin_nested():  # a refused host or owner leaves no brand behind
+        brand = Brand(slug=slug, name=name.strip(), settings={}, is_active=True)
+        db.session.add(brand)
+        db.session.flush()
         for host in hosts:
             add_host(brand, host)
         if owner_email:
             _add_owner(brand, owner_email, owner_password)
-        db.session.commit()
-    except (BrandError, IntegrityError):
-        db.session.rollback()
-        raise
     return brand
 
 
@@ -128,8 +126,50 @@ def _add_owner(brand, email, password):
 
 
 def deactivate_brand(slug):
-    """Switch a brand off: its hosts stop resolving to it; committed."""
+    """Switch a brand off: its hosts stop resolving to it (the caller commits)."""
     brand = brand_by_slug(slug)
     brand.is_active = False
-    db.session.commit()
     return brand
+
+
+@dataclass(frozen=True)
+class BrandDirectory:
+    """Active brands (detached from the session) and which brand owns each host."""
+
+    brands: tuple
+    host_owner: dict
+
+
+def _load_directory(_key):
+    brands = list(
+        db.session.scalars(select(Brand).where(Brand.is_active.is_(True)).order_by(Brand.id))
+    )
+    for brand in brands:
+        db.session.expunge(brand)
+    active = {brand.id for brand in brands}
+    owners = {
+        host: brand_id
+        for host, brand_id in db.session.execute(select(BrandHost.host, BrandHost.brand_id))
+        if brand_id in active
+    }
+    return BrandDirectory(tuple(brands), owners)
+
+
+_directory = ConfigCache(_load_directory)
+invalidate_on_write(Brand, _directory, key_of=lambda row: "all")
+invalidate_on_write(BrandHost, _directory, key_of=lambda row: "all")
+
+
+def invalidate_brand_cache():
+    """Forget cached brands and hosts (after staff change brand settings)."""
+    _directory.invalidate()
+
+
+def brand_directory():
+    """The cached directory of active brands and host owners."""
+    return _directory.get("all")
+
+
+def active_brands():
+    """Active brands, detached from the session (cached)."""
+    return list(_directory.get("all").brands)

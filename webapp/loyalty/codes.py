@@ -56,27 +56,30 @@ def _lock_batch(batch_id):
     ).one()
 
 
-def fill_batch(batch_id, progress=None):
-    """Generate the batch's missing codes in chunks, committing after each chunk.
-
-    A batch voided meanwhile stops filling: no code is created after it was voided.
-    """
+def start_filling(batch_id):
+    """Mark the batch as running (the filling job commits it before the first chunk)."""
     batch = _lock_batch(batch_id)
     batch.status = "running"
-    db.session.commit()
-    while True:
-        batch = _lock_batch(batch_id)
-        if batch.voided_at is not None or batch.generated_count >= batch.quantity:
-            break
-        size = min(INSERT_CHUNK, batch.quantity - batch.generated_count)
-        _insert_unique_codes(batch, size)
-        batch.generated_count += size
-        db.session.commit()
-        if progress:
-            progress(batch.generated_count, batch.quantity)
+    return batch
+
+
+def fill_next_chunk(batch_id):
+    """Add one chunk of missing codes under the batch's lock; None when the batch is full or
+    was voided meanwhile (no code is created after it was voided)."""
+    batch = _lock_batch(batch_id)
+    if batch.voided_at is not None or batch.generated_count >= batch.quantity:
+        return None
+    size = min(INSERT_CHUNK, batch.quantity - batch.generated_count)
+    _insert_unique_codes(batch, size)
+    batch.generated_count += size
+    return batch
+
+
+def finish_filling(batch_id):
+    """Mark the batch as done."""
+    batch = _lock_batch(batch_id)
     batch.status = "done"
     batch.completed_at = utcnow()
-    db.session.commit()
     return batch
 
 
@@ -164,13 +167,6 @@ def _insert_unique_codes(batch, size):
             for code in codes
         ],
     )
-
-
-def generate_codes(brand_id, product_id, quantity, created_by_user_id=None):
-    """Create and fill a batch right away; returns the batch."""
-    batch = create_batch(brand_id, product_id, quantity, created_by_user_id)
-    db.session.commit()
-    return fill_batch(batch.id)
 
 
 def batch_csv_rows(batch_id, public_url):

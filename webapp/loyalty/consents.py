@@ -11,7 +11,7 @@ import hmac
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from webapp.customerio.identify import wallet_of
+from webapp.events.identify import wallet_of
 from webapp.extensions import db
 from webapp.loyalty.membership import set_marketing_consent
 from webapp.models import CONSENT_CHANNELS, ConsentEvent

@@ -2,11 +2,9 @@
 
 from sqlalchemy import select
 
-from webapp.customerio.outbox import record_event
+from webapp.events.outbox import record_event
 from webapp.extensions import db
-from webapp.jobs import commit
-from webapp.loyalty.deadlocks import retry_once_on_deadlock
-from webapp.loyalty.ledger import lock_member, log_action
+from webapp.loyalty.ledger import lock_member, log_action, sync_goals
 from webapp.models import Product, UserGoal, Wishlist
 from webapp.timeutil import utcnow
 from webapp.translation_marks import N_
@@ -17,36 +15,6 @@ MAX_GOAL_NAME = 255
 
 class GoalError(Exception):
     """A goal request a member can correct; the message says how."""
-
-
-def sync_goals(member):
-    """Move the member's active goals at the wallet's brand to its balance; stamp and announce
-    goals just reached.
-
-    Runs inside the caller's transaction (the ledger calls it after every balance change).
-    """
-    goals = db.session.scalars(
-        select(UserGoal).where(
-            UserGoal.user_id == member.id,
-            UserGoal.brand_id == member.brand_id,
-            UserGoal.is_active.is_(True),
-        )
-    ).all()
-    balance = member.wallet.points_balance
-    for goal in goals:
-        goal.current_points = min(balance, goal.target_points or 0)
-        if goal.completed_at is None and balance >= (goal.target_points or 0):
-            _complete_goal(member.user, goal, member.brand_id)
-
-
-def _complete_goal(user, goal, brand_id):
-    goal.completed_at = utcnow()
-    product = db.session.get(Product, goal.product_id) if goal.product_id else None
-    details = {"goal_id": goal.id, "goal_name": goal.goal_name, "target_points": goal.target_points}
-    log_action(
-        user, "goal_reached", brand_id=brand_id, product_id=goal.product_id, action_data=details
-    )
-    record_event(user, "goal_reached", brand_id=brand_id, product=product, context=details)
 
 
 def active_goals(user_id, brand_id):
@@ -62,7 +30,6 @@ def active_goals(user_id, brand_id):
     ).all()
 
 
-@retry_once_on_deadlock
 def set_goal_from_wishlist(user_id, product_id, brand_id):
     """Save towards a wishlisted reward (target = its points cost); returns the goal."""
     product = db.session.get(Product, product_id)
@@ -85,7 +52,6 @@ def set_goal_from_wishlist(user_id, product_id, brand_id):
     )
 
 
-@retry_once_on_deadlock
 def set_custom_goal(user_id, target_points, name, brand_id):
     """Save towards a number of points of the member's choosing; returns the goal."""
     try:
@@ -111,7 +77,6 @@ def _start_goal(user_id, brand_id, *, goal_type, target_points, goal_name, produ
     user = member.user
     existing = _active_goal_for(user_id, product) if product is not None else None
     if existing is not None:
-        db.session.rollback()
         return db.session.get(UserGoal, existing)
     goal = UserGoal(
         user_id=user_id,
@@ -130,7 +95,6 @@ def _start_goal(user_id, brand_id, *, goal_type, target_points, goal_name, produ
     log_action(user, "goal_set", brand_id=brand_id, product_id=goal.product_id, action_data=details)
     record_event(user, "goal_set", brand_id=brand_id, product=product, context=details)
     sync_goals(member)
-    commit()
     return goal
 
 
@@ -150,5 +114,4 @@ def cancel_goal(user_id, goal_id):
     if goal is None or goal.user_id != user_id or not goal.is_active:
         raise GoalError(N_("That goal is no longer active."))
     goal.is_active = False
-    commit()
     return goal

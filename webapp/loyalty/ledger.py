@@ -5,21 +5,19 @@ Every ledger row changes exactly one wallet, the member's wallet at the row's br
 order everywhere. `grant` and `spend` write the `user_action_log` row, move the wallet's
 `points_balance` / `lifetime_points` and the person's totals over all wallets by the same
 amount, keep the wallet's rank on the brand's ladder (recording `rank_changed`) and the
-member's goals at that brand current. They never commit: the service that calls them (scan,
-redeem, ...) commits once with `webapp.jobs.commit()`, so the whole action is one transaction.
+member's goals at that brand current. Nothing here commits: the boundary that runs the
+action (a view, job or command) commits once, so the whole action is one transaction.
 """
 
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from webapp import jobs
-from webapp.customerio.outbox import record_event, record_identify
+from webapp.events.outbox import record_event, record_identify
 from webapp.extensions import db
-from webapp.loyalty.deadlocks import retry_once_on_deadlock
 from webapp.loyalty.membership import NotAMember
 from webapp.loyalty.ranks import MEMBER_RANK_KEY, ladder, rank_for
-from webapp.models import MemberWallet, User, UserActionLog
+from webapp.models import MemberWallet, Product, User, UserActionLog, UserGoal
 from webapp.timeutil import utcnow
 
 # INT UNSIGNED: the most a balance or lifetime column holds.
@@ -187,9 +185,8 @@ def spend(
     return _record(member, -points, action_type, details)
 
 
-@retry_once_on_deadlock
 def adjust(user_id, delta, *, brand_id, reason, staff_user_id):
-    """A staff correction of a member's points with its reason; committed.
+    """A staff correction of a member's points with its reason (the caller commits).
 
     Only the member's wallet at `brand_id` changes. Raises InsufficientPoints when a deduction
     is larger than that balance, PointsLimitExceeded when an addition would overflow it.
@@ -199,14 +196,8 @@ def adjust(user_id, delta, *, brand_id, reason, staff_user_id):
         raise ValueError("Say why the points change: a reason is required.")
     action_data = {"reason": reason, "staff_user_id": staff_user_id}
     change = grant if delta >= 0 else spend
-    try:
-        member = lock_member(user_id, brand_id)
-        entry = change(member, abs(delta), "points_adjusted", action_data=action_data)
-    except (InsufficientPoints, PointsLimitExceeded, NotAMember):
-        db.session.rollback()
-        raise
-    jobs.commit()
-    return entry
+    member = lock_member(user_id, brand_id)
+    return change(member, abs(delta), "points_adjusted", action_data=action_data)
 
 
 @dataclass(frozen=True)
@@ -239,8 +230,6 @@ def _record(member, points, action_type, details):
     row = _log_row(member.user, action_type, points, details)
     member.wallet.last_activity_at = utcnow()
     old_rank_key, new_rank_key = _update_rank(member)
-    from webapp.loyalty.goals import sync_goals  # goals builds on the ledger: import late
-
     sync_goals(member)
     record_identify(member.user, brand_id=member.brand_id)  # balance (and maybe rank) changed
     db.session.flush()
@@ -271,3 +260,33 @@ def _update_rank(member):
             context={**context, "new_rank_name": new_rank.name},
         )
     return old_key, new_rank.key
+
+
+def sync_goals(member):
+    """Move the member's active goals at the wallet's brand to its balance; stamp and announce
+    goals just reached.
+
+    Runs inside the caller's transaction (the ledger calls it after every balance change).
+    """
+    goals = db.session.scalars(
+        select(UserGoal).where(
+            UserGoal.user_id == member.id,
+            UserGoal.brand_id == member.brand_id,
+            UserGoal.is_active.is_(True),
+        )
+    ).all()
+    balance = member.wallet.points_balance
+    for goal in goals:
+        goal.current_points = min(balance, goal.target_points or 0)
+        if goal.completed_at is None and balance >= (goal.target_points or 0):
+            _complete_goal(member.user, goal, member.brand_id)
+
+
+def _complete_goal(user, goal, brand_id):
+    goal.completed_at = utcnow()
+    product = db.session.get(Product, goal.product_id) if goal.product_id else None
+    details = {"goal_id": goal.id, "goal_name": goal.goal_name, "target_points": goal.target_points}
+    log_action(
+        user, "goal_reached", brand_id=brand_id, product_id=goal.product_id, action_data=details
+    )
+    record_event(user, "goal_reached", brand_id=brand_id, product=product, context=details)

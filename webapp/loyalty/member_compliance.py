@@ -7,7 +7,7 @@ Nothing here commits: the caller (registration, the profile view) does, once.
 from dataclasses import dataclass
 from datetime import date
 
-from webapp.customerio.outbox import record_identify
+from webapp.events.outbox import record_identify
 from webapp.extensions import db
 from webapp.loyalty.compliance_settings import document_versions, sms_disclosure
 from webapp.loyalty.consents import accept_documents, change_sms_consent, record_consent

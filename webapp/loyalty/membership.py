@@ -8,8 +8,8 @@ side effect of visiting a host.
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from webapp.customerio.identify import wallet_of
-from webapp.customerio.outbox import record_event, record_identify
+from webapp.events.identify import wallet_of
+from webapp.events.outbox import record_event, record_identify
 from webapp.extensions import db
 from webapp.models import Brand, MemberWallet
 from webapp.timeutil import utcnow

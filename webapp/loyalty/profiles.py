@@ -5,14 +5,13 @@ from decimal import Decimal
 
 from sqlalchemy import delete, inspect, select, update
 
-from webapp.customerio.outbox import record_delete, record_identify
+from webapp.events.outbox import record_delete, record_identify
 from webapp.extensions import db
-from webapp.jobs import commit
 from webapp.loyalty.account_sessions import end_every_session
 from webapp.loyalty.accounts import AccountError, unusable_password_hash
 from webapp.loyalty.consents import anonymise_consents, change_email_consent, consent_history
 from webapp.loyalty.custom_answers import active_fields, check_answers, save_answers
-from webapp.loyalty.ledger import lock_user
+from webapp.loyalty.ledger import lock_user, log_action
 from webapp.loyalty.member_compliance import check_phone, set_phone_and_sms
 from webapp.loyalty.membership import member_brand_ids
 from webapp.models import (
@@ -82,17 +81,13 @@ def update_profile(
     set_phone_and_sms(user, brand, number, sms_consent, ip_address=ip_address)
     change_email_consent(user, brand_id, marketing_consent, "profile", ip_address=ip_address)
     save_answers(user.id, fields, clean)
-    db.session.add(
-        UserActionLog(
-            user_id=user.id,
-            action_type="profile_updated",
-            points_awarded=0,
-            brand_id=brand_id,
-            action_data={"marketing_consent": bool(marketing_consent)},
-        )
+    log_action(
+        user,
+        "profile_updated",
+        brand_id=brand_id,
+        action_data={"marketing_consent": bool(marketing_consent)},
     )
     record_identify(user, brand_id=brand_id)
-    commit()
     return user
 
 
@@ -213,5 +208,4 @@ def delete_account(user_id):
     _drop_pending_messages(user.id)
     for brand_id in _member_brands(user):
         record_delete(user, brand_id=brand_id)
-    commit()
     return user

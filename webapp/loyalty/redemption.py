@@ -5,11 +5,9 @@ import re
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import select, update
 
-from webapp.customerio.outbox import record_event
+from webapp.events.outbox import record_event
 from webapp.extensions import db
-from webapp.jobs import commit
 from webapp.loyalty.achievements import has_exclusive_access
-from webapp.loyalty.deadlocks import retry_once_on_deadlock
 from webapp.loyalty.jurisdictions import RegionProblem, check_redemption, member_rule
 from webapp.loyalty.ledger import (
     InsufficientPoints,
@@ -129,9 +127,8 @@ def _field_message(item):
     return f"{label} is not valid."
 
 
-@retry_once_on_deadlock
 def redeem(user_id, product_id, brand_id, shipping, *, idempotency_key=None, confirmed_cost=None):
-    """Spend the member's points on a reward and open a pending redemption; committed.
+    """Spend the member's points on a reward and open a pending redemption (the caller commits).
 
     Everything is checked under the member's lock: the reward's state, and its cost against
     `confirmed_cost` (the price the member said yes to; PriceChanged when it moved). A form
@@ -139,18 +136,13 @@ def redeem(user_id, product_id, brand_id, shipping, *, idempotency_key=None, con
     """
     details = validate_shipping(shipping)
     key = _checked_key(idempotency_key)
-    try:
-        member = lock_member(user_id, brand_id)
-        first = _redemption_with_key(user_id, key)
-        if first is not None:
-            db.session.rollback()
-            return first
-        product = _reward_under_lock(product_id, brand_id, confirmed_cost)
-        _check_eligibility(member, product)
-        entry = spend(member, product.points_cost, "reward_redeemed", product_id=product.id)
-    except (RedemptionError, InsufficientPoints, NotAMember):
-        db.session.rollback()
-        raise
+    member = lock_member(user_id, brand_id)
+    first = _redemption_with_key(user_id, key)
+    if first is not None:
+        return first
+    product = _reward_under_lock(product_id, brand_id, confirmed_cost)
+    _check_eligibility(member, product)
+    entry = spend(member, product.points_cost, "reward_redeemed", product_id=product.id)
     user = member.user
     redemption = _create_redemption(user, product, brand_id, details)
     redemption.idempotency_key = key
@@ -163,7 +155,6 @@ def redeem(user_id, product_id, brand_id, shipping, *, idempotency_key=None, con
         product=product,
         context={"redemption_id": redemption.id, "points_spent": product.points_cost},
     )
-    commit()
     return redemption
 
 
@@ -258,26 +249,26 @@ def _close_goals_for(user_id, product_id):
     )
 
 
-@retry_once_on_deadlock
 def cancel_redemption(redemption_id, *, staff_user_id=None, reason):
-    """Cancel a pending redemption and refund its points through the ledger; committed."""
+    """Cancel a pending redemption and refund its points through the ledger
+    (the caller commits)."""
     reason = (reason or "").strip()
     if not reason:
         raise RedemptionError("Say why the redemption is cancelled: the member is told.")
     member = _lock_owner(redemption_id)
-    redemption = _claim_pending(redemption_id, "cancelled", staff_user_id, reason)
     user = member.user
     try:
-        grant(
-            member,
-            redemption.points_spent,
-            "points_refunded",
-            product_id=redemption.product_id,
-            action_data={"redemption_id": redemption.id, "reason": reason},
-            count_towards_lifetime=False,
-        )
+        with db.session.begin_nested():
+            redemption = _claim_pending(redemption_id, "cancelled", staff_user_id, reason)
+            grant(
+                member,
+                redemption.points_spent,
+                "points_refunded",
+                product_id=redemption.product_id,
+                action_data={"redemption_id": redemption.id, "reason": reason},
+                count_towards_lifetime=False,
+            )
     except PointsLimitExceeded as too_many:
-        db.session.rollback()
         raise RedemptionError(f"The refund cannot be made: {too_many}") from None
     redemption.cancelled_at = utcnow()
     record_event(
@@ -291,13 +282,12 @@ def cancel_redemption(redemption_id, *, staff_user_id=None, reason):
             "reason": reason,
         },
     )
-    commit()
     return redemption
 
 
-@retry_once_on_deadlock
 def fulfil_redemption(redemption_id, staff_user_id, note):
-    """Mark a pending redemption as sent, with the staff member's note; committed."""
+    """Mark a pending redemption as sent, with the staff member's note (the caller
+    commits)."""
     _lock_owner(redemption_id)
     redemption = _claim_pending(redemption_id, "fulfilled", staff_user_id, note)
     redemption.fulfilled_at = utcnow()
@@ -308,7 +298,6 @@ def fulfil_redemption(redemption_id, staff_user_id, note):
         product=db.session.get(Product, redemption.product_id),
         context={"redemption_id": redemption.id, "note": note},
     )
-    commit()
     return redemption
 
 
@@ -323,7 +312,6 @@ def _lock_owner(redemption_id):
     try:
         return lock_member(*owner)
     except NotAMember:
-        db.session.rollback()
         raise RedemptionError("Only pending redemptions can be changed.") from None
 
 
@@ -335,7 +323,6 @@ def _claim_pending(redemption_id, status, staff_user_id, note):
         .values(status=status, handled_by_user_id=staff_user_id, staff_note=note)
     ).rowcount
     if not changed:
-        db.session.rollback()
         raise RedemptionError("Only pending redemptions can be changed.")
     return db.session.scalars(
         select(Redemption)

@@ -6,11 +6,9 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp.brand_settings import settings_of
-from webapp.customerio.outbox import record_event
+from webapp.events.outbox import record_event
 from webapp.extensions import db
-from webapp.jobs import commit
 from webapp.loyalty.achievements import evaluate_achievements
-from webapp.loyalty.deadlocks import retry_once_on_deadlock
 from webapp.loyalty.jurisdictions import referral_bonus_allowed
 from webapp.loyalty.ledger import grant, lock_member, lock_user, log_action
 from webapp.loyalty.membership import is_member
@@ -64,7 +62,6 @@ def attach_referral(referee_user_id, code, brand_id):
         raise ReferralError(N_("Your account is already linked to a friend's referral.")) from None
     referee.referred_by_user_id = referral_code.user_id
     _announce_initiated(referral, referee, brand_id)
-    commit()
     return referral
 
 
@@ -179,11 +176,9 @@ def expire_referrals(now=None):
             .where(same_brand, Referral.status == "pending", Referral.created_at < cutoff)
             .values(status="expired")
         ).rowcount
-    commit()
     return expired
 
 
-@retry_once_on_deadlock
 def nudge_referral(referrer_user_id, referral_id):
     """Ask Customer.io to remind a pending friend to scan; once per 24 hours per friend.
 
@@ -200,7 +195,6 @@ def nudge_referral(referrer_user_id, referral_id):
     lock_user(referee_id)
     referral = db.session.get(Referral, referral_id, populate_existing=True)
     if referral.status != "pending":
-        db.session.rollback()
         raise ReferralError(N_("Only friends who haven't scanned yet can be nudged."))
     now = utcnow()
     window_start = now - NUDGE_INTERVAL
@@ -214,7 +208,6 @@ def nudge_referral(referrer_user_id, referral_id):
         .values(last_nudged_at=now)
     ).rowcount
     if not claimed:
-        db.session.rollback()
         raise ReferralError(N_("You already nudged this friend today. Try again tomorrow."))
     referral.last_nudged_at = now
     referee = db.session.get(User, referral.referee_user_id)
@@ -225,7 +218,6 @@ def nudge_referral(referrer_user_id, referral_id):
         brand_id=referral.brand_id,
         context={"referral_id": referral.id, "referrer_first_name": referrer.first_name},
     )
-    commit()
     return referral
 
 
@@ -235,7 +227,6 @@ def referral_summary(user_id, brand_id):
     user = db.session.get(User, user_id)
     if not user.referral_code:
         ensure_referral_code(user)
-        commit()
     rows = db.session.execute(
         select(Referral, User.first_name)
         .join(User, User.id == Referral.referee_user_id)

@@ -4,10 +4,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from webapp.customerio.personalisation import order_by_affinity
 from webapp.extensions import db
 from webapp.loyalty.achievements import has_exclusive_access
 from webapp.loyalty.membership import wallet_of
+from webapp.loyalty.personalisation import order_by_affinity
 from webapp.loyalty.ranks import ladder, rank_for
 from webapp.loyalty.wishlist import wishlist_product_ids
 from webapp.models import Product, Redemption

@@ -2,20 +2,18 @@
 
 One transaction: lock the member -> claim (conditional UPDATE) -> points at the rank
 multiplier held before the scan times active boosts -> `product_scanned` logged and recorded
--> a pending referral converted -> achievements evaluated -> commit.
+-> a pending referral converted -> achievements evaluated; the caller commits.
 """
 
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
-from webapp import jobs
 from webapp.brand_settings import settings_of
-from webapp.customerio.outbox import record_event
+from webapp.events.outbox import record_event
 from webapp.extensions import db
 from webapp.loyalty.achievement_engine import AchievementState, evaluate_achievements
 from webapp.loyalty.codes import claim_code, code_status, normalize_code, product_for_code
 from webapp.loyalty.config_cache import ConfigCache, invalidate_on_write
-from webapp.loyalty.deadlocks import retry_once_on_deadlock
 from webapp.loyalty.jurisdictions import RegionNeeded, RegionProblem, earning_problem, member_rule
 from webapp.loyalty.ledger import PointsLimitExceeded, grant, lock_member, log_action
 from webapp.loyalty.membership import NotAMember
@@ -68,9 +66,8 @@ class CodePreview:
     message: str = ""
 
 
-@retry_once_on_deadlock
 def scan_code(user_id, raw_code, *, brand_id, ip_address=None, user_agent=None):
-    """Claim `raw_code` for the member in `brand_id` and award its points; committed."""
+    """Claim `raw_code` for the member in `brand_id` and award its points (the caller commits)."""
     code = normalize_code(raw_code)
     if not bad_codes_allowed(brand_id, user_id, ip_address):
         return ScanResult("rate_limited", message=MESSAGES["rate_limited"])
@@ -79,25 +76,14 @@ def scan_code(user_id, raw_code, *, brand_id, ip_address=None, user_agent=None):
     try:
         member = lock_member(user_id, brand_id)
     except NotAMember as not_member:
-        db.session.rollback()
         return ScanResult("not_member", message=str(not_member))
     try:
         no_earning = _no_earning_reason(member)
     except RegionNeeded:
-        db.session.rollback()
         return ScanResult("region_needed", message=MESSAGES["region_needed"])
-    now = utcnow()
-    if code and claim_code(code, user_id, now):
-        product = product_for_code(code)
-        if product.brand_id == brand_id and no_earning:
-            return _record_without_points(member, code, product, no_earning, ip_address, user_agent)
-        if product.brand_id == brand_id:
-            try:
-                return _award(member, code, product, ip_address, user_agent, now)
-            except PointsLimitExceeded:
-                db.session.rollback()  # the claim too: nothing of this scan is kept
-                return ScanResult("points_limit", message=MESSAGES["points_limit"])
-    db.session.rollback()  # nothing claimed, or another brand's code: undone, lock released
+    awarded = _claim_and_award(member, code, ip_address, user_agent, no_earning) if code else None
+    if awarded is not None:
+        return awarded
     outcome = code_status(code, user_id, brand_id) if code else "unknown"
     if outcome in BAD_OUTCOMES:
         record_bad_code(brand_id, user_id, ip_address)
@@ -136,7 +122,6 @@ def _record_without_points(member, code, product, reason, ip_address, user_agent
         product=product,
         context={"points_awarded": 0, "earning_allowed": False, "scan_code": code},
     )
-    jobs.commit()
     return ScanResult(
         "no_earning",
         points=0,
@@ -144,6 +129,38 @@ def _record_without_points(member, code, product, reason, ip_address, user_agent
         product=product,
         message=f"Code claimed for {product.name}. {reason}",
     )
+
+
+class _NothingClaimed(Exception):
+    """The code was not claimed for this brand: its savepoint is undone."""
+
+
+def _claim_and_award(member, code, ip_address, user_agent, no_earning=None):
+    """The scan's award (or its refusal at the points limit) in a savepoint; None, with the
+    savepoint undone, when nothing was claimed or the code is another brand's. Where the
+    member's region forbids earning (`no_earning` says why), the code is claimed for 0 points."""
+    now = utcnow()
+    try:
+        with db.session.begin_nested():
+            product = _claimed_product(code, member, now)
+            if no_earning:
+                where = (ip_address, user_agent)
+                return _record_without_points(member, code, product, no_earning, *where)
+            return _award(member, code, product, ip_address, user_agent, now)
+    except PointsLimitExceeded:  # the claim is undone too: nothing of this scan is kept
+        return ScanResult("points_limit", message=MESSAGES["points_limit"])
+    except _NothingClaimed:
+        return None
+
+
+def _claimed_product(code, member, now):
+    """The product of the code just claimed for the member's brand; else _NothingClaimed."""
+    if not claim_code(code, member.user.id, now):
+        raise _NothingClaimed
+    product = product_for_code(code)
+    if product.brand_id != member.brand_id:
+        raise _NothingClaimed
+    return product
 
 
 def max_multiplier(brand_id):
@@ -166,9 +183,10 @@ def scan_points(points_award, multiplier):
 
 def _award(member, code, product, ip_address, user_agent, now):
     user, wallet, brand_id = member.user, member.wallet, member.brand_id
+    steps = ladder(brand_id)
     rank_key_before = wallet.current_rank_key or MEMBER_RANK_KEY
     state = AchievementState.load(user.id)
-    multiplier = rank_for(ladder(brand_id), wallet.lifetime_points).multiplier
+    multiplier = rank_for(steps, wallet.lifetime_points).multiplier
     multiplier = min(multiplier * state.boost(brand_id, now), max_multiplier(brand_id))
     points = scan_points(product.points_award, multiplier)
     action_data = {"code": code, "base_points": product.points_award, "multiplier": str(multiplier)}
@@ -190,9 +208,13 @@ def _award(member, code, product, ip_address, user_agent, now):
     )
     convert_on_first_scan(member)
     unlocks = evaluate_achievements(member, state=state, now=now)
-    jobs.commit()
-    new_rank = rank_for(ladder(brand_id), wallet.lifetime_points)
-    new_rank_name = new_rank.name if new_rank.key != rank_key_before else None
+    # The ledger kept the wallet's rank current through every grant of this scan.
+    rank_key_after = wallet.current_rank_key or MEMBER_RANK_KEY
+    new_rank_name = (
+        next(step.name for step in steps if step.key == rank_key_after)
+        if rank_key_after != rank_key_before
+        else None
+    )
     return ScanResult(
         "awarded",
         points=points,
@@ -214,18 +236,21 @@ def _award_message(points, product, unlocks, new_rank_name):
     return " ".join(parts)
 
 
-def preview_code(raw_code, brand_id, *, ip_address=None):
-    """The product and points behind a code, without claiming it (anonymous landing page).
+def preview_code(raw_code, brand_id, *, user_id=None, ip_address=None):
+    """The product and points behind a code, without claiming it, as the visitor `user_id`
+    (None: signed out) would find it: already_yours for a member's own claimed code.
 
-    Unknown codes count against the IP's bad-code allowance, so guessing codes here is
-    limited like scanning them.
+    A signed-out visitor's unknown codes count against the IP's bad-code allowance, so
+    guessing codes here is limited like scanning them; a member's bad codes are counted by
+    `scan_code` when they claim, never again by the page that shows the refusal.
     """
     code = normalize_code(raw_code)
-    if not bad_codes_allowed(brand_id, None, ip_address):
+    if not bad_codes_allowed(brand_id, user_id, ip_address):
         return CodePreview("rate_limited", message=MESSAGES["rate_limited"])
-    outcome = code_status(code, None, brand_id) if code else "unknown"
+    outcome = code_status(code, user_id, brand_id) if code else "unknown"
     if outcome in ("unknown", "wrong_brand"):
-        record_bad_code(brand_id, None, ip_address)
+        if user_id is None:
+            record_bad_code(brand_id, None, ip_address)
         return CodePreview(outcome, message=MESSAGES[outcome])
     product = product_for_code(code)
     points = scan_points(product.points_award, ladder(brand_id)[0].multiplier)

@@ -20,9 +20,9 @@ from limits.strategies import MovingWindowRateLimiter
 
 from webapp.brand_settings import settings_of
 from webapp.extensions import db
+from webapp.loyalty.brand_directory import active_brands
 from webapp.models import Brand
 from webapp.redis_guard import GuardedLimiter, client_options
-from webapp.tenancy import active_brands
 
 log = logging.getLogger(__name__)
 

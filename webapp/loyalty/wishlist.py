@@ -2,9 +2,8 @@
 
 from sqlalchemy import delete, select
 
-from webapp.customerio.outbox import record_event
+from webapp.events.outbox import record_event
 from webapp.extensions import db
-from webapp.jobs import commit
 from webapp.loyalty.achievements import evaluate_achievements
 from webapp.loyalty.ledger import lock_member, log_action
 from webapp.models import Product, Wishlist
@@ -52,10 +51,8 @@ def toggle_wishlist(user_id, product_id, brand_id):
     elif product.is_active:
         _add(user, product, brand_id)
     else:
-        db.session.rollback()
         raise WishlistError(N_("That product is not available."))
     evaluate_achievements(member)
-    commit()
     return not removed
 
 

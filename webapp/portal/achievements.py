@@ -4,7 +4,7 @@ from flask import render_template
 from flask_login import current_user, login_required
 
 from webapp.loyalty.achievements import achievement_board
-from webapp.portal.views import bp
+from webapp.portal import bp
 from webapp.tenancy import current_brand
 
 

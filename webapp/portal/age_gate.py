@@ -1,15 +1,13 @@
 """The age gate: signed-out visitors confirm their age once every 30 days."""
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import HiddenField
 
 from webapp.loyalty.accounts import min_age
+from webapp.portal import bp
+from webapp.portal.forms import AgeGateForm
 from webapp.tenancy import current_brand
 from webapp.urls import safe_next
-
-bp = Blueprint("age_gate", __name__)
 
 COOKIE = "age_confirmed"
 COOKIE_SECONDS = 30 * 24 * 60 * 60
@@ -26,12 +24,6 @@ OPEN_PATHS = {
 OPEN_PREFIXES = ("/static/", "/webhooks/", "/media/")
 
 
-class AgeGateForm(FlaskForm):
-    """The confirmation, carrying the page to return to."""
-
-    next = HiddenField()
-
-
 def _is_open(path):
     return path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)
 
@@ -44,17 +36,17 @@ def require_age_confirmation():
     if request.cookies.get(COOKIE) == "1" or current_user.is_authenticated:
         return None
     target = request.full_path.rstrip("?") if request.method == "GET" else request.path
-    return redirect(url_for("age_gate.ask", next=target))
+    return redirect(url_for("portal.age_gate", next=target))
 
 
-@bp.get("/age-gate")
+@bp.get("/age-gate", endpoint="age_gate")
 def ask():
     """Ask whether the visitor is old enough for this brand."""
     form = AgeGateForm(next=safe_next(request.args.get("next")))
     return render_template("portal/age_gate.html", form=form, min_age=min_age(current_brand()))
 
 
-@bp.post("/age-gate")
+@bp.post("/age-gate", endpoint="confirm_age")
 def confirm():
     """Remember the confirmation and return to the page the visitor wanted."""
     form = AgeGateForm()

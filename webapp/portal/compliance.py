@@ -5,13 +5,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.auth.forms import AcceptTermsForm, RegionForm, attach_errors, offer_regions
-from webapp.jobs import commit
+from webapp.extensions import db
 from webapp.loyalty.compliance_settings import compliance_settings, document_versions
 from webapp.loyalty.consents import accept_documents, missing_documents
 from webapp.loyalty.jurisdictions import brand_rules, operating_regions
 from webapp.loyalty.member_compliance import RegionChangeError, change_region
+from webapp.portal import bp
 from webapp.portal.gate import require_compliance_steps
-from webapp.portal.views import bp
 from webapp.tenancy import current_brand, current_wallet
 from webapp.urls import safe_next
 
@@ -31,7 +31,7 @@ def region():
     """Say (or change) where you live; the change is logged."""
     brand, wallet = _brand_or_404(), current_wallet()
     if wallet is None or not brand_rules(brand.id):
-        return redirect(url_for("profile.show"), code=303)
+        return redirect(url_for("portal.profile"), code=303)
     form = RegionForm(region=wallet.region)
     offer_regions(form, operating_regions(brand.id))
     if form.validate_on_submit():
@@ -46,9 +46,9 @@ def region():
         except RegionChangeError as error:
             attach_errors(form, error.errors)
         else:
-            commit()
+            db.session.commit()
             flash("Thanks: your region is saved.", "success")
-            return redirect(safe_next(request.args.get("next"), "profile.show"), code=303)
+            return redirect(safe_next(request.args.get("next"), "portal.profile"), code=303)
     asks_medical = any(rule.medical_only for rule in brand_rules(brand.id))
     return render_template(
         "portal/region.html", form=form, asks_medical=asks_medical, first=wallet.region is None
@@ -69,7 +69,7 @@ def accept_terms():
         accept_documents(
             current_user.id, brand.id, versions, "profile", ip_address=request.remote_addr
         )
-        commit()
+        db.session.commit()
         flash("Thanks for accepting the updated terms.", "success")
         return redirect(safe_next(request.args.get("next")), code=303)
     return render_template("portal/accept_terms.html", form=form, missing=missing)

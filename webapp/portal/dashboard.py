@@ -4,13 +4,13 @@ earn, activity); the landing page (hero, how it works, top rewards) for everyone
 from flask import render_template
 from flask_login import current_user
 
-from webapp.customerio.personalisation import next_best_action
 from webapp.loyalty.achievements import achievement_board
 from webapp.loyalty.goals import active_goals
 from webapp.loyalty.history import recent_activity
+from webapp.loyalty.personalisation import next_best_action
 from webapp.loyalty.ranks import rank_progress
 from webapp.loyalty.reward_catalogue import next_reward, reward_catalogue, showcase_rewards
-from webapp.portal.views import bp
+from webapp.portal import bp
 from webapp.tenancy import current_brand, current_wallet
 
 RECENT_ROWS = 5

@@ -20,6 +20,8 @@ OPEN_ENDPOINTS = (
     "portal.claim",
     "portal.terms",
     "portal.privacy",
+    "portal.age_gate",
+    "portal.confirm_age",
 )
 
 
@@ -28,8 +30,8 @@ STEP_ENDPOINTS = (
     *OPEN_ENDPOINTS,
     "portal.region",
     "portal.accept_terms",
-    "profile.export",
-    "profile.delete",
+    "portal.export_data",
+    "portal.delete_account",
 )
 
 

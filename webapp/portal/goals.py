@@ -1,11 +1,10 @@
 """Goals: save towards a wishlisted reward or a number of points, watch the progress, cancel."""
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import StringField
 
+from webapp.extensions import db
 from webapp.loyalty.goals import (
     GoalError,
     active_goals,
@@ -13,25 +12,10 @@ from webapp.loyalty.goals import (
     set_custom_goal,
     set_goal_from_wishlist,
 )
-from webapp.portal.views import bp
+from webapp.portal import bp
+from webapp.portal.forms import CustomGoalForm
 from webapp.portal.wording import translated
 from webapp.tenancy import current_brand
-
-
-class CustomGoalForm(FlaskForm):
-    """A goal of the member's own; the goal rules check the values."""
-
-    name = StringField(lazy_gettext("What are you saving for?"), render_kw={"maxlength": 255})
-    target_points = StringField(
-        lazy_gettext("Points"),
-        render_kw={"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"},
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in (self.name, self.target_points):
-            # Marks the label and the input; the goal rules do the checking.
-            field.flags.required = True
 
 
 def _goals_panel(form, status=200, **context):
@@ -69,6 +53,7 @@ def set_custom_goal_view():
         )
     except GoalError as error:
         return _goals_panel(form, 422, problem=translated(error))
+    db.session.commit()
     return _done(gettext("New goal: %(name)s.", name=goal.goal_name))
 
 
@@ -81,6 +66,7 @@ def set_goal_from_wishlist_view(product_id):
     except GoalError as error:
         flash(translated(error), "error")
         return redirect(url_for("portal.wishlist"), code=303)
+    db.session.commit()
     flash(gettext("New goal: %(name)s.", name=goal.goal_name), "success")
     return redirect(url_for("portal.goals"), code=303)
 
@@ -93,4 +79,5 @@ def cancel_goal_view(goal_id):
         cancel_goal(current_user.id, goal_id)
     except GoalError as error:
         return _goals_panel(CustomGoalForm(formdata=None), 422, problem=translated(error))
+    db.session.commit()
     return _done(gettext("Goal cancelled."))

@@ -5,7 +5,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from webapp.loyalty.history import history_page
-from webapp.portal.views import bp
+from webapp.portal import bp
 from webapp.tenancy import current_brand
 from webapp.translation_marks import N_
 

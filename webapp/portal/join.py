@@ -9,12 +9,13 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from webapp.auth.forms import JoinForm, attach_errors, custom_values, with_custom_fields
+from webapp.extensions import db
 from webapp.loyalty import accounts
 from webapp.loyalty.accounts import AccountError
 from webapp.loyalty.custom_answers import active_fields
+from webapp.portal import bp
 from webapp.portal.gate import require_membership
 from webapp.portal.pending_scan import claim_pending_scan
-from webapp.portal.views import bp
 from webapp.tenancy import current_brand, current_wallet
 from webapp.urls import safe_next
 
@@ -48,5 +49,6 @@ def join():
         else:
             flash(gettext("Welcome to %(brand)s Rewards!", brand=brand.name), "success")
             claim_pending_scan(current_user)
+            db.session.commit()
             return redirect(safe_next(request.args.get("next")), code=303)
     return render_template("portal/join.html", form=form, fields=fields)

@@ -40,7 +40,9 @@ TABS = (
         ),
     ),
     Tab("portal.achievements", N_("Achievements"), "achievements"),
-    Tab("profile.show", N_("Profile"), "profile", ("profile.delete", "profile.export")),
+    Tab(
+        "portal.profile", N_("Profile"), "profile", ("portal.delete_account", "portal.export_data")
+    ),
 )
 
 

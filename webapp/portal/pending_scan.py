@@ -1,18 +1,20 @@
 """A code opened at /s/<code> while signed out, claimed as soon as the visitor signs in.
 
 The landing page remembers an available code in the session; signing in or registering (from
-the landing's buttons or any other way) calls `claim_pending_scan`, which claims it and
-flashes what it did, so the member arrives back on /s/<code> with the points in the balance.
+the landing's buttons or any other way) sends Flask-Login's `user_logged_in`, on which
+`claim_pending_scan` claims it (in the sign-in's transaction) and flashes what it did, so the
+member arrives back on /s/<code> with the points in the balance.
 """
 
 from flask import abort, flash, request, session
+from flask_login import user_logged_in
 
+from webapp.auth import PENDING_SCAN_KEY
 from webapp.loyalty.membership import is_member
 from webapp.loyalty.scan import scan_code
 from webapp.portal.wording import scan_message
 from webapp.tenancy import current_brand
 
-PENDING_SCAN_KEY = "pending_scan_code"
 MAX_CODE_LENGTH = 64
 
 
@@ -49,3 +51,9 @@ def claim_pending_scan(user):
     result = claim_for(user.id, code)
     flash(scan_message(result), "success" if result.outcome == "awarded" else "error")
     return result
+
+
+@user_logged_in.connect
+def claim_after_sign_in(app, user):
+    """Signing in (or registering, or activating) claims the code that was waiting."""
+    claim_pending_scan(user)

@@ -2,7 +2,7 @@
 
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required, logout_user
 
@@ -14,6 +14,7 @@ from webapp.auth.forms import (
     offer_sms_consent,
     with_custom_fields,
 )
+from webapp.extensions import db
 from webapp.loyalty import profiles
 from webapp.loyalty.accounts import AccountError
 from webapp.loyalty.compliance_settings import sms_disclosure
@@ -21,12 +22,8 @@ from webapp.loyalty.consents import consent_history, has_consent
 from webapp.loyalty.custom_answers import active_fields, answers_by_key, form_key
 from webapp.loyalty.jurisdictions import implied_region, operating_regions
 from webapp.loyalty.phones import can_receive_texts
-from webapp.portal.gate import require_compliance_steps, require_membership
+from webapp.portal import bp
 from webapp.tenancy import current_brand, current_wallet
-
-bp = Blueprint("profile", __name__)
-bp.before_request(require_membership)
-bp.before_request(require_compliance_steps)
 
 DELETE_WORD = "DELETE"
 
@@ -56,7 +53,7 @@ def _region_shown(brand, wallet):
     return f"{regions.get(code, code)} ({code})" if code else "Not set"
 
 
-@bp.route("/profile", methods=["GET", "POST"])
+@bp.route("/profile", methods=["GET", "POST"], endpoint="profile")
 @login_required
 def show():
     """View and edit the profile."""
@@ -74,8 +71,9 @@ def show():
         except AccountError as error:
             attach_errors(form, error.errors)
         else:
+            db.session.commit()
             flash(gettext("Your profile is saved."), "success")
-            return redirect(url_for("profile.show"), code=303)
+            return redirect(url_for("portal.profile"), code=303)
     brand = current_brand()
     return render_template(
         "portal/profile.html",
@@ -87,7 +85,7 @@ def show():
     )
 
 
-@bp.get("/profile/export")
+@bp.get("/profile/export", endpoint="export_data")
 @login_required
 def export():
     """Everything we hold about the member, as a JSON download."""
@@ -98,7 +96,7 @@ def export():
     return response
 
 
-@bp.route("/profile/delete", methods=["GET", "POST"])
+@bp.route("/profile/delete", methods=["GET", "POST"], endpoint="delete_account")
 @login_required
 def delete():
     """Confirm by typing DELETE, then anonymise the account and sign out."""
@@ -106,6 +104,7 @@ def delete():
     if form.validate_on_submit():
         if form.confirm.data.strip() == DELETE_WORD:
             profiles.delete_account(current_user.id)
+            db.session.commit()
             logout_user()
             flash(gettext("Your account is deleted. Thanks for being a member."), "success")
             return redirect(url_for("portal.index"), code=303)

@@ -4,7 +4,7 @@ from flask import render_template
 from flask_login import login_required
 
 from webapp.loyalty.ranks import ladder, rank_progress
-from webapp.portal.views import bp
+from webapp.portal import bp
 from webapp.tenancy import current_brand, current_wallet
 
 

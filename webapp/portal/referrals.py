@@ -4,8 +4,9 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
+from webapp.extensions import db
 from webapp.loyalty.referrals import ReferralError, nudge_referral, referral_summary
-from webapp.portal.views import bp
+from webapp.portal import bp
 from webapp.portal.wording import translated
 from webapp.tenancy import current_brand
 
@@ -13,6 +14,7 @@ from webapp.tenancy import current_brand
 def _referrals_page(status=200, **context):
     """The friends list alone for htmx, the whole referrals page otherwise."""
     summary = referral_summary(current_user.id, current_brand().id)
+    db.session.commit()  # a member's first visit makes their referral code
     link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for(
         "auth.referral_link", code=summary["code"]
     )
@@ -33,6 +35,7 @@ def nudge_referral_view(referral_id):
     """Remind a friend who joined but hasn't scanned yet (once a day)."""
     try:
         nudge_referral(current_user.id, referral_id)
+        db.session.commit()
         problem, notice = None, gettext("Nudge sent. We'll remind your friend to scan.")
     except ReferralError as error:
         problem, notice = translated(error), None

@@ -3,14 +3,12 @@
 import secrets
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from htmx_flask import make_response
-from wtforms import HiddenField, IntegerField, StringField
-from wtforms.widgets import HiddenInput
 
 from webapp.auth.forms import attach_errors
+from webapp.extensions import db
 from webapp.i18n import points_number
 from webapp.loyalty.redemption import (
     ExclusiveOnly,
@@ -23,52 +21,11 @@ from webapp.loyalty.redemption import (
     validate_shipping,
 )
 from webapp.loyalty.reward_catalogue import member_redemptions, reward_catalogue, reward_offer
+from webapp.portal import bp
+from webapp.portal.forms import ShippingForm
 from webapp.portal.htmx import points_changed_trigger
-from webapp.portal.views import bp
 from webapp.portal.wording import translated
 from webapp.tenancy import current_brand
-
-REQUIRED_SHIPPING_FIELDS = ("name", "address1", "city", "region", "postal_code", "country")
-
-
-class ShippingForm(FlaskForm):
-    """Where the reward is sent; the redemption rules check the values."""
-
-    name = StringField(lazy_gettext("Full name"), render_kw={"autocomplete": "name"})
-    address1 = StringField(lazy_gettext("Address"), render_kw={"autocomplete": "address-line1"})
-    address2 = StringField(
-        lazy_gettext("Apartment, suite"), render_kw={"autocomplete": "address-line2"}
-    )
-    city = StringField(lazy_gettext("City"), render_kw={"autocomplete": "address-level2"})
-    region = StringField(
-        lazy_gettext("State or region"), render_kw={"autocomplete": "address-level1"}
-    )
-    postal_code = StringField(
-        lazy_gettext("Postal code"), render_kw={"autocomplete": "postal-code"}
-    )
-    country = StringField(
-        lazy_gettext("Country"),
-        default="US",
-        description=lazy_gettext("Two letters, like US."),
-        render_kw={"autocomplete": "country", "maxlength": 2},
-    )
-    phone = StringField(lazy_gettext("Phone"), render_kw={"autocomplete": "tel", "type": "tel"})
-    # Set on the confirm step: one key per confirmation, and the price the member says yes to.
-    idempotency_key = HiddenField()
-    points_cost = IntegerField(widget=HiddenInput())
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field_name in REQUIRED_SHIPPING_FIELDS:
-            # Marks the label and the input; the redemption rules do the checking.
-            self[field_name].flags.required = True
-
-    def shipping(self):
-        """The submitted details as the redemption rules take them (blank optional -> None)."""
-        details = {name: self[name].data or "" for name in REQUIRED_SHIPPING_FIELDS}
-        for name in ("address2", "phone"):
-            details[name] = (self[name].data or "").strip() or None
-        return details
 
 
 def _offer_or_404(product_id):
@@ -171,6 +128,7 @@ def redeem_reward(product_id):
         return _confirm_panel(_offer_or_404(product_id), form, 409, problem=translated(changed))
     except (RedemptionError, InsufficientPoints) as error:
         return _redeem_panel(offer, form, "details", 422, problem=redemption_problem(error, offer))
+    db.session.commit()
     return _redeemed(offer, form, redemption)
 
 

@@ -13,13 +13,14 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from htmx_flask import make_response
 
+from webapp.extensions import db
 from webapp.loyalty import accounts
 from webapp.loyalty.accounts import AccountError
-from webapp.loyalty.codes import code_status, normalize_code
 from webapp.loyalty.jurisdictions import asks_region
 from webapp.loyalty.reward_catalogue import next_reward, reward_catalogue
-from webapp.loyalty.scan import MESSAGES, ScanResult, preview_code
+from webapp.loyalty.scan import ScanResult, preview_code
 from webapp.loyalty.wishlist import wishlist_product_ids
+from webapp.portal import bp
 from webapp.portal.htmx import points_changed_trigger
 from webapp.portal.pending_scan import (
     MAX_CODE_LENGTH,
@@ -27,7 +28,6 @@ from webapp.portal.pending_scan import (
     brand_id_or_404,
     claim_for,
 )
-from webapp.portal.views import bp
 from webapp.portal.wording import scan_message, translated
 from webapp.translation_marks import N_
 
@@ -76,6 +76,7 @@ def scan():
         return render_template("portal/scan.html", result=None)
     code = request.form.get("code", "").strip()
     result = claim_for(current_user.id, code) if code else _missing_code()
+    db.session.commit()
     return _scan_answer(
         result,
         url_for("portal.scan"),
@@ -89,12 +90,12 @@ def _missing_code():
 
 def _preview(code):
     """The product and points behind `code`, as this visitor may claim them."""
-    brand_id = brand_id_or_404()
-    preview = preview_code(code[:MAX_CODE_LENGTH], brand_id, ip_address=request.remote_addr)
-    if current_user.is_authenticated and preview.outcome == "already_claimed":
-        outcome = code_status(normalize_code(code), current_user.id, brand_id)
-        preview.outcome, preview.message = outcome, MESSAGES[outcome]
-    return preview
+    return preview_code(
+        code[:MAX_CODE_LENGTH],
+        brand_id_or_404(),
+        user_id=current_user.id if current_user.is_authenticated else None,
+        ip_address=request.remote_addr,
+    )
 
 
 def _claim_page(code, preview, result=None, guest_error=None):
@@ -130,6 +131,7 @@ def claim(code):
 def claim_now(code):
     """One tap: claim the code for the signed-in member."""
     result = claim_for(current_user.id, code)
+    db.session.commit()
     page_url = (
         url_for("portal.index")
         if result.outcome == "awarded"
@@ -166,6 +168,7 @@ def _guest_claimed(user, code):
     """Claim for the email's account; the answer is the same whoever owns the email."""
     session.pop(PENDING_SCAN_KEY, None)
     result = claim_for(user.id, code)
+    db.session.commit()  # the account stays even when the code went meanwhile
     if result.outcome != "awarded":
         flash(scan_message(result), "error")
         return redirect(url_for("portal.claim", code=code), code=303)

@@ -7,8 +7,8 @@ from htmx_flask import make_response
 from webapp.extensions import db
 from webapp.loyalty.wishlist import WishlistError, toggle_wishlist, wishlist_products
 from webapp.models import Product
+from webapp.portal import bp
 from webapp.portal.htmx import points_changed_trigger
-from webapp.portal.views import bp
 from webapp.tenancy import current_brand, current_wallet
 from webapp.urls import safe_next
 
@@ -32,6 +32,7 @@ def toggle_wishlist_item(product_id):
         wishlisted = toggle_wishlist(current_user.id, product_id, current_brand().id)
     except WishlistError:
         abort(404)
+    db.session.commit()
     next_url = safe_next(request.form.get("next"), "portal.wishlist")
     if not request.htmx:
         return redirect(next_url, code=303)

@@ -15,7 +15,7 @@ from webapp.customerio.credentials import webhook_secrets
 from webapp.customerio.webhook_apply import customer_id_of, event_time_of
 from webapp.customerio.webhook_batches import apply_stored_webhooks
 from webapp.extensions import csrf, db
-from webapp.jobs import commit, enqueue_after_commit
+from webapp.jobs import enqueue_after_commit
 from webapp.models import Brand, CustomerIoWebhookLog
 from webapp.timeutil import utcnow
 
@@ -189,5 +189,5 @@ def customerio(brand_slug):
         db.session.rollback()
         return jsonify({"status": "duplicate"}), 200
     enqueue_after_commit(apply_stored_webhooks, once=True)
-    commit()
+    db.session.commit()
     return jsonify({"status": "accepted", "id": row.id}), 202

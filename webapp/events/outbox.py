@@ -1,13 +1,15 @@
-"""The transactional outbox: Customer.io calls recorded in the same transaction as the action."""
+"""The transactional outbox: Customer.io calls recorded in the same transaction as the action.
+
+It sits below the rules (`loyalty`) and the delivery (`customerio`): it names the delivery job
+by its import path and announces link events on `event_recorded`, so it imports neither."""
 
 import logging
 
+from blinker import Namespace
 from sqlalchemy import select
 from ulid import ULID
 
-from webapp.customerio.credentials import customerio_configured_for
-from webapp.customerio.delivery import deliver_outbox
-from webapp.customerio.identify import wallet_of
+from webapp.events.identify import wallet_of
 from webapp.extensions import db
 from webapp.jobs import enqueue_after_commit
 from webapp.models import BrandStaff, CustomerIoEventQueue
@@ -18,6 +20,8 @@ log = logging.getLogger(__name__)
 PRIORITIES = {
     "password_reset_requested": 1,
     "guest_activation_requested": 1,
+    "email_confirmation_requested": 1,
+    "sign_up_with_existing_email": 1,
     "product_scanned": 5,
     "user_session_started": 20,
     "user_session_ended": 20,
@@ -31,6 +35,10 @@ LINK_EVENTS = (
     "email_confirmation_requested",
     "sign_up_with_existing_email",
 )
+DELIVERY_JOB = "webapp.customerio.delivery.deliver_outbox"
+
+# Sent with (name, brand_id, context) for each event row added: Customer.io's side listens.
+event_recorded = Namespace().signal("event-recorded")
 
 
 def new_event_uid():
@@ -131,8 +139,8 @@ def record_event(user, name, *, brand_id, product=None, context=None, priority=N
         },
     )
     db.session.add(row)
-    enqueue_after_commit(deliver_outbox, brand_id, queue="high", once=True)
-    _log_link_when_unconfigured(name, brand_id, context)
+    enqueue_after_commit(DELIVERY_JOB, brand_id, queue="high", once=True)
+    event_recorded.send(name, brand_id=brand_id, context=context)
     return row
 
 
@@ -149,7 +157,7 @@ def record_identify(user, *, brand_id):
         return
     if not _hold_pending_identify(user.id, brand_id):
         _queue_call(user, brand_id, "identify", IDENTIFY_PRIORITY)
-    enqueue_after_commit(deliver_outbox, brand_id, queue="high", once=True)
+    enqueue_after_commit(DELIVERY_JOB, brand_id, queue="high", once=True)
 
 
 def _hold_pending_identify(user_id, brand_id):
@@ -182,7 +190,7 @@ def record_delete(user, *, brand_id):
     It goes after the member's other pending rows, so none of them re-creates the person.
     """
     _queue_call(user, brand_id, "delete", DELETE_PRIORITY)
-    enqueue_after_commit(deliver_outbox, brand_id, queue="high", once=True)
+    enqueue_after_commit(DELIVERY_JOB, brand_id, queue="high", once=True)
 
 
 def _queue_call(user, brand_id, kind, priority):
@@ -199,14 +207,3 @@ def _queue_call(user, brand_id, kind, priority):
             event_data={},
         )
     )
-
-
-def _log_link_when_unconfigured(name, brand_id, context):
-    """Without Customer.io, print reset and activation links so an operator can pass them on."""
-    if name in LINK_EVENTS and not customerio_configured_for(brand_id):
-        links = {
-            key: value
-            for key, value in (context or {}).items()
-            if key == "link" or key.endswith("_url")
-        }
-        log.warning("Customer.io is not configured; %s for brand %s: %s", name, brand_id, links)

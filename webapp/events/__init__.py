@@ -1,0 +1,1 @@
+"""What the program tells Customer.io: the outbox rows rules add, below the rules and delivery."""
