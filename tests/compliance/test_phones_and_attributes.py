@@ -100,6 +100,7 @@ def test_customerio_hears_unsubscribed_and_sms_consent(cio, app, make):
             person.id, brand.id, first_name="Ria", last_name="", phone_number="(415) 555-2671",
             marketing_consent=False, sms_consent=True, custom_values={},
         )  # fmt: skip
+        db.session.commit()
     run_jobs()
     first = [i for i in cio.identifies() if i["customer_id"] == str(person.id)][-1]["attributes"]
     assert first["unsubscribed"] is True and first["sms_consent"] is True
@@ -109,6 +110,7 @@ def test_customerio_hears_unsubscribed_and_sms_consent(cio, app, make):
             person.id, brand.id, first_name="Ria", last_name="", phone_number="(415) 555-2671",
             marketing_consent=True, sms_consent=False, custom_values={},
         )  # fmt: skip
+        db.session.commit()
     run_jobs()
     latest = [i for i in cio.identifies() if i["customer_id"] == str(person.id)][-1]["attributes"]
     assert latest["unsubscribed"] is False and latest["sms_consent"] is False

@@ -4,7 +4,7 @@ import json
 import secrets
 from pathlib import Path
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import confirm_sign_up, sign_in
 
 
 def test_age_gate_then_join_then_sign_out_and_in(new_context):
@@ -22,6 +22,7 @@ def test_age_gate_then_join_then_sign_out_and_in(new_context):
     page.select_option("#cf_favorite_form", "Flower")
     page.check("#accept_terms")
     page.click("text=Create my account")
+    confirm_sign_up(page, email)
     balance = page.locator("#points-balance")
     assert balance.get_attribute("data-value") == "0"
     assert page.locator("#rank-name").inner_text().strip()

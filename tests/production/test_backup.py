@@ -52,6 +52,7 @@ def keep_adjusting(app, members, staff_id, brand_id, stop):
                 adjust(
                     member, delta, brand_id=brand_id, reason="backup test", staff_user_id=staff_id
                 )
+                db.session.commit()  # the thread is its own boundary
             except InsufficientPoints:
                 db.session.rollback()
         db.session.remove()
@@ -68,6 +69,7 @@ def test_a_dump_taken_under_writes_restores_with_the_invariants(tmp_path):
             members = [factories.user(brands=[brand]).id for _ in range(20)]
             for member in members:
                 adjust(member, 100, brand_id=brand.id, reason="welcome", staff_user_id=staff.id)
+            db.session.commit()
             stop = threading.Event()
             writer = threading.Thread(
                 target=keep_adjusting, args=(app, members, staff.id, brand.id, stop)
