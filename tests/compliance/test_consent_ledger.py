@@ -11,9 +11,9 @@ from tests.auth.conftest import years_ago
 from tests.compliance.conftest import member_in, signup_values
 from tests.customerio.conftest import run_jobs
 from tests.customerio.test_webhooks import post_signed, unsubscribe
+from webapp.brand_settings import DEFAULT_SMS_DISCLOSURE
 from webapp.extensions import db
 from webapp.loyalty import accounts, profiles
-from webapp.loyalty.compliance_settings import DEFAULT_SMS_DISCLOSURE
 from webapp.loyalty.consents import consent_history, record_consent, subject_hash
 from webapp.models import ConsentEvent, MemberWallet, User
 
