@@ -56,7 +56,7 @@ def test_the_region_step_in_spanish_and_french(client, make, regional):
 def test_region_refusals_read_in_the_language_with_their_names(client, make, regional):
     sign_in(client, member_in(make, regional.brand, "CA-AB"))  # 18 in Alberta, 21 in Quebec
     french = client.post("/region", data={"region": "CA-QC"}, headers=FRENCH, base_url=HOST)
-    assert "L’âge minimum en Quebec est de 21 ans." in french.get_data(as_text=True)
+    assert "L’âge minimum dans cette région (Quebec) est de 21 ans." in french.get_data(True)
     too_young = {"region": "CA-QC", "date_of_birth": years_ago(20).isoformat()}
     spanish = client.post("/region", data=too_young, headers=SPANISH, base_url=HOST)
     assert "Debes tener 21 años o más para ser miembro en Quebec." in spanish.get_data(True)
