@@ -88,24 +88,30 @@ class Scan(Section):
     max_multiplier: Annotated[Decimal, Field(ge=1, le=1000, allow_inf_nan=False)] = Decimal(20)
 
 
-DEFAULT_SMS_DISCLOSURE = (
+# Our default texts; a brand that keeps them reads them in the member's language (marked for
+# the catalogues, translated where shown), a brand's own text reads as written. `{brand}` is
+# filled with the brand's name after translation.
+DEFAULT_SMS_DISCLOSURE = N_(
     "By ticking this box you agree to receive recurring automated marketing text messages "
     "from {brand} at the mobile number provided. Consent is not a condition of purchase or "
     "membership. Message frequency varies. Message and data rates may apply. Reply STOP to "
     "cancel, HELP for help."
 )
-DEFAULT_TERMS_TEXT = (
+DEFAULT_TERMS_TEXT = N_(
     "{brand} Rewards is a loyalty program for adults of legal age where they live. Points "
     "have no cash value, cannot be sold or transferred, and are void where the program is "
     "not allowed. What the program offers depends on the region you live in. {brand} may "
     "change or end the program; changes are shown to you before your next visit."
 )
-DEFAULT_PRIVACY_TEXT = (
+DEFAULT_PRIVACY_TEXT = N_(
     "{brand} keeps your name, email, phone number, region, the codes you scan and the rewards "
     "you redeem to run the program, and sends them to its messaging provider to contact you "
     "as you allowed. We never store your date of birth. You can download your data or delete "
     "your account from your profile at any time."
 )
+
+
+COMPLIANCE_TEXTS = ("sms_disclosure", "terms_text", "privacy_text")
 
 
 class Compliance(Section):
@@ -131,14 +137,16 @@ class Compliance(Section):
             raise ValueError("must start with https:// or http://")
         return value
 
-    def for_brand(self, brand_name):
-        """The texts with the brand's name filled in."""
-        fill = {"brand": brand_name}
-        return {
-            "sms_disclosure": self.sms_disclosure.replace("{brand}", fill["brand"]),
-            "terms_text": self.terms_text.replace("{brand}", fill["brand"]),
-            "privacy_text": self.privacy_text.replace("{brand}", fill["brand"]),
-        }
+    def for_brand(self, brand_name, translate=None):
+        """The texts with the brand's name filled in; `translate` (e.g. gettext) turns the ones
+        still at our default into the reader's language, a brand's own text stays as written."""
+        texts = {}
+        for name in COMPLIANCE_TEXTS:
+            text = getattr(self, name)
+            if translate is not None and text == type(self).model_fields[name].default:
+                text = translate(text)
+            texts[name] = text.replace("{brand}", brand_name)
+        return texts
 
 
 class BrandSettings(Section):

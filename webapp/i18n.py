@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from babel import Locale
 from flask import Blueprint, abort, redirect, request
-from flask_babel import Babel, format_date, format_decimal, get_locale, refresh
+from flask_babel import Babel, format_date, format_decimal, format_time, get_locale, refresh
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -118,6 +118,14 @@ def short_date(value):
     return format_date(value, format="medium") if value else ""
 
 
+def short_datetime(value):
+    """A date and time for this locale, e.g. "Dec 2, 2026, 2:05 PM" or "2 déc. 2026, 14 h 05"."""
+    if not value:
+        return ""
+    pattern = get_locale().datetime_formats["medium"]
+    return pattern.format(format_time(value, format="short"), format_date(value, format="medium"))
+
+
 def _vary_on_language(response):
     response.vary.add("Accept-Language")
     response.vary.add("Cookie")
@@ -137,4 +145,5 @@ def register(app):
     app.add_template_global(html_lang, "html_lang")
     app.add_template_filter(points_number, "points_number")
     app.add_template_filter(short_date, "short_date")
+    app.add_template_filter(short_datetime, "short_datetime")
     app.after_request(_vary_on_language)

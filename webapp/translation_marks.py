@@ -8,3 +8,13 @@ through `gettext` when it shows them, so the rules never depend on a request's l
 def N_(message):  # noqa: N802  (the gettext convention's name)
     """`message` itself; pybabel extracts it."""
     return message
+
+
+class Phrase(str):
+    """A marked message with its values: reads as the English text, and keeps the template
+    and the values so the portal can translate the template and fill the values after."""
+
+    def __new__(cls, template, **params):
+        phrase = super().__new__(cls, template % params if params else template)
+        phrase.template, phrase.params = template, params
+        return phrase

@@ -20,6 +20,7 @@ from webapp.input_limits import MaxLength
 from webapp.loyalty.compliance_settings import sms_disclosure
 from webapp.loyalty.custom_answers import MAX_TEXT_LENGTH, form_key
 from webapp.loyalty.jurisdictions import asks_region, brand_rules, operating_regions
+from webapp.portal.wording import translated
 
 PASSWORD_HELP = _l("At least 10 characters.")
 
@@ -179,7 +180,7 @@ def attach_errors(form, errors):
     for name, message in errors.items():
         field = form._fields.get(name)
         if field is not None:
-            field.errors = [*field.errors, gettext(str(message))]
+            field.errors = [*field.errors, translated(message)]
 
 
 class JoinForm(FlaskForm):
@@ -205,7 +206,7 @@ def prepare_signup_form(form, brand):
     """Fit the sign-up form to the brand: its regions, its SMS disclosure; returns what the
     template shows (`asks_region`, `asks_medical`)."""
     offer_regions(form, operating_regions(brand.id))
-    offer_sms_consent(form, sms_disclosure(brand)[0])
+    offer_sms_consent(form, sms_disclosure(brand, gettext)[0])
     if asks_region(brand.id):
         form.region.validators = [DataRequired(_l("Please choose where you live."))]
         form.region.flags.required = True

@@ -9,10 +9,12 @@ def compliance_settings(brand):
     return settings_of(brand).compliance
 
 
-def sms_disclosure(brand):
-    """The SMS consent text shown to members of `brand`, and its version."""
+def sms_disclosure(brand, translate=None):
+    """The SMS consent text shown to members of `brand` (our default through `translate`, e.g.
+    gettext), and its version."""
     settings = compliance_settings(brand)
-    return settings.for_brand(brand.name)["sms_disclosure"], settings.sms_disclosure_version
+    text = settings.for_brand(brand.name, translate)["sms_disclosure"]
+    return text, settings.sms_disclosure_version
 
 
 def document_versions(brand):

@@ -13,6 +13,7 @@ from webapp.brand_settings import DEFAULTS, settings_of
 from webapp.extensions import db
 from webapp.loyalty.config_cache import ConfigCache, invalidate_on_write
 from webapp.models import Brand, JurisdictionRule
+from webapp.translation_marks import N_, Phrase
 
 DEFAULT_MIN_AGE = DEFAULTS.min_age
 FLAGS = (
@@ -23,6 +24,20 @@ FLAGS = (
     "referral_bonuses_allowed",
     "medical_only",
 )
+# Why a region's member earns nothing, or may not redeem (filled with the region's name).
+EARNING_FORBIDDEN = N_("Points can't be earned in %(region)s, so this scan adds no points.")
+EARNING_NOT_OFFERED = N_("The program isn't offered in %(region)s, so this scan adds no points.")
+EARNING_MEDICAL_ONLY = N_(
+    "In %(region)s the program is for registered medical patients only. Confirm your patient "
+    "registration in your profile to earn points."
+)
+REDEEMING_FORBIDDEN = N_("Rewards can't be redeemed in %(region)s.")
+REDEEMING_NOT_OFFERED = N_("The program isn't offered in %(region)s.")
+REDEEMING_MEDICAL_ONLY = N_(
+    "In %(region)s rewards are for registered medical patients only. Confirm your patient "
+    "registration in your profile first."
+)
+PHYSICAL_FORBIDDEN = N_("Physical rewards can't be sent to members in %(region)s.")
 # Rewards tagged "digital" (or of product form "Digital") are not shipped goods.
 DIGITAL_TAG = "digital"
 
@@ -45,12 +60,17 @@ class Rule:
 class RegionProblem(Exception):
     """The program may not do this where the member lives; the message says why."""
 
+    @property
+    def message(self):
+        """Why (a marked message or a `Phrase`, for the portal to translate)."""
+        return self.args[0]
+
 
 class RegionNeeded(RegionProblem):
     """The brand runs in several regions and the member has not said where they live."""
 
     def __init__(self):
-        super().__init__("Tell us where you live first: what the program offers depends on it.")
+        super().__init__(N_("Tell us where you live first: what the program offers depends on it."))
 
 
 def brand_min_age(brand):
@@ -113,7 +133,9 @@ def _rule_in(rules, region):
 
 
 def _not_offered(brand):
-    return RegionProblem(f"Sorry, {brand.name} Rewards is not offered where you live.")
+    return RegionProblem(
+        Phrase(N_("Sorry, %(brand)s Rewards is not offered where you live."), brand=brand.name)
+    )
 
 
 def rule_for(brand, region):
@@ -133,8 +155,14 @@ def registration_rule(brand, region):
     rule = rule_for(brand, region)
     if not rule.registration_allowed:
         raise RegionProblem(
-            f"Sorry, {brand.name} Rewards can't accept members in {rule.name} at the moment. "
-            "Thank you for your interest."
+            Phrase(
+                N_(
+                    "Sorry, %(brand)s Rewards can't accept members in %(region)s at the "
+                    "moment. Thank you for your interest."
+                ),
+                brand=brand.name,
+                region=rule.name,
+            )
         )
     return rule
 
@@ -159,14 +187,11 @@ def member_rule(member):
 def earning_problem(rule, wallet):
     """Why scans earn nothing for this member, or None when they earn."""
     if not rule.earning_allowed:
-        return f"Points can't be earned in {rule.name}, so this scan adds no points."
+        return Phrase(EARNING_FORBIDDEN, region=rule.name)
     if not rule.registration_allowed:
-        return f"The program isn't offered in {rule.name}, so this scan adds no points."
+        return Phrase(EARNING_NOT_OFFERED, region=rule.name)
     if rule.medical_only and wallet.medical_attested_at is None:
-        return (
-            f"In {rule.name} the program is for registered medical patients only. Confirm "
-            "your patient registration in your profile to earn points."
-        )
+        return Phrase(EARNING_MEDICAL_ONLY, region=rule.name)
     return None
 
 
@@ -179,16 +204,13 @@ def is_physical(product):
 def check_redemption(rule, wallet, product):
     """RegionProblem, with the reason, when this member may not redeem this reward."""
     if not rule.redemption_allowed:
-        raise RegionProblem(f"Rewards can't be redeemed in {rule.name}.")
+        raise RegionProblem(Phrase(REDEEMING_FORBIDDEN, region=rule.name))
     if not rule.registration_allowed:
-        raise RegionProblem(f"The program isn't offered in {rule.name}.")
+        raise RegionProblem(Phrase(REDEEMING_NOT_OFFERED, region=rule.name))
     if rule.medical_only and wallet.medical_attested_at is None:
-        raise RegionProblem(
-            f"In {rule.name} rewards are for registered medical patients only. Confirm your "
-            "patient registration in your profile first."
-        )
+        raise RegionProblem(Phrase(REDEEMING_MEDICAL_ONLY, region=rule.name))
     if not rule.physical_rewards_allowed and is_physical(product):
-        raise RegionProblem(f"Physical rewards can't be sent to members in {rule.name}.")
+        raise RegionProblem(Phrase(PHYSICAL_FORBIDDEN, region=rule.name))
 
 
 def referral_bonus_allowed(brand, wallet):

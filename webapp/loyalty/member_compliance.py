@@ -24,14 +24,17 @@ from webapp.loyalty.phones import PhoneProblem, can_receive_texts, country_of_re
 from webapp.loyalty.referral_review import phone_region
 from webapp.models import Brand
 from webapp.timeutil import utcnow
+from webapp.translation_marks import N_, Phrase
 
-TERMS_NEEDED = "Please accept the program terms and privacy policy to join."
-SMS_NEEDS_NUMBER = "Enter a mobile number to get text messages."
-MEDICAL_NEEDED = "{name} allows the program for registered medical patients only."
-REGION_NEEDED = "Please choose where you live."
-DATE_OF_BIRTH_NEEDED = (
-    "{name} has a minimum age of {age}. Please enter your date of birth to move there."
+TERMS_NEEDED = N_("Please accept the program terms and privacy policy to join.")
+SMS_NEEDS_NUMBER = N_("Enter a mobile number to get text messages.")
+SMS_NEEDS_MOBILE = N_("Text messages need a mobile number, not a landline.")
+MEDICAL_NEEDED = N_("%(region)s allows the program for registered medical patients only.")
+REGION_NEEDED = N_("Please choose where you live.")
+DATE_OF_BIRTH_NEEDED = N_(
+    "%(region)s has a minimum age of %(age)s. Please enter your date of birth to move there."
 )
+TOO_YOUNG_THERE = N_("You must be %(age)s or older to be a member in %(region)s.")
 
 
 @dataclass
@@ -68,7 +71,7 @@ def check_phone(brand, region, raw_phone, sms_consent):
     if sms_consent and number is None:
         return None, {"sms_consent": SMS_NEEDS_NUMBER}
     if sms_consent and not can_receive_texts(number):
-        return None, {"sms_consent": "Text messages need a mobile number, not a landline."}
+        return None, {"sms_consent": SMS_NEEDS_MOBILE}
     return number, {}
 
 
@@ -81,12 +84,12 @@ def check_signup(brand, *, region, phone_number, sms_consent, accept_terms, medi
     try:
         rule = registration_rule(brand, checks.region)
     except RegionProblem as problem:
-        errors["region"] = str(problem) if checks.region else REGION_NEEDED
+        errors["region"] = problem.message if checks.region else REGION_NEEDED
         rule = None
     if rule is not None:
         checks.min_age = rule.min_age
         if rule.medical_only and not checks.medical_attested:
-            errors["medical_attested"] = MEDICAL_NEEDED.format(name=rule.name)
+            errors["medical_attested"] = Phrase(MEDICAL_NEEDED, region=rule.name)
     checks.phone_number, phone_errors = check_phone(
         brand, checks.region, phone_number, checks.sms_consent
     )
@@ -124,9 +127,9 @@ def _moving_age_problem(verified_min_age, new_rule, date_of_birth):
     if new_rule.min_age <= verified_min_age:
         return None
     if not isinstance(date_of_birth, date):
-        return DATE_OF_BIRTH_NEEDED.format(name=new_rule.name, age=new_rule.min_age)
+        return Phrase(DATE_OF_BIRTH_NEEDED, region=new_rule.name, age=new_rule.min_age)
     if _age_on(date_of_birth, date.today()) < new_rule.min_age:
-        return f"You must be {new_rule.min_age} or older to be a member in {new_rule.name}."
+        return Phrase(TOO_YOUNG_THERE, age=new_rule.min_age, region=new_rule.name)
     return None
 
 
@@ -159,14 +162,14 @@ def change_region(user_id, brand_id, region, *, date_of_birth=None, medical_atte
     try:
         new_rule = rule_for(brand, region or None)
     except RegionProblem as problem:
-        raise RegionChangeError({"region": str(problem) if region else REGION_NEEDED}) from None
+        raise RegionChangeError({"region": problem.message if region else REGION_NEEDED}) from None
     member = lock_member(user_id, brand_id)
     wallet, old_region = member.wallet, member.wallet.region
     problem = _moving_age_problem(_verified_min_age(brand, old_region), new_rule, date_of_birth)
     if problem:
         raise RegionChangeError({"date_of_birth": problem})
     if new_rule.medical_only and not (medical_attested or wallet.medical_attested_at):
-        raise RegionChangeError({"medical_attested": MEDICAL_NEEDED.format(name=new_rule.name)})
+        raise RegionChangeError({"medical_attested": Phrase(MEDICAL_NEEDED, region=new_rule.name)})
     if medical_attested and wallet.medical_attested_at is None:
         wallet.medical_attested_at = utcnow()
     wallet.region = new_rule.region

@@ -4,9 +4,13 @@ member's country; SMS consent needs a number that can receive texts."""
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
+from webapp.translation_marks import N_
+
 TEXTABLE_TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
-INVALID = "Please enter a valid phone number, with the area code (for example 415 555 2671)."
-NOT_MOBILE = "Text messages need a mobile number. Please enter a mobile number or leave the box."
+INVALID = N_("Please enter a valid phone number, with the area code (for example 415 555 2671).")
+NOT_MOBILE = N_(
+    "Text messages need a mobile number. Please enter a mobile number or leave the box."
+)
 
 
 class PhoneProblem(ValueError):

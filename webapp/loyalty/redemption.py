@@ -203,7 +203,7 @@ def _check_eligibility(member, product):
     try:
         check_redemption(member_rule(member), member.wallet, product)
     except RegionProblem as problem:
-        raise RegionForbids(str(problem)) from None
+        raise RegionForbids(problem.message) from None
     if product.required_rank_key:
         steps = ladder(member.brand_id)
         positions = {step.key: index for index, step in enumerate(steps)}

@@ -22,7 +22,7 @@ from webapp.loyalty.referrals import convert_on_first_scan
 from webapp.loyalty.scan_limits import bad_codes_allowed, record_bad_code
 from webapp.models import Brand
 from webapp.timeutil import utcnow
-from webapp.translation_marks import N_
+from webapp.translation_marks import N_, Phrase
 
 MESSAGES = {
     "unknown": N_("We couldn't find that code. Check the letters on the pack and try again."),
@@ -38,6 +38,8 @@ MESSAGES = {
     ),
     "region_needed": RegionNeeded().args[0],
 }
+# A code claimed where the member's region lets it earn nothing; `reason` says why.
+CLAIMED_WITHOUT_POINTS = N_("Code claimed for %(product)s. %(reason)s")
 # Outcomes that count against the bad-code allowance (scanning your own code twice does not).
 BAD_OUTCOMES = ("unknown", "voided", "already_claimed", "wrong_brand")
 
@@ -98,7 +100,7 @@ def _no_earning_reason(member):
     except RegionNeeded:
         raise
     except RegionProblem as outside:
-        return str(outside)
+        return outside.message
     return earning_problem(rule, member.wallet)
 
 
@@ -111,7 +113,11 @@ def _record_without_points(member, code, product, reason, ip_address, user_agent
         "product_scanned",
         brand_id=brand_id,
         product_id=product.id,
-        action_data={"code": code, "base_points": product.points_award, "earning_blocked": reason},
+        action_data={
+            "code": code,
+            "base_points": product.points_award,
+            "earning_blocked": str(reason),
+        },
         ip_address=ip_address,
         user_agent=user_agent,
     )
@@ -127,7 +133,7 @@ def _record_without_points(member, code, product, reason, ip_address, user_agent
         points=0,
         balance=member.wallet.points_balance,
         product=product,
-        message=f"Code claimed for {product.name}. {reason}",
+        message=Phrase(CLAIMED_WITHOUT_POINTS, product=product.name, reason=reason),
     )
 
 

@@ -2,6 +2,7 @@
 brand's terms and privacy pages."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from webapp.auth.forms import AcceptTermsForm, RegionForm, attach_errors, offer_regions
@@ -47,7 +48,7 @@ def region():
             attach_errors(form, error.errors)
         else:
             db.session.commit()
-            flash("Thanks: your region is saved.", "success")
+            flash(gettext("Thanks: your region is saved."), "success")
             return redirect(safe_next(request.args.get("next"), "portal.profile"), code=303)
     asks_medical = any(rule.medical_only for rule in brand_rules(brand.id))
     return render_template(
@@ -70,7 +71,7 @@ def accept_terms():
             current_user.id, brand.id, versions, "profile", ip_address=request.remote_addr
         )
         db.session.commit()
-        flash("Thanks for accepting the updated terms.", "success")
+        flash(gettext("Thanks for accepting the updated terms."), "success")
         return redirect(safe_next(request.args.get("next")), code=303)
     return render_template("portal/accept_terms.html", form=form, missing=missing)
 
@@ -78,11 +79,11 @@ def accept_terms():
 def _document_page(kind):
     brand = _brand_or_404()
     settings = compliance_settings(brand)
-    texts = settings.for_brand(brand.name)
+    texts = settings.for_brand(brand.name, gettext)
     return render_template(
         "portal/document.html",
         kind=kind,
-        title="Program terms" if kind == "terms" else "Privacy policy",
+        title=gettext("Program terms") if kind == "terms" else gettext("Privacy policy"),
         version=getattr(settings, f"{kind}_version"),
         url=getattr(settings, f"{kind}_url"),
         text=texts[f"{kind}_text"],

@@ -40,7 +40,7 @@ def _profile_form(fields):
         if field.field_type == "checkbox":
             initial[form_key(field)] = answers.get(field.field_key) == "yes"
     form = with_custom_fields(ProfileForm, fields)(obj=user, **initial)
-    offer_sms_consent(form, sms_disclosure(current_brand())[0])
+    offer_sms_consent(form, sms_disclosure(current_brand(), gettext)[0])
     return form
 
 
@@ -50,7 +50,7 @@ def _region_shown(brand, wallet):
     if not regions:
         return None
     code = wallet.region if wallet and wallet.region else implied_region(brand.id)
-    return f"{regions.get(code, code)} ({code})" if code else "Not set"
+    return f"{regions.get(code, code)} ({code})" if code else gettext("Not set")
 
 
 @bp.route("/profile", methods=["GET", "POST"], endpoint="profile")

@@ -17,6 +17,7 @@ from webapp.loyalty.redemption import (
     PriceChanged,
     RankTooLow,
     RedemptionError,
+    RegionForbids,
     redeem,
     validate_shipping,
 )
@@ -53,6 +54,8 @@ def redemption_problem(error, offer):
         if offer.rank_needed:
             return gettext("Reach %(rank)s to unlock this reward.", rank=offer.rank_needed)
         return gettext("Reach a higher rank to unlock this reward.")
+    if isinstance(error, RegionForbids):
+        return translated(error.args[0])
     if isinstance(error, ExclusiveOnly):
         return gettext(
             "This limited reward is for members with exclusive access, unlocked by achievements."

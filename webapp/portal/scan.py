@@ -35,7 +35,7 @@ GUEST_SAVED = N_(
     "Sign in with that email to spend them. New here? We've emailed a link to set a password."
 )
 
-GUEST_NEEDS_REGION = "Please join to claim: what a scan earns here depends on where you live."
+GUEST_NEEDS_REGION = N_("Please join to claim: what a scan earns here depends on where you live.")
 
 # htmx swaps 422 (the message replaces the result area); 429 tells the browser to back off.
 FAILURE_STATUS = {"rate_limited": 429}
@@ -154,7 +154,7 @@ def claim_as_guest(code):
     if preview.outcome != "available":
         return _claim_page(code, preview), FAILURE_STATUS.get(preview.outcome, 422)
     if asks_region(brand_id_or_404()):  # what a scan earns depends on where the member lives
-        return _claim_page(code, preview, guest_error=GUEST_NEEDS_REGION), 422
+        return _claim_page(code, preview, guest_error=translated(GUEST_NEEDS_REGION)), 422
     try:
         user = accounts.claim_as_guest(
             request.form.get("email", ""), brand_id_or_404(), current_app.config["PUBLIC_URL"]

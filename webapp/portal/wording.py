@@ -7,6 +7,7 @@ they are shown, and word the outcomes whose message carries names and numbers.
 from flask_babel import format_decimal, gettext, lazy_gettext
 
 from webapp.i18n import points_number
+from webapp.translation_marks import Phrase
 
 RARITY_NAMES = {
     "common": lazy_gettext("Common"),
@@ -16,9 +17,30 @@ RARITY_NAMES = {
     "legendary": lazy_gettext("Legendary"),
 }
 
+CONSENT_CHANNEL_NAMES = {
+    "email": lazy_gettext("Email offers"),
+    "sms": lazy_gettext("Text messages"),
+    "loyalty_terms": lazy_gettext("Program terms"),
+    "privacy": lazy_gettext("Privacy policy"),
+}
+CONSENT_SOURCE_NAMES = {
+    "registration": lazy_gettext("Sign-up"),
+    "join": lazy_gettext("Joining the program"),
+    "profile": lazy_gettext("Your profile"),
+    "webhook": lazy_gettext("Unsubscribe link or text reply"),
+    "staff": lazy_gettext("Our team"),
+}
+
 
 def translated(message):
-    """A rule's message (marked with `N_`) in the member's language; unknown text as it is."""
+    """A rule's message (marked with `N_`, or a `Phrase` with its values) in the member's
+    language; unknown text as it is."""
+    if isinstance(message, Phrase):
+        values = {
+            name: translated(value) if isinstance(value, Phrase) else value
+            for name, value in message.params.items()
+        }
+        return gettext(message.template, **values)
     return gettext(str(message)) if message else ""
 
 
@@ -46,14 +68,27 @@ def rarity_name(rarity):
     return str(RARITY_NAMES.get(rarity, str(rarity or "").capitalize()))
 
 
+def consent_channel_name(channel):
+    """A consent channel as the member reads it: "sms" -> "Text messages"."""
+    return str(CONSENT_CHANNEL_NAMES.get(channel, channel))
+
+
+def consent_source_name(source):
+    """Where a consent decision was made, as the member reads it: "registration" -> "Sign-up"."""
+    return str(CONSENT_SOURCE_NAMES.get(source, source))
+
+
 def multiplier(value):
     """A rank's multiplier for this locale: 1.25 (en), 1,25 (es, fr_CA)."""
     return format_decimal(float(value or 0), format="0.00")
 
 
 def register(app):
-    """Give templates scan_message(), rarity_name() and the `multiplier` filter."""
+    """Give templates scan_message(), rarity_name(), the consent names and the `multiplier`
+    filter."""
     app.add_template_global(translated, "translated")
     app.add_template_global(scan_message, "scan_message")
     app.add_template_global(rarity_name, "rarity_name")
+    app.add_template_global(consent_channel_name, "consent_channel_name")
+    app.add_template_global(consent_source_name, "consent_source_name")
     app.add_template_filter(multiplier, "multiplier")
