@@ -7,6 +7,9 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from tests.reliability.services import assert_ledger_invariants
+from webapp.admin.stats import day_range, scans_per_day, signups_per_day
+from webapp.demo_activity import SHOPPERS
 from webapp.extensions import db
 from webapp.loyalty.codes import ALPHABET, CODE_LENGTH
 from webapp.loyalty.goals import active_goals
@@ -43,7 +46,19 @@ def test_seed_demo_is_idempotent(app):
     second = seed(runner)
     assert first["codes"] == second["codes"]
     assert db.session.scalar(select(func.count()).select_from(Brand)) == 1
-    assert db.session.scalar(select(func.count()).select_from(User)) == 2
+    shoppers = User.email.like("shopper-%@greenharbor.example")
+    assert db.session.scalar(select(func.count()).select_from(User).where(~shoppers)) == 2
+    assert db.session.scalar(select(func.count()).select_from(User).where(shoppers)) == SHOPPERS
+
+
+def test_the_demo_admin_charts_show_ninety_days_of_a_program_in_use(app):
+    seed(app.test_cli_runner())
+    brand = db.session.scalar(select(Brand))
+    scan_days = [day for day, scans in scans_per_day(brand.id, day_range(90)) if scans]
+    join_days = [day for day, joins in signups_per_day(brand.id, day_range(90)) if joins]
+    assert len(scan_days) >= 30 and len(join_days) >= 20
+    assert (max(scan_days) - min(scan_days)).days >= 60
+    assert_ledger_invariants()  # dated back, every balance is still the sum of its rows
 
 
 def test_the_demo_member_starts_with_history_a_redeemable_reward_and_a_goal(app):

@@ -47,7 +47,10 @@ LAYERS = (
         },
     ),
     ("blueprints", {"system", "webhooks", "auth", "portal", "admin"}),
-    ("commands", {"cli", "cli_brands", "cli_database", "demo", "demo_images", "demo_story"}),
+    (
+        "commands",
+        {"cli", "cli_brands", "cli_database", "demo", "demo_activity", "demo_images", "demo_story"},
+    ),
     ("app", {"webapp"}),
 )
 LAYER_OF = {name: rank for rank, (_, names) in enumerate(LAYERS) for name in names}

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from webapp.brand_settings import DEFAULTS
 from webapp.code_batches import generate_codes
+from webapp.demo_activity import add_program_activity
 from webapp.demo_images import add_demo_pictures
 from webapp.demo_story import tell_member_story
 from webapp.extensions import db
@@ -454,6 +455,7 @@ def seed_demo():
     add_demo_pictures(brand)
     db.session.commit()
     tell_member_story(consumer.id, brand.id)
+    add_program_activity(brand.id, DEMO_REGION)
     return _what_to_try(brand, _unclaimed_demo_codes(brand))
 
 

@@ -8,12 +8,21 @@ from urllib.parse import urlsplit
 
 from babel import Locale
 from flask import Blueprint, abort, redirect, request
-from flask_babel import Babel, format_date, format_decimal, format_time, get_locale, refresh
+from flask_babel import (
+    Babel,
+    format_date,
+    format_decimal,
+    format_time,
+    get_locale,
+    gettext,
+    refresh,
+)
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.brand_settings import DEFAULTS, settings_of
 from webapp.extensions import db
+from webapp.translation_marks import Phrase
 
 # The languages with a catalogue under webapp/translations; the first is the source language.
 LANGUAGES = ("en", "es", "fr_CA")
@@ -147,3 +156,15 @@ def register(app):
     app.add_template_filter(short_date, "short_date")
     app.add_template_filter(short_datetime, "short_datetime")
     app.after_request(_vary_on_language)
+
+
+def translated(message):
+    """A rule's message (marked with `N_`, or a `Phrase` with its values) in the member's
+    language; unknown text as it is."""
+    if isinstance(message, Phrase):
+        values = {
+            name: translated(value) if isinstance(value, Phrase) else value
+            for name, value in message.params.items()
+        }
+        return gettext(message.template, **values)
+    return gettext(str(message)) if message else ""

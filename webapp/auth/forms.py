@@ -16,11 +16,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
+from webapp.i18n import translated
 from webapp.input_limits import MaxLength
 from webapp.loyalty.compliance_settings import sms_disclosure
 from webapp.loyalty.custom_answers import MAX_TEXT_LENGTH, form_key
 from webapp.loyalty.jurisdictions import asks_region, brand_rules, operating_regions
-from webapp.portal.wording import translated
 
 PASSWORD_HELP = _l("At least 10 characters.")
 

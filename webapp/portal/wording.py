@@ -6,8 +6,7 @@ they are shown, and word the outcomes whose message carries names and numbers.
 
 from flask_babel import format_decimal, gettext, lazy_gettext
 
-from webapp.i18n import points_number
-from webapp.translation_marks import Phrase
+from webapp.i18n import points_number, translated  # noqa: F401  (the portal's name for it)
 
 RARITY_NAMES = {
     "common": lazy_gettext("Common"),
@@ -30,18 +29,6 @@ CONSENT_SOURCE_NAMES = {
     "webhook": lazy_gettext("Unsubscribe link or text reply"),
     "staff": lazy_gettext("Our team"),
 }
-
-
-def translated(message):
-    """A rule's message (marked with `N_`, or a `Phrase` with its values) in the member's
-    language; unknown text as it is."""
-    if isinstance(message, Phrase):
-        values = {
-            name: translated(value) if isinstance(value, Phrase) else value
-            for name, value in message.params.items()
-        }
-        return gettext(message.template, **values)
-    return gettext(str(message)) if message else ""
 
 
 def scan_message(result):
