@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app, request
 from flask_babel import gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -69,6 +69,7 @@ def register_extensions(app):
     login_manager.login_message_category = "info"
     csrf.init_app(app)
     compress.init_app(app)
+    app.after_request(_buffer_static_text)  # runs before Flask-Compress's hook
     htmx.init_app(app)
 
     @login_manager.user_loader
@@ -143,3 +144,16 @@ def register_commands(app):
     from webapp.cli import register
 
     register(app)
+
+
+def _buffer_static_text(response):
+    """Static CSS, JS and SVG come as file streams, which Flask-Compress leaves alone (CSV
+    exports must stream); read these small files into the response so they are compressed."""
+    if (
+        request.endpoint == "static"
+        and response.status_code == 200
+        and response.mimetype in current_app.config["COMPRESS_MIMETYPES"]
+    ):
+        response.direct_passthrough = False
+        response.set_data(response.get_data())
+    return response

@@ -40,3 +40,28 @@ def test_the_device_font_needs_no_download(app, make):
     with app.test_request_context():
         assert brand_font(settings_of(make.brand(settings={"font": "system"})).font)[1] is None
         assert brand_font(settings_of(make.brand()).font)[0].startswith('"Inter"')  # the default
+
+
+def test_pages_carry_only_their_fonts_faces_in_their_own_style_block(app, make):
+    """No stylesheet to wait for: the brand font's @font-face rules ride in the nonced style."""
+    make.brand(settings={"font": "lora"})
+    page = app.test_client().get("/login").get_data(as_text=True)
+    style = re.search(r"<style nonce=\"[^\"]+\">(.*?)</style>", page, re.S).group(1)
+    faces = re.findall(r'@font-face \{ font-family: "([^"]+)"; [^}]*font-weight: (\d+)', style)
+    assert faces == [("Lora", "400"), ("Lora", "700")]
+    assert "fonts.css" not in page
+    for url in re.findall(r'src: url\("([^"]+)"\)', style):
+        assert app.test_client().get(url).status_code == 200
+
+
+def test_static_text_files_are_compressed_for_browsers_that_ask(app):
+    client = app.test_client()
+    plain = client.get("/static/css/app.css")
+    packed = client.get("/static/css/app.css", headers={"Accept-Encoding": "gzip"})
+    assert plain.headers.get("Content-Encoding") is None
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert int(packed.headers["Content-Length"]) < len(plain.get_data()) / 2
+    image = client.get(
+        f"/static/{'icons/apple-touch-icon.png'}", headers={"Accept-Encoding": "gzip"}
+    )
+    assert image.status_code == 200 and image.headers.get("Content-Encoding") is None
