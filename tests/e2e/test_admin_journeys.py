@@ -96,7 +96,12 @@ def test_points_from_member_page_then_fulfil_the_redemption(new_context, live_se
     page.goto("/admin/members")
     page.fill("#member-search", consumer["email"])
     page.press("#member-search", "Enter")
+    # The search swaps the list in (htmx, on typing and on Enter): wait until both answers are
+    # in before following the link, or the click races a swap of the list it clicks in.
+    page.wait_for_url("**/admin/members?*")
+    page.wait_for_load_state("networkidle")
     page.click(f"a:has-text('{consumer['email']}')")
+    page.wait_for_url("**/admin/members/*")
     page.fill("#delta", "2000")
     page.fill("#reason", "Welcome gift")
     page.click("button:has-text('Adjust points')")
