@@ -8,7 +8,7 @@ import pytest
 from webapp.admin.forms import SettingsForm
 from webapp.admin.settings import FORM_SETTINGS
 from webapp.brand_settings import DEFAULTS, BrandSettings, settings_of
-from webapp.loyalty.accounts import min_age
+from webapp.loyalty.jurisdictions import brand_min_age
 from webapp.loyalty.referral_review import phone_region
 
 pytestmark = pytest.mark.sqlite_ok
@@ -66,13 +66,13 @@ def test_the_parsed_model_follows_changes_to_the_stored_json(make):
     brand.settings["min_age"] = 25  # changed in place
     assert settings_of(brand).min_age == 25
     brand.settings = {"min_age": 18}
-    assert min_age(brand) == 18
+    assert brand_min_age(brand) == 18
 
 
 def test_rules_read_the_model(make):
     brand = make.brand(settings={"referral": {"phone_region": "CA"}, "min_age": "nonsense"})
-    assert phone_region(brand) == "CA" and min_age(brand) == 21
-    assert phone_region(None) == "US" and min_age(None) == 21
+    assert phone_region(brand) == "CA" and brand_min_age(brand) == 21
+    assert phone_region(None) == "US" and brand_min_age(None) == 21
 
 
 def test_pages_render_with_nonsense_settings(client, make):

@@ -9,7 +9,6 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from webapp.brand_settings import settings_of
 from webapp.events.outbox import record_event, record_identify
 from webapp.extensions import db
 from webapp.loyalty import account_links
@@ -72,11 +71,6 @@ class RegistrationError(AccountError):
 def normalise_email(email):
     """The stored form of an email address: stripped and lower-case."""
     return (email or "").strip().lower()
-
-
-def min_age(brand):
-    """The brand's minimum age (`BrandSettings.min_age`)."""
-    return settings_of(brand).min_age
 
 
 def age_on(date_of_birth, today):

@@ -3,7 +3,7 @@
 from flask import current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from webapp.loyalty.accounts import min_age
+from webapp.loyalty.jurisdictions import brand_min_age
 from webapp.portal import bp
 from webapp.portal.forms import AgeGateForm
 from webapp.tenancy import current_brand
@@ -43,7 +43,9 @@ def require_age_confirmation():
 def ask():
     """Ask whether the visitor is old enough for this brand."""
     form = AgeGateForm(next=safe_next(request.args.get("next")))
-    return render_template("portal/age_gate.html", form=form, min_age=min_age(current_brand()))
+    return render_template(
+        "portal/age_gate.html", form=form, min_age=brand_min_age(current_brand())
+    )
 
 
 @bp.post("/age-gate", endpoint="confirm_age")
