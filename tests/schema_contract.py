@@ -500,7 +500,7 @@ EXPECTED = {
             "id": ("bigint(20) unsigned", False, None, "auto_increment"),
             "user_id": ("bigint(20) unsigned", False, None, ""),
             "action_type": (
-                "enum('product_scanned','referral_initiated','referral_converted','wishlist_added','achievement_unlocked','reward_redeemed','user_session_started','user_session_ended','points_adjusted','points_refunded','points_expired','referral_bonus','wishlist_removed','goal_set','goal_reached','rank_changed','password_reset','profile_updated')",
+                "enum('product_scanned','referral_initiated','referral_converted','wishlist_added','achievement_unlocked','reward_redeemed','user_session_started','user_session_ended','points_adjusted','points_refunded','points_expired','referral_bonus','wishlist_removed','goal_set','goal_reached','rank_changed','password_reset','profile_updated','campaign_bonus_awarded','birthday_bonus','tier_reward','points_reversed')",
                 False,
                 None,
                 "",
@@ -534,7 +534,7 @@ EXPECTED = {
             "id": ("bigint(20) unsigned", False, None, ""),
             "user_id": ("bigint(20) unsigned", False, None, ""),
             "action_type": (
-                "enum('product_scanned','referral_initiated','referral_converted','wishlist_added','achievement_unlocked','reward_redeemed','user_session_started','user_session_ended','points_adjusted','points_refunded','points_expired','referral_bonus','wishlist_removed','goal_set','goal_reached','rank_changed','password_reset','profile_updated')",
+                "enum('product_scanned','referral_initiated','referral_converted','wishlist_added','achievement_unlocked','reward_redeemed','user_session_started','user_session_ended','points_adjusted','points_refunded','points_expired','referral_bonus','wishlist_removed','goal_set','goal_reached','rank_changed','password_reset','profile_updated','campaign_bonus_awarded','birthday_bonus','tier_reward','points_reversed')",
                 False,
                 None,
                 "",
@@ -800,5 +800,15 @@ EXPECTED = {
             "staff_user_id": ("users", "id", "SET NULL"),
             "user_id": ("users", "id", "CASCADE"),
         },
+    },
+    "program_days": {
+        "columns": {
+            "brand_id": ("bigint(20) unsigned", False, None, ""),
+            "day": ("date", False, None, ""),
+            "changed": ("int(11)", False, None, ""),
+            "finished_at": ("timestamp", True, "current_timestamp()", ""),
+        },
+        "indexes": {"PRIMARY": (("brand_id", "day"), True)},
+        "foreign_keys": {"brand_id": ("brands", "id", "CASCADE")},
     },
 }

@@ -26,6 +26,7 @@ LAYERS = (
             "translation_marks",
             "brand_settings",
             "pagination",
+            "named_locks",
         },
     ),
     ("models", {"models"}),
@@ -33,7 +34,10 @@ LAYERS = (
     ("events", {"events"}),
     ("rules", {"loyalty"}),
     ("delivery", {"customerio"}),
-    ("tasks", {"code_batches", "archive", "scheduler", "db_retry", "partitioning"}),
+    (
+        "tasks",
+        {"code_batches", "archive", "scheduler", "db_retry", "partitioning", "program_daily"},
+    ),
     (
         "web",
         {
@@ -49,7 +53,16 @@ LAYERS = (
     ("blueprints", {"system", "webhooks", "auth", "portal", "admin"}),
     (
         "commands",
-        {"cli", "cli_brands", "cli_database", "demo", "demo_activity", "demo_images", "demo_story"},
+        {
+            "cli",
+            "cli_brands",
+            "cli_database",
+            "cli_program",
+            "demo",
+            "demo_activity",
+            "demo_images",
+            "demo_story",
+        },
     ),
     ("app", {"webapp"}),
 )

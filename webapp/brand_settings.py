@@ -10,6 +10,7 @@ import copy
 import logging
 from decimal import Decimal
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -34,6 +35,15 @@ def _hex_colour(value):
     if len(value) not in (4, 5, 7, 9) or value[0] != "#" or not set(value[1:]) <= HEX_DIGITS:
         raise ValueError("not a hex colour")
     return "#" + "".join(digit * 2 for digit in value[1:]) if len(value) == 4 else value
+
+
+def _time_zone(value):
+    """An IANA time zone name the system knows ("America/Los_Angeles")."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError("not a known time zone") from error
+    return value
 
 
 HexColour = Annotated[str, AfterValidator(_hex_colour)]
@@ -156,6 +166,9 @@ class BrandSettings(Section):
     # The language of a visitor who chose none and whose browser asks for none we speak
     # (webapp.i18n.LANGUAGES; anything else reads as English).
     default_language: Annotated[str, Field(max_length=16)] = "en"
+    # The brand's clock: its days (campaigns, birthdays, the daily program run) begin at
+    # midnight here.
+    timezone: Annotated[str, Field(max_length=64), AfterValidator(_time_zone)] = "UTC"
     wording: Wording = Wording()
     theme: Theme = Theme()
     min_age: Annotated[int, Field(ge=18, le=99)] = 21

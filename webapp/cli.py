@@ -199,6 +199,7 @@ def register(app):
     """Attach the commands to the app's CLI."""
     from webapp import cli_database
     from webapp.cli_brands import brands_group
+    from webapp.cli_program import program_group
 
     cli_database.register(app)
 
@@ -209,6 +210,7 @@ def register(app):
         archive_group,
         outbox_group,
         brands_group,
+        program_group,
     )
     for command in commands:
         app.cli.add_command(command)

@@ -10,9 +10,9 @@ import logging
 import time
 
 from flask import current_app
-from sqlalchemy import text
 
 from webapp.extensions import db
+from webapp.named_locks import NamedLock
 
 log = logging.getLogger(__name__)
 
@@ -43,32 +43,12 @@ def register_default_jobs():
     from webapp.archive import run_archive
     from webapp.customerio.sweep import sweep_outbox
     from webapp.loyalty.referrals import expire_referrals
+    from webapp.program_daily import run_program_days
 
     every(sweep_period())(sweep_outbox)
     every(HOUR)(expire_referrals)
+    every(HOUR)(run_program_days)
     every(DAY)(run_archive)
-
-
-class NamedLock:
-    """MariaDB GET_LOCK on a connection of its own (SQLite has one writer: always granted)."""
-
-    def __init__(self, name):
-        self.name = f"{current_app.config['QUEUE_PREFIX']}:{name}"[:64]
-        self.connection = None
-
-    def __enter__(self):
-        if db.engine.dialect.name not in ("mysql", "mariadb"):
-            return True
-        self.connection = db.engine.connect()
-        got = self.connection.scalar(text("SELECT GET_LOCK(:name, 0)"), {"name": self.name})
-        return bool(got)
-
-    def __exit__(self, *exc_info):
-        if self.connection is not None:
-            try:
-                self.connection.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": self.name})
-            finally:
-                self.connection.close()
 
 
 def run_job(name, job):

@@ -19,6 +19,7 @@ FULL_SETTINGS = {
               "text": "#101010", "on_primary": "#eeeeee"},
     "min_age": 19,
     "font": "lora",
+    "timezone": "America/Vancouver",
     "referral": {"referrer_bonus": 250, "referee_bonus": 40, "expiry_days": 14,
                  "phone_region": "CA"},
     "rate_limits": {"bad_codes_per_user_per_hour": 7, "bad_codes_per_ip_per_hour": 70},

@@ -1,5 +1,7 @@
 """Forms of the brand staff admin."""
 
+from zoneinfo import available_timezones
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -150,6 +152,11 @@ class CustomFieldForm(FlaskForm):
         return None
 
 
+def time_zone_choices():
+    """Every time zone the system knows, by name."""
+    return [(name, name.replace("_", " ")) for name in sorted(available_timezones())]
+
+
 class SettingsForm(FlaskForm):
     """A brand's own settings (owners)."""
 
@@ -182,6 +189,11 @@ class SettingsForm(FlaskForm):
         "Wrong codes per IP address per hour", validators=[DataRequired(), NumberRange(1, 10_000)]
     )
     font = SelectField("Brand font", choices=font_choices(), default=DEFAULT_FONT)
+    timezone = SelectField(
+        "Time zone",
+        choices=time_zone_choices(),
+        description="Campaigns, birthdays and the daily program run begin at midnight here.",
+    )
     logo = FileField(
         "Logo",
         description="JPEG, PNG or WebP up to 8 MB, at least 120x32 px; transparent PNG is best.",

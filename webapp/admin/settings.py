@@ -29,6 +29,7 @@ FORM_SETTINGS = {
     "text": ("theme", "text"),
     "minimum_age": ("min_age",),
     "font": ("font",),
+    "timezone": ("timezone",),
     "referrer_bonus": ("referral", "referrer_bonus"),
     "referee_bonus": ("referral", "referee_bonus"),
     "referral_expiry_days": ("referral", "expiry_days"),

@@ -25,6 +25,7 @@ from webapp.models.events import (
 )
 from webapp.models.goals import UserGoal, Wishlist
 from webapp.models.membership import BrandHost, ConfigStamp, MemberWallet
+from webapp.models.program import ProgramDay
 from webapp.models.redemptions import Redemption
 from webapp.models.referrals import Referral, ReferralCode
 from webapp.models.staff import BrandStaff, StaffAuditLog
@@ -49,6 +50,7 @@ __all__ = [
     "MemberAiProfile",
     "MemberWallet",
     "Product",
+    "ProgramDay",
     "Rank",
     "Redemption",
     "Referral",

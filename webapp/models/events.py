@@ -30,6 +30,12 @@ ADDED_ACTION_TYPES = (
     "rank_changed",
     "password_reset",
     "profile_updated",
+    # Program economy: a campaign's bonus, the birthday bonus, a tier's entry reward, and the
+    # points a recalled batch's codes earned, taken back.
+    "campaign_bonus_awarded",
+    "birthday_bonus",
+    "tier_reward",
+    "points_reversed",
 )
 ACTION_TYPES = SPEC_ACTION_TYPES + ADDED_ACTION_TYPES
 OUTBOX_STATUSES = ("pending", "processing", "sent", "failed")
