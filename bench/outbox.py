@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from tests import fake_customerio  # noqa: E402
 from webapp import create_app  # noqa: E402
-from webapp.customerio.delivery import deliver_outbox  # noqa: E402
+from webapp.deliveries.outbox import deliver_outbox  # noqa: E402
 from webapp.events.outbox import record_event  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import Brand, CustomerIoEventQueue, User  # noqa: E402

@@ -86,10 +86,12 @@ class Referral(Section):
 
 
 class RateLimits(Section):
-    """Wrong scan codes allowed per hour before guessing slows to one code a minute."""
+    """Wrong scan codes allowed per hour before guessing slows to one code a minute, and the
+    codes a signed-out visitor may look up per hour from one IP address (found or not)."""
 
     bad_codes_per_user_per_hour: Count = 10
     bad_codes_per_ip_per_hour: Count = 30
+    code_lookups_per_ip_per_hour: Count = 60
 
 
 class Scan(Section):

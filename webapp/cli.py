@@ -159,7 +159,7 @@ def outbox_group():
 @outbox_group.command("status")
 def outbox_status_command():
     """Rows by status and whether Customer.io is configured."""
-    from webapp.customerio.sweep import outbox_status
+    from webapp.deliveries.sweep import outbox_status
 
     status = outbox_status()
     if not status["configured"]:
@@ -176,7 +176,7 @@ def outbox_status_command():
 @outbox_group.command("sweep")
 def outbox_sweep_command():
     """Reclaim stale rows and enqueue delivery of everything due."""
-    from webapp.customerio.sweep import sweep_outbox
+    from webapp.deliveries.sweep import sweep_outbox
 
     summary = sweep_outbox()
     click.echo(
@@ -189,7 +189,7 @@ def outbox_sweep_command():
 @click.option("--brand", "brand_slug", default=None, help="Only this brand's workspace.")
 def outbox_retry_failed_command(brand_slug):
     """Put failed rows back to pending with a fresh retry window and enqueue their delivery."""
-    from webapp.customerio.sweep import retry_failed
+    from webapp.deliveries.sweep import retry_failed
 
     count = retry_failed(_brand_or_fail(brand_slug).id) if brand_slug else retry_failed()
     click.echo(f"{count} failed rows will be sent again.")

@@ -41,7 +41,7 @@ def sweep_period():
 def register_default_jobs():
     """The jobs every deployment runs."""
     from webapp.archive import run_archive
-    from webapp.customerio.sweep import sweep_outbox
+    from webapp.deliveries.sweep import sweep_outbox
     from webapp.loyalty.referrals import expire_referrals
     from webapp.program_daily import run_program_days
 

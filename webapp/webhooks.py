@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.customerio.credentials import webhook_secrets
 from webapp.customerio.webhook_apply import customer_id_of, event_time_of
-from webapp.customerio.webhook_batches import apply_stored_webhooks
+from webapp.deliveries.webhook_batches import apply_stored_webhooks
 from webapp.extensions import csrf, db
 from webapp.jobs import enqueue_after_commit
 from webapp.models import Brand, CustomerIoWebhookLog

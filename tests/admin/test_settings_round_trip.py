@@ -22,7 +22,8 @@ FULL_SETTINGS = {
     "timezone": "America/Vancouver",
     "referral": {"referrer_bonus": 250, "referee_bonus": 40, "expiry_days": 14,
                  "phone_region": "CA"},
-    "rate_limits": {"bad_codes_per_user_per_hour": 7, "bad_codes_per_ip_per_hour": 70},
+    "rate_limits": {"bad_codes_per_user_per_hour": 7, "bad_codes_per_ip_per_hour": 70,
+                    "code_lookups_per_ip_per_hour": 45},
     "scan": {"max_multiplier": "6"},
 }  # fmt: skip
 

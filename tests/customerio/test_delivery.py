@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from tests.customerio.conftest import API_KEY, SITE_ID, override_config, restore_config, run_jobs
 from webapp.customerio.credentials import store_brand_credentials
-from webapp.customerio.delivery import deliver_outbox
+from webapp.deliveries.outbox import deliver_outbox
 from webapp.events.outbox import record_event, record_identify
 from webapp.extensions import db
 from webapp.models import CustomerIoEventQueue, CustomField, MemberWallet, UserCustomFieldValue

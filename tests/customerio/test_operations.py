@@ -16,7 +16,7 @@ from webapp.customerio.credentials import (
     store_brand_credentials,
     track_credentials,
 )
-from webapp.customerio.delivery import deliver_outbox
+from webapp.deliveries.outbox import deliver_outbox
 from webapp.events.outbox import record_event
 from webapp.extensions import db
 from webapp.loyalty.personalisation import ai_profile_for, next_best_action, order_by_affinity

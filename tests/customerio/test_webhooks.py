@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from tests.customerio.conftest import BEARER_TOKEN, SIGNING_KEY, run_jobs
 from webapp.customerio.credentials import store_brand_credentials
-from webapp.customerio.sweep import sweep_outbox
+from webapp.deliveries.sweep import sweep_outbox
 from webapp.extensions import db
 from webapp.loyalty.achievements import create_achievement
 from webapp.models import (

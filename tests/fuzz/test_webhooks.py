@@ -17,7 +17,7 @@ from tests.customerio.conftest import BEARER_TOKEN, SIGNING_KEY
 from tests.fuzz.invariants import ledger_breaches, table_counts
 from tests.fuzz.strategies import JSON_VALUES, RAW_BYTES, UNICODE_TEXT, VALUES
 from tests.fuzz.test_routes import EXAMPLES, fuzz_settings
-from webapp.customerio.webhook_batches import apply_stored_webhook
+from webapp.deliveries.webhook_batches import apply_stored_webhook
 from webapp.extensions import db
 from webapp.models import CustomerIoWebhookLog
 

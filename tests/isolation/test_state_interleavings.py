@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tests.isolation.test_wallet_invariants import assert_wallet_invariants
 from tests.loyalty.test_ledger_properties import STEPS
 from tests.money.test_webhook_order import EPOCH, stored
-from webapp.customerio.webhook_batches import apply_stored_webhook
+from webapp.deliveries.webhook_batches import apply_stored_webhook
 from webapp.events.outbox import record_identify
 from webapp.extensions import db
 from webapp.loyalty.profiles import delete_account

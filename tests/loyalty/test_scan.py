@@ -13,8 +13,8 @@ from webapp.loyalty.codes import create_batch, void_batch_codes
 from webapp.loyalty.referral_codes import ensure_referral_code
 from webapp.loyalty.referrals import attach_referral
 from webapp.loyalty.scan import preview_code, scan_code, scan_points
-from webapp.loyalty.scan_limits import clear_bad_codes
-from webapp.models import Referral, ScanCode, User, UserAchievement
+from webapp.loyalty.scan_limits import bad_codes_allowed, clear_bad_codes
+from webapp.models import MemberWallet, Referral, ScanCode, User, UserAchievement
 from webapp.timeutil import utcnow
 
 
@@ -283,14 +283,32 @@ def test_preview_shows_the_points_waiting_without_claiming(make, program):
 
 
 def test_preview_guessing_is_rate_limited_per_ip(make, program):
+    """A signed-out visitor's look-ups count, found or not, against the IP's look-up
+    allowance: guessing is bounded on the one page a visitor can try codes on."""
     brand, product, _user = program
-    brand.settings = {"rate_limits": {"bad_codes_per_ip_per_hour": 2}}
+    brand.settings = {"rate_limits": {"code_lookups_per_ip_per_hour": 3}}
     db.session.commit()
     ip = "198.51.100.9"
     code = make.scan_code(product)
+    assert preview_code(code.code, brand.id, ip_address=ip).outcome == "available"
     for _ in range(2):
         assert preview_code("GUESS", brand.id, ip_address=ip).outcome == "unknown"
     assert preview_code(code.code, brand.id, ip_address=ip).outcome == "rate_limited"
+    assert preview_code(code.code, brand.id, ip_address="198.51.100.10").outcome == "available"
+
+
+def test_only_scan_code_counts_bad_codes(make, program):
+    """Looking a wrong code up, signed in or out, counts no bad code: the claim that follows
+    counts it once."""
+    brand, product, user = program
+    brand.settings = {"rate_limits": {"bad_codes_per_ip_per_hour": 1}}
+    db.session.commit()
+    ip = "198.51.100.11"
+    for visitor in (None, user.id, None):
+        assert preview_code("GUESS", brand.id, user_id=visitor, ip_address=ip).outcome == "unknown"
+    assert bad_codes_allowed(brand.id, user.id, ip)
+    assert scan_code(user.id, "GUESS", brand_id=brand.id, ip_address=ip).outcome == "unknown"
+    assert not bad_codes_allowed(brand.id, None, ip)
 
 
 def void_batch(batch_id):
@@ -321,3 +339,48 @@ def test_a_batch_voided_before_it_is_filled_gets_no_codes(program):
     filled = fill_batch(batch.id)
     assert (filled.generated_count, filled.voided_at is not None) == (0, True)
     assert db.session.scalar(select(ScanCode.id).where(ScanCode.batch_id == batch.id)) is None
+
+
+@pytest.mark.sqlite_ok
+def test_a_scan_computes_the_rank_once(make, program, monkeypatch):
+    """The multiplier reads the rank the ledger stored; only the ledger's update after the
+    points places the member on the ladder."""
+    from webapp.loyalty import ledger, ranks
+    from webapp.loyalty import scan as scan_rules
+
+    brand, product, user = program
+    make.rank(brand, "silver", 100, "1.50")
+    calls = []
+    real_rank_for = ranks.rank_for
+
+    def counting_rank_for(steps, lifetime_points):
+        calls.append(lifetime_points)
+        return real_rank_for(steps, lifetime_points)
+
+    monkeypatch.setattr(ranks, "rank_for", counting_rank_for)
+    monkeypatch.setattr(ledger, "rank_for", counting_rank_for)
+    monkeypatch.setattr(scan_rules, "rank_for", counting_rank_for, raising=False)
+    result = scan_code(user.id, make.scan_code(product).code, brand_id=brand.id)
+    assert (result.outcome, result.new_rank_name) == ("awarded", "Silver")
+    assert calls == [100]  # once, by the ledger, on the points after the scan
+
+
+@pytest.mark.sqlite_ok
+def test_the_multiplier_is_the_rank_the_member_holds(make, program):
+    """A member whose stored rank is Gold scans at Gold's multiplier although their points
+    fall short of it (the rank they hold, as the ledger last placed them), and a stored rank
+    the brand has since removed reads as the rank their points reach."""
+    brand, product, user = program
+    make.rank(brand, "gold", 1_000, "2.00")
+    wallet = db.session.scalar(select(MemberWallet).where(MemberWallet.user_id == user.id))
+    wallet.current_rank_key = "gold"
+    wallet.lifetime_points = wallet.points_balance = 900  # short of Gold, still holding it
+    db.session.commit()
+    held = scan_code(user.id, make.scan_code(product).code, brand_id=brand.id)
+    assert held.points == 200
+
+    wallet = db.session.scalar(select(MemberWallet).where(MemberWallet.user_id == user.id))
+    wallet.current_rank_key = "platinum"  # no longer on the ladder
+    db.session.commit()
+    fallback = scan_code(user.id, make.scan_code(product).code, brand_id=brand.id)
+    assert fallback.points == 200  # its 1,100 points reach Gold

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import insert, select, update
 
 from tests.customerio.conftest import cio, run_jobs  # noqa: F401  (fixture)
-from webapp.customerio.delivery import deliver_outbox
+from webapp.deliveries.outbox import deliver_outbox
 from webapp.events.outbox import record_event
 from webapp.extensions import db
 from webapp.loyalty.profiles import delete_account

@@ -6,7 +6,7 @@ import threading
 from sqlalchemy import select
 
 from tests.loyalty.test_concurrency import run_together
-from webapp.customerio.delivery import claim_due_rows
+from webapp.deliveries.outbox import claim_due_rows
 from webapp.events.identify import identify_attributes
 from webapp.events.outbox import record_identify
 from webapp.extensions import db

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from tests.loyalty.test_concurrency import run_together
 from webapp.customerio import webhook_apply
-from webapp.customerio.webhook_batches import apply_stored_webhook
+from webapp.deliveries.webhook_batches import apply_stored_webhook
 from webapp.extensions import db
 from webapp.loyalty.profiles import update_profile
 from webapp.models import CustomerIoWebhookLog, MemberAiProfile, MemberWallet, User

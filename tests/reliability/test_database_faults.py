@@ -17,7 +17,7 @@ from tests.reliability.services import (
     assert_ledger_invariants,
 )
 from webapp import create_app
-from webapp.customerio.sweep import sweep_outbox
+from webapp.deliveries.sweep import sweep_outbox
 from webapp.extensions import db
 from webapp.models import ScanCode, UserActionLog
 

@@ -13,9 +13,9 @@ from tests.reliability.services import (
     copies_by_id,
     outbox_rows,
 )
-from webapp.customerio.delivery import deliver_outbox
-from webapp.customerio.sweep import sweep_outbox
 from webapp.customerio.throttle import release_workspace
+from webapp.deliveries.outbox import deliver_outbox
+from webapp.deliveries.sweep import sweep_outbox
 from webapp.events.outbox import record_event
 from webapp.extensions import db
 from webapp.models import CustomerIoEventQueue as Outbox

@@ -6,7 +6,7 @@ from tests.customerio.conftest import override_config, restore_config, run_jobs
 from tests.factories import DEFAULT_PASSWORD
 from tests.portal.member_world import new_code, new_program
 from tests.reliability.services import assert_every_event_reached, assert_ledger_invariants
-from webapp.customerio.sweep import sweep_outbox
+from webapp.deliveries.sweep import sweep_outbox
 from webapp.extensions import db
 
 

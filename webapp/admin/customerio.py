@@ -21,9 +21,9 @@ from webapp.admin.security import (
 )
 from webapp.config import TRACK_URLS
 from webapp.customerio.credentials import store_brand_credentials
-from webapp.customerio.delivery import deliver_outbox, setting
-from webapp.customerio.sweep import retry_failed
-from webapp.customerio.webhook_batches import apply_stored_webhook
+from webapp.deliveries.outbox import deliver_outbox, setting
+from webapp.deliveries.sweep import retry_failed
+from webapp.deliveries.webhook_batches import apply_stored_webhook
 from webapp.events.outbox import record_event
 from webapp.extensions import db
 from webapp.jobs import enqueue

@@ -188,6 +188,10 @@ class SettingsForm(FlaskForm):
     bad_codes_per_ip_per_hour = IntegerField(
         "Wrong codes per IP address per hour", validators=[DataRequired(), NumberRange(1, 10_000)]
     )
+    code_lookups_per_ip_per_hour = IntegerField(
+        "Code look-ups per IP address per hour (signed out)",
+        validators=[DataRequired(), NumberRange(1, 10_000)],
+    )
     font = SelectField("Brand font", choices=font_choices(), default=DEFAULT_FONT)
     timezone = SelectField(
         "Time zone",

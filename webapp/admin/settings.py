@@ -35,6 +35,7 @@ FORM_SETTINGS = {
     "referral_expiry_days": ("referral", "expiry_days"),
     "bad_codes_per_user_per_hour": ("rate_limits", "bad_codes_per_user_per_hour"),
     "bad_codes_per_ip_per_hour": ("rate_limits", "bad_codes_per_ip_per_hour"),
+    "code_lookups_per_ip_per_hour": ("rate_limits", "code_lookups_per_ip_per_hour"),
 }
 
 

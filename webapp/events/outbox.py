@@ -35,7 +35,7 @@ LINK_EVENTS = (
     "email_confirmation_requested",
     "sign_up_with_existing_email",
 )
-DELIVERY_JOB = "webapp.customerio.delivery.deliver_outbox"
+DELIVERY_JOB = "webapp.deliveries.outbox.deliver_outbox"
 
 # Sent with (name, brand_id, context) for each event row added: Customer.io's side listens.
 event_recorded = Namespace().signal("event-recorded")

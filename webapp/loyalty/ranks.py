@@ -71,6 +71,16 @@ def rank_for(steps, lifetime_points):
     return current
 
 
+def held_rank(steps, wallet):
+    """The rank the wallet holds, as the ledger stored it (`current_rank_key`, kept current by
+    every grant); a stored rank no longer on the ladder reads as the one its points reach."""
+    key = wallet.current_rank_key or MEMBER_RANK_KEY
+    for step in steps:
+        if step.key == key:
+            return step
+    return rank_for(steps, wallet.lifetime_points)
+
+
 def rank_progress(brand_id, lifetime_points):
     """The member's rank, the next one, the points still needed and the percent of the way."""
     steps = ladder(brand_id)

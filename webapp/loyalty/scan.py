@@ -17,9 +17,9 @@ from webapp.loyalty.config_cache import ConfigCache, invalidate_on_write
 from webapp.loyalty.jurisdictions import RegionNeeded, RegionProblem, earning_problem, member_rule
 from webapp.loyalty.ledger import PointsLimitExceeded, grant, lock_member, log_action
 from webapp.loyalty.membership import NotAMember
-from webapp.loyalty.ranks import MEMBER_RANK_KEY, ladder, rank_for
+from webapp.loyalty.ranks import MEMBER_RANK_KEY, held_rank, ladder
 from webapp.loyalty.referrals import convert_on_first_scan
-from webapp.loyalty.scan_limits import bad_codes_allowed, record_bad_code
+from webapp.loyalty.scan_limits import bad_codes_allowed, code_lookup_allowed, record_bad_code
 from webapp.models import Brand
 from webapp.timeutil import utcnow
 from webapp.translation_marks import N_, Phrase
@@ -192,7 +192,8 @@ def _award(member, code, product, ip_address, user_agent, now):
     steps = ladder(brand_id)
     rank_key_before = wallet.current_rank_key or MEMBER_RANK_KEY
     state = AchievementState.load(user.id)
-    multiplier = rank_for(steps, wallet.lifetime_points).multiplier
+    # The rank the member holds before this scan's points: the ledger moves it after them.
+    multiplier = held_rank(steps, wallet).multiplier
     multiplier = min(multiplier * state.boost(brand_id, now), max_multiplier(brand_id))
     points = scan_points(product.points_award, multiplier)
     action_data = {"code": code, "base_points": product.points_award, "multiplier": str(multiplier)}
@@ -246,17 +247,19 @@ def preview_code(raw_code, brand_id, *, user_id=None, ip_address=None):
     """The product and points behind a code, without claiming it, as the visitor `user_id`
     (None: signed out) would find it: already_yours for a member's own claimed code.
 
-    A signed-out visitor's unknown codes count against the IP's bad-code allowance, so
-    guessing codes here is limited like scanning them; a member's bad codes are counted by
-    `scan_code` when they claim, never again by the page that shows the refusal.
+    Only `scan_code` counts bad codes. A signed-out visitor cannot claim, so their look-ups
+    are limited instead: every one counts against the IP's hourly look-up allowance
+    (`rate_limits.code_lookups_per_ip_per_hour`), found or not, so guessing here is bounded
+    without a bad code being counted twice when the visitor then signs in and claims.
     """
     code = normalize_code(raw_code)
-    if not bad_codes_allowed(brand_id, user_id, ip_address):
+    allowed = bad_codes_allowed(brand_id, user_id, ip_address) and (
+        user_id is not None or code_lookup_allowed(brand_id, ip_address)
+    )
+    if not allowed:
         return CodePreview("rate_limited", message=MESSAGES["rate_limited"])
     outcome = code_status(code, user_id, brand_id) if code else "unknown"
     if outcome in ("unknown", "wrong_brand"):
-        if user_id is None:
-            record_bad_code(brand_id, None, ip_address)
         return CodePreview(outcome, message=MESSAGES[outcome])
     product = product_for_code(code)
     points = scan_points(product.points_award, ladder(brand_id)[0].multiplier)

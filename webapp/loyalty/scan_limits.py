@@ -99,6 +99,26 @@ def record_bad_code(brand_id, user_id, ip_address):
         log.warning("rate limit storage unavailable, bad code not counted: %s", error)
 
 
+def code_lookup_allowed(brand_id, ip_address):
+    """Count one signed-out look-up of a code from `ip_address` (found or not); False past the
+    brand's hourly allowance, then one look-up a minute, like bad codes."""
+    if not ip_address:
+        return True
+    limit = RateLimitItemPerHour(_threshold(brand_id, "code_lookups_per_ip_per_hour"))
+    key = ("code-lookup", "ip", ip_address)
+    window = limiter()
+    try:
+        if not _allowed(window, limit, key):
+            return False
+        window.hit(limit, *key)
+        window.clear(RECENT_BAD_CODE, "recent", *key)
+        window.hit(RECENT_BAD_CODE, "recent", *key)
+        return True
+    except StorageError as error:
+        log.warning("rate limit storage unavailable, allowing the look-up: %s", error)
+        return True
+
+
 def clear_bad_codes(brand_id, user_id=None, ip_address=None):
     """Lift a bad-code block for a member and/or an IP (support, after checking the person)."""
     window = limiter()

@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from webapp.customerio.credentials import customerio_configured_for
-from webapp.customerio.delivery import brand_filter, deliver_outbox, due_filter, setting
+from webapp.deliveries.outbox import brand_filter, deliver_outbox, due_filter, setting
 from webapp.extensions import db
 from webapp.jobs import enqueue_after_commit, enqueue_once
 from webapp.models import Brand, CustomerIoWebhookLog
@@ -36,7 +36,7 @@ def reclaim_stale_rows(now):
 
 def sweep_outbox():
     """Reclaim stale rows, enqueue delivery for every workspace with due rows, retry webhooks."""
-    from webapp.customerio.webhook_batches import apply_stored_webhooks
+    from webapp.deliveries.webhook_batches import apply_stored_webhooks
 
     now = utcnow()
     reclaimed = reclaim_stale_rows(now)
