@@ -36,6 +36,10 @@ def test_demo_rewards_have_photos_and_the_header_a_logo(page, live_server):
     for photo in photos.all():
         photo.scroll_into_view_if_needed()
         expect(photo).to_have_attribute("srcset", re.compile(r"-160\.webp 160w"))
+    # The first row paints at once: never lazy, the first asked for first; the rest wait.
+    assert [photo.get_attribute("loading") for photo in photos.all()] == [None, None, "lazy"]
+    assert photos.first.get_attribute("fetchpriority") == "high"
+    assert photos.nth(1).get_attribute("fetchpriority") is None
     first = photos.first
     assert loaded(first)
     src = first.evaluate("img => img.currentSrc")
