@@ -158,13 +158,22 @@ def register(app):
     app.after_request(_vary_on_language)
 
 
+def _shown(value):
+    """A phrase's value in the member's language: a nested phrase translated, a whole number
+    with the locale's digit grouping."""
+    if isinstance(value, Phrase):
+        return translated(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_decimal(value)
+    return value
+
+
 def translated(message):
     """A rule's message (marked with `N_`, or a `Phrase` with its values) in the member's
-    language; unknown text as it is."""
+    language; unknown text as it is. An exception reads as the message it was raised with."""
+    if isinstance(message, BaseException):
+        message = message.args[0] if message.args else ""
     if isinstance(message, Phrase):
-        values = {
-            name: translated(value) if isinstance(value, Phrase) else value
-            for name, value in message.params.items()
-        }
+        values = {name: _shown(value) for name, value in message.params.items()}
         return gettext(message.template, **values)
     return gettext(str(message)) if message else ""

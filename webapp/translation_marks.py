@@ -15,6 +15,12 @@ class Phrase(str):
     and the values so the portal can translate the template and fill the values after."""
 
     def __new__(cls, template, **params):
-        phrase = super().__new__(cls, template % params if params else template)
+        english = {name: _english(value) for name, value in params.items()}
+        phrase = super().__new__(cls, template % english if params else template)
         phrase.template, phrase.params = template, params
         return phrase
+
+
+def _english(value):
+    """A value as the English text shows it: whole numbers with thousands commas."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value

@@ -331,3 +331,26 @@ def test_the_profile_offers_the_language_kept_with_the_account(client, auth, pro
     assert "La langue de vos pages, gardée avec votre compte." in html
     assert html.count('action="/language"') == 2  # the profile's and the footer's
     assert html.count('aria-current="true">Français (Canada)') == 2
+
+
+def test_rule_messages_speak_the_members_language_with_its_numbers(client, auth, make, program):
+    """Shipping errors name their field in the member's language, a price change shows its
+    number the way the locale writes it, and French puts its space before the colon."""
+    from tests.portal.test_rewards import SHIPPING
+
+    reward = _signed_in_with(program, auth, make, balance=25000)
+    bad = {**SHIPPING, "city": " ", "name": "x" * 201}
+    french = client.post(
+        f"/rewards/{reward.id}/review", data=bad, headers={"Accept-Language": "fr-CA"}
+    ).get_data(as_text=True)
+    assert "Ville est obligatoire." in french
+    assert "Nom est trop long (au plus 200 caractères)." in french
+    spanish = client.post(
+        f"/rewards/{reward.id}",
+        data={**SHIPPING, "points_cost": "19000"},
+        headers={"Accept-Language": "es"},
+    ).get_data(as_text=True)
+    assert "Esta recompensa ahora cuesta 20.000 puntos." in spanish
+    rank = client.get("/rank", headers={"Accept-Language": "fr-CA"}).get_data(as_text=True)
+    assert "Niveau\xa0:" in rank or "Niveau :" in rank
+    assert "Niveau:" not in rank

@@ -20,7 +20,7 @@ from webapp.loyalty.membership import NotAMember
 from webapp.loyalty.ranks import ladder, rank_for
 from webapp.models import Product, Redemption, User, UserGoal
 from webapp.timeutil import utcnow
-from webapp.translation_marks import N_
+from webapp.translation_marks import N_, Phrase
 
 __all__ = [
     "ExclusiveOnly",
@@ -48,7 +48,9 @@ class PriceChanged(RedemptionError):
     """The reward's points cost is not the one the member confirmed."""
 
     def __init__(self, cost):
-        super().__init__(f"This reward now costs {cost:,} points. Check and confirm again.")
+        super().__init__(
+            Phrase(N_("This reward now costs %(cost)s points. Check and confirm again."), cost=cost)
+        )
         self.cost = cost
 
 
@@ -94,14 +96,14 @@ class ShippingDetails(BaseModel):
 
 
 FIELD_LABELS = {
-    "name": "Name",
-    "address1": "Address",
-    "address2": "Address line 2",
-    "city": "City",
-    "region": "State or region",
-    "postal_code": "Postal code",
-    "country": "Country",
-    "phone": "Phone",
+    "name": N_("Name"),
+    "address1": N_("Address"),
+    "address2": N_("Address line 2"),
+    "city": N_("City"),
+    "region": N_("State or region"),
+    "postal_code": N_("Postal code"),
+    "country": N_("Country"),
+    "phone": N_("Phone"),
 }
 
 
@@ -117,14 +119,17 @@ def validate_shipping(shipping):
 
 def _field_message(item):
     field = str(item["loc"][0])
-    label = FIELD_LABELS.get(field, field)
+    label = Phrase(FIELD_LABELS.get(field, field))
     if field == "country":
         return N_("Country must be a two-letter code, like US.")
     if item["type"] in ("missing", "string_too_short"):
-        return f"{label} is required."
+        return Phrase(N_("%(field)s is required."), field=label)
     if item["type"] == "string_too_long":
-        return f"{label} is too long (at most {item['ctx']['max_length']} characters)."
-    return f"{label} is not valid."
+        limit = item["ctx"]["max_length"]
+        return Phrase(
+            N_("%(field)s is too long (at most %(limit)s characters)."), field=label, limit=limit
+        )
+    return Phrase(N_("%(field)s is not valid."), field=label)
 
 
 def redeem(user_id, product_id, brand_id, shipping, *, idempotency_key=None, confirmed_cost=None):
