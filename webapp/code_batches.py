@@ -1,8 +1,16 @@
 """Filling code batches: the job (and the command-line shortcut) that commits chunk by chunk,
-so a large batch shows its progress and a voided one stops filling."""
+so a large batch shows its progress and a voided one stops filling; and the job that takes a
+recalled batch's points back, member by member, one commit per chunk of members."""
 
+from webapp.db_retry import retry_once_on_deadlock
 from webapp.extensions import db
 from webapp.loyalty.codes import create_batch, fill_next_chunk, finish_filling, start_filling
+from webapp.loyalty.recalls import claimants, reverse_member
+from webapp.models import CodeBatch
+from webapp.timeutil import utcnow
+
+# Members whose points one transaction of the reversal takes back.
+REVERSAL_CHUNK = 200
 
 
 def fill_batch(batch_id, progress=None):
@@ -23,3 +31,31 @@ def generate_codes(brand_id, product_id, quantity, created_by_user_id=None):
     batch = create_batch(brand_id, product_id, quantity, created_by_user_id)
     db.session.commit()
     return fill_batch(batch.id)
+
+
+def reverse_batch_points(batch_id, progress=None):
+    """Take back the points of a batch whose reversal staff asked for: each member who claimed
+    one of its codes once, REVERSAL_CHUNK members per commit. Run again (a retry, a second
+    job) it takes nothing twice. Returns how many members it changed."""
+    batch = db.session.get(CodeBatch, batch_id)
+    if batch is None or batch.points_reversal_requested_at is None:
+        return 0
+    user_ids = sorted(claimants(batch_id))
+    db.session.commit()
+    changed = 0
+    for start in range(0, len(user_ids), REVERSAL_CHUNK):
+        changed += _reverse_chunk(batch_id, user_ids[start : start + REVERSAL_CHUNK])
+        if progress:
+            progress(min(start + REVERSAL_CHUNK, len(user_ids)), len(user_ids))
+    batch = db.session.get(CodeBatch, batch_id)
+    batch.points_reversed_at = batch.points_reversed_at or utcnow()
+    db.session.commit()
+    return changed
+
+
+@retry_once_on_deadlock
+def _reverse_chunk(batch_id, user_ids):
+    batch = db.session.get(CodeBatch, batch_id)
+    changed = sum(reverse_member(batch, user_id) is not None for user_id in user_ids)
+    db.session.commit()
+    return changed
