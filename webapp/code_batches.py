@@ -37,7 +37,7 @@ def reverse_batch_points(batch_id, progress=None):
     """Take back the points of a batch whose reversal staff asked for: each member who claimed
     one of its codes once, REVERSAL_CHUNK members per commit. Run again (a retry, a second
     job) it takes nothing twice. Returns how many members it changed."""
-    batch = db.session.get(CodeBatch, batch_id)
+    batch = db.session.get(CodeBatch, batch_id, populate_existing=True)
     if batch is None or batch.points_reversal_requested_at is None:
         return 0
     user_ids = sorted(claimants(batch_id))
@@ -47,7 +47,7 @@ def reverse_batch_points(batch_id, progress=None):
         changed += _reverse_chunk(batch_id, user_ids[start : start + REVERSAL_CHUNK])
         if progress:
             progress(min(start + REVERSAL_CHUNK, len(user_ids)), len(user_ids))
-    batch = db.session.get(CodeBatch, batch_id)
+    batch = db.session.get(CodeBatch, batch_id, populate_existing=True)
     batch.points_reversed_at = batch.points_reversed_at or utcnow()
     db.session.commit()
     return changed
@@ -55,7 +55,7 @@ def reverse_batch_points(batch_id, progress=None):
 
 @retry_once_on_deadlock
 def _reverse_chunk(batch_id, user_ids):
-    batch = db.session.get(CodeBatch, batch_id)
+    batch = db.session.get(CodeBatch, batch_id, populate_existing=True)
     changed = sum(reverse_member(batch, user_id) is not None for user_id in user_ids)
     db.session.commit()
     return changed
