@@ -121,7 +121,8 @@ def test_taking_back_voids_reverses_through_the_ledger_and_records_the_shortfall
             -100,
             0,
         )
-        for key, balance, lifetime in (("big", 0, 210), ("small", 10, 110), ("elsewhere", 110, 110)):
+        expected = (("big", 0, 210), ("small", 10, 110), ("elsewhere", 110, 110))
+        for key, balance, lifetime in expected:
             member = wallet(people[key], brand_id)
             assert (member.points_balance, member.lifetime_points) == (balance, lifetime), key
             person = db.session.get(User, people[key])
