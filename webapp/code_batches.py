@@ -2,6 +2,10 @@
 so a large batch shows its progress and a voided one stops filling; and the job that takes a
 recalled batch's points back, member by member, one commit per chunk of members."""
 
+from datetime import timedelta
+
+from sqlalchemy import select
+
 from webapp.db_retry import retry_once_on_deadlock
 from webapp.extensions import db
 from webapp.loyalty.codes import create_batch, fill_next_chunk, finish_filling, start_filling
@@ -11,6 +15,8 @@ from webapp.timeutil import utcnow
 
 # Members whose points one transaction of the reversal takes back.
 REVERSAL_CHUNK = 200
+# A reversal asked this long ago and still unfinished lost its job: the scheduler finishes it.
+REVERSAL_GRACE = timedelta(minutes=15)
 
 
 def fill_batch(batch_id, progress=None):
@@ -59,3 +65,17 @@ def _reverse_chunk(batch_id, user_ids):
     changed = sum(reverse_member(batch, user_id) is not None for user_id in user_ids)
     db.session.commit()
     return changed
+
+
+def finish_lost_reversals():
+    """The scheduler's hourly look: finish the reversals whose job was lost (Redis down, a
+    worker killed); a job still running beside it takes nothing twice."""
+    cutoff = utcnow() - REVERSAL_GRACE
+    batch_ids = db.session.scalars(
+        select(CodeBatch.id).where(
+            CodeBatch.points_reversal_requested_at < cutoff, CodeBatch.points_reversed_at.is_(None)
+        )
+    ).all()
+    db.session.commit()
+    for batch_id in batch_ids:
+        reverse_batch_points(batch_id)

@@ -356,3 +356,24 @@ def test_concurrent_staff_clicks_reverse_once(app, world, inline_jobs):
             db.session.scalar(select(func.count()).where(StaffAuditLog.action == "batch_voided"))
             == 1
         )
+
+
+@pytest.mark.sqlite_ok
+def test_a_reversal_whose_job_was_lost_is_finished_by_the_scheduler(app, world):
+    from datetime import timedelta
+
+    from webapp.code_batches import finish_lost_reversals
+    from webapp.timeutil import utcnow
+
+    batch_id, people = recall_world(app, world)
+    with app.app_context():
+        assert request_reversal(batch_id)
+        db.session.commit()
+        finish_lost_reversals()  # asked just now: its job may still be on its way
+        assert reversals(batch_id) == []
+        batch = db.session.get(CodeBatch, batch_id)
+        batch.points_reversal_requested_at = utcnow() - timedelta(hours=1)
+        db.session.commit()
+        finish_lost_reversals()
+        assert [row.points_awarded for row in reversals(batch_id)] == [-200, -100]
+        assert db.session.get(CodeBatch, batch_id, populate_existing=True).points_reversed_at
