@@ -106,6 +106,8 @@ EXPECTED = {
             "created_at": ("timestamp", True, "current_timestamp()", ""),
             "completed_at": ("timestamp", True, "NULL", ""),
             "voided_at": ("timestamp", True, "NULL", ""),
+            "points_reversal_requested_at": ("timestamp", True, "NULL", ""),
+            "points_reversed_at": ("timestamp", True, "NULL", ""),
         },
         "indexes": {
             "fk_code_batches_created_by_user_id": (("created_by_user_id",), False),
@@ -625,6 +627,8 @@ EXPECTED = {
             "region": ("varchar(10)", True, "NULL", ""),
             "medical_attested_at": ("timestamp", True, "NULL", ""),
             "created_at": ("timestamp", True, "current_timestamp()", ""),
+            "birth_month": ("smallint(6)", True, "NULL", ""),
+            "birth_day": ("smallint(6)", True, "NULL", ""),
             "updated_at": (
                 "timestamp",
                 True,
@@ -635,6 +639,7 @@ EXPECTED = {
         "indexes": {
             "idx_brand_activity": (("brand_id", "last_activity_at"), False),
             "idx_brand_balance": (("brand_id", "points_balance"), False),
+            "idx_brand_birthday": (("brand_id", "birth_month", "birth_day"), False),
             "idx_brand_joined": (("brand_id", "joined_at"), False),
             "idx_brand_rank": (("brand_id", "current_rank_key"), False),
             "PRIMARY": (("user_id", "brand_id"), True),

@@ -100,6 +100,13 @@ class Scan(Section):
     max_multiplier: Annotated[Decimal, Field(ge=1, le=1000, allow_inf_nan=False)] = Decimal(20)
 
 
+class Birthday(Section):
+    """The birthday bonus: points paid once a year on the birth month and day a member gave
+    (0 = no bonus)."""
+
+    bonus_points: Points = 0
+
+
 # Our default texts; a brand that keeps them reads them in the member's language (marked for
 # the catalogues, translated where shown), a brand's own text reads as written. `{brand}` is
 # filled with the brand's name after translation.
@@ -118,8 +125,9 @@ DEFAULT_TERMS_TEXT = N_(
 DEFAULT_PRIVACY_TEXT = N_(
     "{brand} keeps your name, email, phone number, region, the codes you scan and the rewards "
     "you redeem to run the program, and sends them to its messaging provider to contact you "
-    "as you allowed. We never store your date of birth. You can download your data or delete "
-    "your account from your profile at any time."
+    "as you allowed. We never store your date of birth: if you give us your birthday for a "
+    "birthday bonus, we keep only its month and day, until you remove it. You can download "
+    "your data or delete your account from your profile at any time."
 )
 
 
@@ -179,6 +187,7 @@ class BrandSettings(Section):
     referral: Referral = Referral()
     rate_limits: RateLimits = RateLimits()
     scan: Scan = Scan()
+    birthday: Birthday = Birthday()
     compliance: Compliance = Compliance()
 
     @classmethod

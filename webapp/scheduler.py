@@ -42,12 +42,14 @@ def register_default_jobs():
     """The jobs every deployment runs."""
     from webapp.archive import run_archive
     from webapp.deliveries.sweep import sweep_outbox
+    from webapp.code_batches import finish_lost_reversals
     from webapp.loyalty.referrals import expire_referrals
     from webapp.program_daily import run_program_days
 
     every(sweep_period())(sweep_outbox)
     every(HOUR)(expire_referrals)
     every(HOUR)(run_program_days)
+    every(HOUR)(finish_lost_reversals)
     every(DAY)(run_archive)
 
 

@@ -23,6 +23,7 @@ EXPECTED = {
     "admin.batch_csv": PROGRAM,
     "admin.batch_sheet": PROGRAM,
     "admin.batch_void": PROGRAM,
+    "admin.batch_recall": PROGRAM,
     "admin.ranks": PROGRAM,
     "admin.rank_new": PROGRAM,
     "admin.rank_edit": PROGRAM,

@@ -138,7 +138,7 @@ SETTINGS = {
     "rank_word": "Tier", "primary": "#112233", "accent": "#445566", "background": "#FFFFFF",
     "text": "#000000", "minimum_age": "21", "referrer_bonus": "500", "referee_bonus": "100",
     "referral_expiry_days": "30", "bad_codes_per_user_per_hour": "10",
-    "bad_codes_per_ip_per_hour": "30",
+    "bad_codes_per_ip_per_hour": "30", "birthday_bonus": "25",
 }  # fmt: skip
 
 
@@ -155,6 +155,7 @@ def test_settings_save_and_refresh_the_brand_cache(app, owner, world):
             "referrer_bonus": 500, "referee_bonus": 100, "expiry_days": 30,
         }  # fmt: skip
         assert brand.settings["rate_limits"]["bad_codes_per_ip_per_hour"] == 30
+        assert brand.settings["birthday"] == {"bonus_points": 25}
         assert resolve_brand("rewards.example.com").id == brand.id  # cache was invalidated
     # pytest-flask keeps one app context (and so one `g`) for the whole test: forget the
     # brand resolved by the earlier requests, as a new request in production would.

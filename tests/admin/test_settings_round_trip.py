@@ -25,6 +25,7 @@ FULL_SETTINGS = {
     "rate_limits": {"bad_codes_per_user_per_hour": 7, "bad_codes_per_ip_per_hour": 70,
                     "code_lookups_per_ip_per_hour": 45},
     "scan": {"max_multiplier": "6"},
+    "birthday": {"bonus_points": 150},
 }  # fmt: skip
 
 

@@ -176,7 +176,7 @@ def test_attack_host_hijack_is_refused(walls, client):
         "primary": "#112233", "accent": "#445566", "background": "#ffffff", "text": "#000000",
         "minimum_age": "21", "referrer_bonus": "500", "referee_bonus": "0",
         "referral_expiry_days": "30", "bad_codes_per_user_per_hour": "10",
-        "bad_codes_per_ip_per_hour": "30",
+        "bad_codes_per_ip_per_hour": "30", "birthday_bonus": "0",
     }  # fmt: skip
     refused = client.post("/admin/settings", data=form, base_url=HOST_B)
     assert refused.status_code == 422

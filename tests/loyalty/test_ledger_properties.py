@@ -1,5 +1,6 @@
-"""Property: any sequence of scans, redemptions, cancellations, adjustments and unlocks keeps
-the ledger's invariants (DESIGN.md section 4)."""
+"""Property: any sequence of scans, redemptions, cancellations, adjustments, unlocks, recalls
+and take-backs keeps the ledger's invariants (DESIGN.md section 4): the balance is never
+negative and always the sum of the ledger, lifetime points the sum of what was earned."""
 
 import contextlib
 from decimal import Decimal
@@ -11,10 +12,12 @@ from sqlalchemy import case, func, select
 
 from webapp.extensions import db
 from webapp.loyalty.achievements import create_achievement, grant_custom_achievement
-from webapp.loyalty.ledger import InsufficientPoints, adjust
+from webapp.loyalty.ledger import InsufficientPoints, adjust, lock_member, take_back
+from webapp.loyalty.recalls import reverse_member
 from webapp.loyalty.redemption import cancel_redemption, redeem
 from webapp.loyalty.scan import scan_code
-from webapp.models import Redemption, User, UserActionLog
+from webapp.models import CodeBatch, MemberWallet, Redemption, User, UserActionLog
+from webapp.timeutil import utcnow
 
 SHIPPING = {
     "name": "Sam Rivera",
@@ -32,6 +35,8 @@ steps = st.lists(
         st.tuples(st.just("cancel"), st.integers(0, 5)),
         st.tuples(st.just("adjust"), st.integers(-400, 400)),
         st.tuples(st.just("unlock"), st.sampled_from(["gift-a", "gift-b"])),
+        st.tuples(st.just("recall"), st.sampled_from([1, 7, 100, 333])),
+        st.tuples(st.just("take_back"), st.integers(0, 600)),
     ),
     max_size=14,
 )
@@ -73,9 +78,24 @@ def economy(make):
     return brand, products, rewards
 
 
+def open_batch(brand, product):
+    """The product's batch whose points were not asked back yet (a new one after a recall)."""
+    batch = db.session.scalar(
+        select(CodeBatch).where(
+            CodeBatch.product_id == product.id, CodeBatch.points_reversal_requested_at.is_(None)
+        )
+    )
+    if batch is None:
+        batch = CodeBatch(brand_id=brand.id, product_id=product.id, quantity=1000, status="done")
+        db.session.add(batch)
+        db.session.commit()
+    return batch
+
+
 def do_scan(make, economy, user, award):
     brand, products, _rewards = economy
-    code = make.scan_code(products[award]).code
+    batch = open_batch(brand, products[award])
+    code = make.scan_code(products[award], batch_id=batch.id).code
     assert scan_code(user.id, code, brand_id=brand.id).outcome == "awarded"
 
 
@@ -103,12 +123,29 @@ def do_unlock(make, economy, user, key):
     grant_custom_achievement(user.id, economy[0].id, key, "property")
 
 
+def do_recall(make, economy, user, award):
+    """The product's batch is recalled: what its codes earned the member is taken back."""
+    brand, products, _rewards = economy
+    batch = open_batch(brand, products[award])
+    batch.points_reversal_requested_at = batch.created_at or utcnow()
+    reverse_member(batch, user.id)
+    assert reverse_member(batch, user.id) is None  # never twice
+    db.session.commit()
+
+
+def do_take_back(make, economy, user, points):
+    take_back(lock_member(user.id, economy[0].id), points, "points_reversed")
+    db.session.commit()
+
+
 STEPS = {
     "scan": do_scan,
     "redeem": do_redeem,
     "cancel": do_cancel,
     "adjust": do_adjust,
     "unlock": do_unlock,
+    "recall": do_recall,
+    "take_back": do_take_back,
 }
 
 
@@ -124,8 +161,20 @@ def assert_invariants(user):
     ).one()
     assert fresh.points_balance >= 0
     assert fresh.points_balance == Decimal(total)
-    # Refunds restore the balance without being earned twice (redemption's rule).
+    # Refunds restore the balance without being earned twice (redemption's rule); a reversal
+    # takes from the balance only.
     assert fresh.lifetime_points == Decimal(positive)
+    [wallet] = db.session.scalars(select(MemberWallet).where(MemberWallet.user_id == user.id))
+    assert wallet.points_balance == fresh.points_balance
+    reversed_rows = db.session.scalars(
+        select(UserActionLog).where(
+            UserActionLog.user_id == user.id, UserActionLog.action_type == "points_reversed"
+        )
+    )
+    for row in reversed_rows:  # what was asked is what was taken plus the shortfall
+        data = row.action_data
+        assert -row.points_awarded == data["points_taken"] >= 0
+        assert data["points_taken"] + data["shortfall"] == data["points_asked"]
 
 
 @settings(

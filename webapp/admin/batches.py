@@ -18,9 +18,11 @@ from webapp.admin.blueprint import bp
 from webapp.admin.forms import BatchForm
 from webapp.admin.jobs import generate_batch_codes
 from webapp.admin.security import PROGRAM_STAFF, allow, brand_object_or_404, record
+from webapp.code_batches import reverse_batch_points
 from webapp.extensions import db
 from webapp.jobs import enqueue
 from webapp.loyalty.codes import batch_csv_rows, claim_url, create_batch, void_batch_codes
+from webapp.loyalty.recalls import recall_summary, request_reversal, reversal_totals
 from webapp.models import CodeBatch, Product, ScanCode
 from webapp.pagination import paginate
 from webapp.urls import requested_page
@@ -74,6 +76,8 @@ def batch(batch_id):
     db.session.refresh(batch)
     claimed, unclaimed = claim_counts(batch.id) if batch.status == "done" else (0, 0)
     context = {"batch": batch, "claimed": claimed, "unclaimed": unclaimed}
+    if batch.points_reversal_requested_at is not None:
+        context["reversal"] = reversal_totals(batch)
     if request.htmx:
         return render_template("admin/_batch_progress.html", **context)
     product = db.session.get(Product, batch.product_id)
@@ -122,4 +126,48 @@ def batch_void(batch_id):
         record("batch_voided", batch, codes_voided=voided)
         db.session.commit()
         flash(f"Batch {batch.id} is void: {voided:,} unclaimed codes no longer work.", "success")
+    return redirect(url_for("admin.batch", batch_id=batch.id), code=303)
+
+
+@bp.route("/batches/<int:batch_id>/recall", methods=["GET", "POST"])
+@allow(*PROGRAM_STAFF)
+def batch_recall(batch_id):
+    """Void a batch and take back the points its claimed codes earned: a confirmation screen
+    with the members and points it touches, then (POST) the request, once, and the job."""
+    batch = brand_object_or_404(CodeBatch, batch_id)
+    if batch.status in ("pending", "running"):
+        flash("Wait for the batch to finish before voiding it.", "error")
+        return redirect(url_for("admin.batch", batch_id=batch.id), code=303)
+    if batch.points_reversal_requested_at is not None:
+        flash("The points of this batch are already being taken back.", "error")
+        return redirect(url_for("admin.batch", batch_id=batch.id), code=303)
+    if request.method == "GET":
+        product = db.session.get(Product, batch.product_id)
+        summary = recall_summary(batch)
+        return render_template(
+            "admin/batch_recall.html", batch=batch, product=product, **vars(summary)
+        )
+    # The conditional UPDATE locks the batch row: a second click waits, then marks nothing.
+    if not request_reversal(batch.id):
+        db.session.rollback()
+        flash("The points of this batch are already being taken back.", "error")
+        return redirect(url_for("admin.batch", batch_id=batch.id), code=303)
+    db.session.refresh(batch)
+    if batch.voided_at is None:
+        voided = void_batch_codes(batch.id)
+        record("batch_voided", batch, codes_voided=voided)
+    summary = recall_summary(batch)
+    record(
+        "batch_points_reversal_requested",
+        batch,
+        members=summary.members,
+        points=summary.points,
+    )
+    db.session.commit()
+    enqueue(reverse_batch_points, batch.id, queue="low", job_timeout=3600)
+    flash(
+        f"Batch {batch.id} is void; taking back {summary.points:,} points from "
+        f"{summary.members:,} members.",
+        "success",
+    )
     return redirect(url_for("admin.batch", batch_id=batch.id), code=303)

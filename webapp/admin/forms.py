@@ -182,6 +182,11 @@ class SettingsForm(FlaskForm):
     referral_expiry_days = IntegerField(
         "Referral expiry (days)", validators=[InputRequired(), NumberRange(min=1, max=3650)]
     )
+    birthday_bonus = IntegerField(
+        "Birthday bonus (points)",
+        description="Paid once a year on the member's birthday, when they gave it; 0 = off.",
+        validators=[InputRequired(), NumberRange(min=0, max=1_000_000)],
+    )
     bad_codes_per_user_per_hour = IntegerField(
         "Wrong codes per member per hour", validators=[DataRequired(), NumberRange(1, 10_000)]
     )

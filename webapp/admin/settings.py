@@ -33,6 +33,7 @@ FORM_SETTINGS = {
     "referrer_bonus": ("referral", "referrer_bonus"),
     "referee_bonus": ("referral", "referee_bonus"),
     "referral_expiry_days": ("referral", "expiry_days"),
+    "birthday_bonus": ("birthday", "bonus_points"),
     "bad_codes_per_user_per_hour": ("rate_limits", "bad_codes_per_user_per_hour"),
     "bad_codes_per_ip_per_hour": ("rate_limits", "bad_codes_per_ip_per_hour"),
     "code_lookups_per_ip_per_hour": ("rate_limits", "code_lookups_per_ip_per_hour"),

@@ -4,7 +4,8 @@ Every ledger row changes exactly one wallet, the member's wallet at the row's br
 `lock_member` locks the person (`users`, whose totals move too) and then that wallet, in that
 order everywhere. `grant` and `spend` write the `user_action_log` row, move the wallet's
 `points_balance` / `lifetime_points` and the person's totals over all wallets by the same
-amount, keep the wallet's rank on the brand's ladder (recording `rank_changed`) and the
+amount (`take_back` takes what a balance still holds, never below zero, and records the
+shortfall), keep the wallet's rank on the brand's ladder (recording `rank_changed`) and the
 member's goals at that brand current. Nothing here commits: the boundary that runs the
 action (a view, job or command) commits once, so the whole action is one transaction.
 """
@@ -183,6 +184,31 @@ def spend(
     user.points_balance = (user.points_balance or 0) - points
     details = LogDetails(wallet.brand_id, product_id, action_data, ip_address, user_agent)
     return _record(member, -points, action_type, details)
+
+
+def take_back(member, points, action_type, *, product_id=None, action_data=None):
+    """Take up to `points` (>= 0) back from a locked member's wallet, never below zero.
+
+    What the balance cannot cover is the shortfall: the row (`-taken` points) records
+    `points_asked`, `points_taken` and `shortfall` in its action_data beside `action_data`, so
+    a balance already spent leaves a 0-point row that still says what was owed. Lifetime
+    points (and so the rank) stay: the points were earned in good faith.
+    """
+    if points < 0:
+        raise ValueError("take_back() takes a positive amount")
+    check_entry(points)
+    wallet, user = member.wallet, member.user
+    taken = min(points, wallet.points_balance)
+    wallet.points_balance -= taken
+    user.points_balance = (user.points_balance or 0) - taken
+    recorded = {
+        **(action_data or {}),
+        "points_asked": points,
+        "points_taken": taken,
+        "shortfall": points - taken,
+    }
+    details = LogDetails(wallet.brand_id, product_id, recorded)
+    return _record(member, -taken, action_type, details)
 
 
 def adjust(user_id, delta, *, brand_id, reason, staff_user_id):

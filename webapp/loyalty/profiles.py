@@ -201,7 +201,12 @@ def delete_account(user_id):
     db.session.execute(
         update(MemberWallet)
         .where(MemberWallet.user_id == user.id)
-        .values(marketing_consent=False, marketing_consent_updated_at=now)
+        .values(
+            marketing_consent=False,
+            marketing_consent_updated_at=now,
+            birth_month=None,
+            birth_day=None,
+        )
     )
     user.deleted_at = now
     _forget_personal_rows(user.id)

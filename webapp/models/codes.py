@@ -33,6 +33,10 @@ class CodeBatch(db.Model):
     created_at: Mapped[datetime | None] = created_at_column()
     completed_at: Mapped[datetime | None] = mapped_column(TIMESTAMP, nullable=True)
     voided_at: Mapped[datetime | None] = mapped_column(TIMESTAMP, nullable=True)
+    # Additions (recalls): when staff asked for the points of the batch's claimed codes back
+    # (set once), and when the reversal finished.
+    points_reversal_requested_at: Mapped[datetime | None] = mapped_column(TIMESTAMP, nullable=True)
+    points_reversed_at: Mapped[datetime | None] = mapped_column(TIMESTAMP, nullable=True)
 
 
 class ScanCode(db.Model):

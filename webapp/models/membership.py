@@ -3,7 +3,16 @@ the configuration stamp that tells every process to reload cached settings."""
 
 from datetime import datetime
 
-from sqlalchemy import TIMESTAMP, BigInteger, Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    TIMESTAMP,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
@@ -23,6 +32,7 @@ class MemberWallet(Timestamps, db.Model):
         Index("idx_brand_rank", "brand_id", "current_rank_key"),
         Index("idx_brand_balance", "brand_id", "points_balance"),
         Index("idx_brand_activity", "brand_id", "last_activity_at"),
+        Index("idx_brand_birthday", "brand_id", "birth_month", "birth_day"),
     )
 
     user_id: Mapped[int] = mapped_column(
@@ -46,6 +56,10 @@ class MemberWallet(Timestamps, db.Model):
     # attested to being a registered medical patient (needed in medical-only regions).
     region: Mapped[str | None] = mapped_column(String(10))
     medical_attested_at: Mapped[datetime | None] = mapped_column(TIMESTAMP, nullable=True)
+    # Addition (birthdays): the birth month and day the member gave this brand for its
+    # birthday bonus (never a year; both NULL when they gave none or removed it).
+    birth_month: Mapped[int | None] = mapped_column(SmallInteger)
+    birth_day: Mapped[int | None] = mapped_column(SmallInteger)
 
     def __repr__(self):
         return f"<MemberWallet user={self.user_id} brand={self.brand_id}>"

@@ -1,8 +1,10 @@
-"""The portal's forms: a custom goal, the shipping details of a reward, the age gate."""
+"""The portal's forms: a custom goal, the shipping details of a reward, the age gate, the
+birthday."""
 
-from flask_babel import lazy_gettext
+from babel.dates import get_month_names
+from flask_babel import get_locale, lazy_gettext
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.widgets import HiddenInput
 
 
@@ -69,3 +71,23 @@ class AgeGateForm(FlaskForm):
     """The confirmation, carrying the page to return to."""
 
     next = HiddenField()
+
+
+class BirthdayForm(FlaskForm):
+    """The member's birth month and day (never a year), with their consent; the birthday rules
+    check the values."""
+
+    birth_month = SelectField(lazy_gettext("Month"), choices=[], validate_choice=False)
+    birth_day = SelectField(lazy_gettext("Day"), choices=[], validate_choice=False)
+    birthday_consent = BooleanField()
+
+    def __init__(self, brand_name, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        months = get_month_names("wide", locale=get_locale())
+        self.birth_month.choices = [("", "—")] + [
+            (str(number), months[number]) for number in range(1, 13)
+        ]
+        self.birth_day.choices = [("", "—")] + [(str(day), str(day)) for day in range(1, 32)]
+        self.birthday_consent.label.text = lazy_gettext(
+            "Keep my birthday so %(brand)s can give me a birthday bonus.", brand=brand_name
+        )

@@ -25,6 +25,8 @@ ACTION_WORDS = {
     "goal_set": N_("Set a goal"),
     "goal_reached": N_("Reached a goal"),
     "rank_changed": N_("Moved to a new rank"),
+    "birthday_bonus": N_("Birthday bonus"),
+    "points_reversed": N_("Taken back: a recalled product"),
 }
 
 
