@@ -9,7 +9,7 @@ row never breaks a page. A new setting is one field here, with its type and defa
 import copy
 import logging
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -98,6 +98,18 @@ class Scan(Section):
     max_multiplier: Annotated[Decimal, Field(ge=1, le=1000, allow_inf_nan=False)] = Decimal(20)
 
 
+QUALIFYING_PERIODS = ("lifetime", "rolling_12_months", "calendar_year")
+
+
+class Tiers(Section):
+    """How ranks are earned: on lifetime points (they never go down), or on the points of a
+    qualifying period (the last 12 months, or the calendar year so far), kept `grace_days`
+    after falling short, then lowered one rank per daily run."""
+
+    qualifying: Literal["lifetime", "rolling_12_months", "calendar_year"] = "lifetime"
+    grace_days: Annotated[int, Field(ge=0, le=3650)] = 30
+
+
 # Our default texts; a brand that keeps them reads them in the member's language (marked for
 # the catalogues, translated where shown), a brand's own text reads as written. `{brand}` is
 # filled with the brand's name after translation.
@@ -177,6 +189,7 @@ class BrandSettings(Section):
     referral: Referral = Referral()
     rate_limits: RateLimits = RateLimits()
     scan: Scan = Scan()
+    tiers: Tiers = Tiers()
     compliance: Compliance = Compliance()
 
     @classmethod

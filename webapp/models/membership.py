@@ -1,9 +1,18 @@
 """Memberships (added tables): a person's wallet at each brand they joined, brand hosts, and
 the configuration stamp that tells every process to reload cached settings."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import TIMESTAMP, BigInteger, Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    TIMESTAMP,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
@@ -46,6 +55,12 @@ class MemberWallet(Timestamps, db.Model):
     # attested to being a registered medical patient (needed in medical-only regions).
     region: Mapped[str | None] = mapped_column(String(10))
     medical_attested_at: Mapped[datetime | None] = mapped_column(TIMESTAMP, nullable=True)
+    # Additions (tiers that requalify): the grace of a member whose points of the qualifying
+    # period fell short of the rank held (the day it began, the brand's day on which the rank
+    # goes down unless requalified), and the last day the daily run lowered the rank.
+    tier_grace_started_on: Mapped[date | None] = mapped_column(Date)
+    tier_grace_ends_on: Mapped[date | None] = mapped_column(Date)
+    tier_dropped_on: Mapped[date | None] = mapped_column(Date)
 
     def __repr__(self):
         return f"<MemberWallet user={self.user_id} brand={self.brand_id}>"
