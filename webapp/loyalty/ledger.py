@@ -337,6 +337,8 @@ def _pay_entry_rewards(member, steps, old_index, new_index):
     for step in steps[old_index + 1 : new_index + 1]:
         if not (step.entry_points or step.entry_product_id):
             continue
+        if db.session.get(TierEntryReward, (member.id, member.brand_id, step.key)):
+            continue  # reached before: paid then
         points = step.entry_points or 0
         if _would_overflow(member, points):
             points = 0  # a balance at its column's limit takes no more
@@ -352,7 +354,7 @@ def _pay_entry_rewards(member, steps, old_index, new_index):
                 db.session.add(record)
                 db.session.flush()
         except IntegrityError:
-            continue  # reached before: paid then
+            continue  # paid by a transaction beside this one
         _pay_entry_reward(member, step, points)
 
 

@@ -25,6 +25,7 @@ ACTION_WORDS = {
     "goal_set": N_("Set a goal"),
     "goal_reached": N_("Reached a goal"),
     "rank_changed": N_("Moved to a new rank"),
+    "tier_reward": N_("Reward for reaching a new rank"),
 }
 
 
