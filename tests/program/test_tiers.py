@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests import factories
+from tests.loyalty.test_concurrency import run_together
 from webapp import program_daily as daily
 from webapp.extensions import db
 from webapp.loyalty import qualifying
@@ -423,3 +424,45 @@ def test_frozen_clock_decides_the_period_of_the_ledger(app, monkeypatch):
     earn(person, brand, 15)
     assert wallet_of(person, brand).current_rank_key == "silver"
     assert tier_standing(wallet_of(person, brand)).period_points == 105
+
+
+# --- At once, on separate connections ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("qualifying_period", ["lifetime", "rolling_12_months"])
+def test_two_grants_at_once_that_reach_gold_pay_its_entry_reward_once(app, qualifying_period):
+    brand = factories.brand(settings={"tiers": {"qualifying": qualifying_period}})
+    factories.rank(brand, "gold", 500, entry_points=250)
+    person = factories.user(brands=[brand])
+    earn(person, brand, 400)
+    user_id, brand_id = person.id, brand.id
+
+    def scan_sized_grant():
+        return grant(lock_member(user_id, brand_id), 300, "product_scanned").new_rank_key
+
+    assert sorted(run_together(app, [scan_sized_grant, scan_sized_grant])) == ["gold", "gold"]
+
+    wallet = wallet_of(person, brand)
+    assert (wallet.points_balance, wallet.current_rank_key) == (400 + 300 + 300 + 250, "gold")
+    assert db.session.scalar(select(func.count()).select_from(TierEntryReward)) == 1
+    paid = db.session.scalar(
+        select(func.count())
+        .select_from(UserActionLog)
+        .where(UserActionLog.user_id == user_id, UserActionLog.action_type == "tier_reward")
+    )
+    assert paid == 1
+    assert db.session.get(User, user_id).points_balance == 1250
+
+
+def test_two_daily_runs_at_once_lower_a_rank_once(app):
+    brand = program("rolling_12_months", grace_days=0)
+    today = brand_today(brand)
+    person = gold_member(brand, today, earned_days_ago=400)
+    brand_id = brand.id
+
+    def daily_run():
+        return daily.program_daily(brand_id, today, force=True).total
+
+    assert sum(run_together(app, [daily_run, daily_run])) == 1
+    assert wallet_of(person, brand).current_rank_key == "silver"
+    assert len(rank_moves(person, brand)) == 2  # up to Gold, then down once
