@@ -113,9 +113,23 @@ NO_ENTRY_PRODUCT = 0
 class ChosenIdField(SelectField):
     """A choice of one of the brand's rows by id; none chosen (NULL) reads as 0, "None"."""
 
+    NOT_LISTED = "Choose one of the listed rewards, or None."
+
     def process_data(self, value):
         """A NULL id is the "None" choice, so a form left alone stays valid."""
         super().process_data(NO_ENTRY_PRODUCT if value is None else value)
+
+    def process_formdata(self, valuelist):
+        """An id that is not a number is refused with the field's own message."""
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.NOT_LISTED) from None
+
+    def pre_validate(self, form):
+        """Only the ids on offer (the brand's own rows)."""
+        if self.data not in {value for value, _ in self.choices}:
+            raise ValidationError(self.NOT_LISTED)
 
 
 class RankForm(FlaskForm):
