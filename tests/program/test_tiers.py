@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 
 from tests import factories
 from tests.loyalty.test_concurrency import run_together
+from tests.loyalty.test_query_bound import add_history, statements_of
 from webapp import program_daily as daily
 from webapp.extensions import db
 from webapp.loyalty import qualifying
@@ -466,3 +467,45 @@ def test_two_daily_runs_at_once_lower_a_rank_once(app):
     assert sum(run_together(app, [daily_run, daily_run])) == 1
     assert wallet_of(person, brand).current_rank_key == "silver"
     assert len(rank_moves(person, brand)) == 2  # up to Gold, then down once
+
+
+def test_the_command_runs_a_day_as_of_a_date(app):
+    brand = program("rolling_12_months", grace_days=3)
+    brand.slug = "north-tiers"
+    db.session.commit()
+    today = brand_today(brand)
+    person = gold_member(brand, today, earned_days_ago=400)
+    runner = app.test_cli_runner()
+
+    def run_day(day):
+        args = ["program", "run-daily", "--brand", "north-tiers", "--as-of", day.isoformat()]
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "1 changes (tiers 1)" in run_day(today)  # the grace begins
+    assert "0 changes (tiers 0)" in run_day(today + timedelta(days=2))
+    assert wallet_of(person, brand).current_rank_key == "gold"
+    assert "1 changes (tiers 1)" in run_day(today + timedelta(days=3))
+    assert wallet_of(person, brand).current_rank_key == "silver"
+
+
+def test_a_period_programs_scan_adds_one_bounded_sum_whatever_the_history(app):
+    def measured(history, qualifying_period="rolling_12_months"):
+        brand = program(qualifying_period)
+        product = factories.product(brand)
+        warm_up = factories.user(brands=[brand])
+        scan_code(warm_up.id, factories.scan_code(product).code, brand_id=brand.id)
+        db.session.commit()
+        person = factories.user(brands=[brand])
+        add_history(person, product, history)
+        code = factories.scan_code(product).code
+        sent = statements_of(lambda: scan_code(person.id, code, brand_id=brand.id))
+        db.session.commit()
+        return sent
+
+    lifetime = measured(0, "lifetime")
+    fresh, veteran = measured(0), measured(2000)
+    assert len(fresh) == len(veteran) == len(lifetime) + 1  # the period's sum
+    [period_sum] = [s for s in veteran if "sum(" in s.lower()]
+    assert "user_action_log.user_id" in period_sum and "action_type in" in period_sum.lower()

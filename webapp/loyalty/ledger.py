@@ -238,14 +238,14 @@ def _log_row(user, action_type, points, details):
 def _record(member, points, action_type, details):
     row = _log_row(member.user, action_type, points, details)
     member.wallet.last_activity_at = utcnow()
-    old_rank_key, new_rank_key = _update_rank(member, action_type, points)
+    old_rank_key, new_rank_key = _update_rank(member, row)
     sync_goals(member)
     record_identify(member.user, brand_id=member.brand_id)  # balance (and maybe rank) changed
     db.session.flush()
     return LedgerEntry(row, member, old_rank_key, new_rank_key)
 
 
-def _update_rank(member, action_type=None, points=0):
+def _update_rank(member, row=None):
     """Keep the wallet's `current_rank_key` on its brand's ladder; log and record a move.
 
     In a lifetime program the rank follows lifetime points. In a period program
@@ -262,7 +262,7 @@ def _update_rank(member, action_type=None, points=0):
     if policy.is_lifetime:
         new_rank = rank_for(steps, wallet.lifetime_points)
     else:
-        new_rank = _period_rank(member, steps, policy, action_type, points)
+        new_rank = _period_rank(member, steps, policy, row)
     if user.signup_brand_id in (None, brand_id):
         user.current_rank_key = new_rank.key
     if new_rank.key == old_key:
@@ -281,18 +281,26 @@ def _update_rank(member, action_type=None, points=0):
     return old_key, new_rank.key
 
 
-def _period_rank(member, steps, policy, action_type, points):
-    """The rank after a change in a period program: the held one, or a higher one the
-    period's points now reach (only a qualifying grant can raise it)."""
+def _period_rank(member, steps, policy, row):
+    """The rank after a change (`row`, its ledger row) in a period program: the held one, or
+    a higher one the period's points now reach (only a qualifying grant can raise it)."""
     wallet = member.wallet
     held_index = position_of(steps, wallet.current_rank_key)
     held = steps[held_index]
-    if action_type not in QUALIFYING_ACTIONS or points <= 0:
+    if row is None or row.action_type not in QUALIFYING_ACTIONS or row.points_awarded <= 0:
         return held
-    db.session.flush()  # the new ledger row counts
-    earned = period_points(
-        member.id, member.brand_id, policy.today(), policy=policy, whole_day=False
-    )
+    # The row may be flushed already or still pending: the sum leaves it out either way and
+    # adds its points, so it never flushes early (one statement more per qualifying grant).
+    with db.session.no_autoflush:
+        earlier = period_points(
+            member.id,
+            member.brand_id,
+            policy.today(),
+            policy=policy,
+            whole_day=False,
+            leaving_out=row.id,
+        )
+    earned = earlier + row.points_awarded
     if earned >= held.points_required and wallet.tier_grace_ends_on is not None:
         wallet.tier_grace_started_on = wallet.tier_grace_ends_on = None  # requalified
     reached = rank_for(steps, earned)
@@ -311,6 +319,7 @@ def move_rank(member, new_rank, *, direction, reason, day=None):
     if day is not None:
         details["day"] = day.isoformat()
     _announce_rank(member, old_key, new_rank, details, direction=direction, reason=reason)
+    record_identify(user, brand_id=member.brand_id)  # the rank attribute changed
 
 
 def _announce_rank(member, old_key, new_rank, details, *, direction, reason):

@@ -91,9 +91,10 @@ def tier_policy(brand_id):
     return _policies.get(brand_id)
 
 
-def period_points(user_id, brand_id, day, *, policy=None, whole_day=True):
+def period_points(user_id, brand_id, day, *, policy=None, whole_day=True, leaving_out=None):
     """The member's qualifying points at the brand in the period that `day` closes (never
-    below 0). `whole_day=False` counts up to now (the ledger, mid-day).
+    below 0). `whole_day=False` counts up to now (the ledger, mid-day); `leaving_out` is the
+    id of a ledger row not to count (the one being written).
 
     One sum over the member's own ledger rows of the qualifying actions (`idx_user_action`:
     user_id, action_type); the action log keeps a year (older rows are archived), so the
@@ -110,6 +111,8 @@ def period_points(user_id, brand_id, day, *, policy=None, whole_day=True):
         query = query.where(UserActionLog.created_at >= policy.day_start(start))
     if whole_day:
         query = query.where(UserActionLog.created_at < policy.day_start(day + timedelta(days=1)))
+    if leaving_out is not None:
+        query = query.where(UserActionLog.id != leaving_out)
     return max(0, int(db.session.scalar(query) or 0))
 
 
