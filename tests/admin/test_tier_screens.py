@@ -25,6 +25,8 @@ def test_a_rank_keeps_its_entry_reward(app, owner, world):
         rank = db.session.scalar(select(Rank).where(Rank.key == "platinum"))
         assert (rank.entry_points, rank.entry_product_id) == (250, gift)
         rank_id = rank.id
+    listing = owner.get("/admin/ranks", base_url=HOST_A).get_data(as_text=True)
+    assert "250 points + Platinum gift" in listing
     page = owner.get(f"/admin/ranks/{rank_id}/edit", base_url=HOST_A).get_data(as_text=True)
     assert f'<option selected value="{gift}">Platinum gift</option>' in page
     cleared = {**RANK, "entry_points": "", "entry_product_id": "0"}

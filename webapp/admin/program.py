@@ -49,7 +49,8 @@ def ranks():
     rows = db.session.scalars(
         select(Rank).where(Rank.brand_id == g.staff.brand_id).order_by(Rank.points_required)
     )
-    return render_template("admin/ranks.html", ranks=list(rows))
+    reward_names = {product.id: product.name for product in _brand_rewards(g.staff.brand_id)}
+    return render_template("admin/ranks.html", ranks=list(rows), reward_names=reward_names)
 
 
 @bp.route("/ranks/new", methods=["GET", "POST"])
