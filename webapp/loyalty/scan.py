@@ -18,7 +18,7 @@ from webapp.loyalty.jurisdictions import RegionNeeded, RegionProblem, earning_pr
 from webapp.loyalty.ledger import PointsLimitExceeded, grant, lock_member, log_action
 from webapp.loyalty.membership import NotAMember
 from webapp.loyalty.qualifying import held_rank, tier_policy
-from webapp.loyalty.ranks import MEMBER_RANK_KEY, ladder
+from webapp.loyalty.ranks import MEMBER_RANK_KEY, ladder, rank_for
 from webapp.loyalty.referrals import convert_on_first_scan
 from webapp.loyalty.scan_limits import bad_codes_allowed, record_bad_code
 from webapp.models import Brand
@@ -193,7 +193,11 @@ def _award(member, code, product, ip_address, user_agent, now):
     steps = ladder(brand_id)
     rank_key_before = wallet.current_rank_key or MEMBER_RANK_KEY
     state = AchievementState.load(user.id)
-    multiplier = held_rank(steps, wallet, tier_policy(brand_id)).multiplier
+    policy = tier_policy(brand_id)  # the rank held: of lifetime points, or the wallet's
+    if policy.is_lifetime:
+        multiplier = rank_for(steps, wallet.lifetime_points).multiplier
+    else:
+        multiplier = held_rank(steps, wallet, policy).multiplier
     multiplier = min(multiplier * state.boost(brand_id, now), max_multiplier(brand_id))
     points = scan_points(product.points_award, multiplier)
     action_data = {"code": code, "base_points": product.points_award, "multiplier": str(multiplier)}
