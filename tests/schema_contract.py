@@ -280,13 +280,19 @@ EXPECTED = {
                 "current_timestamp()",
                 "on update current_timestamp()",
             ),
+            "entry_points": ("int(10) unsigned", True, "NULL", ""),
+            "entry_product_id": ("bigint(20) unsigned", True, "NULL", ""),
         },
         "indexes": {
+            "fk_ranks_entry_product_id": (("entry_product_id",), False),
             "idx_brand_id": (("brand_id",), False),
             "PRIMARY": (("id",), True),
             "unique_key_brand": (("key", "brand_id"), True),
         },
-        "foreign_keys": {"brand_id": ("brands", "id", "RESTRICT")},
+        "foreign_keys": {
+            "brand_id": ("brands", "id", "RESTRICT"),
+            "entry_product_id": ("products", "id", "SET NULL"),
+        },
     },
     "redemptions": {
         "columns": {
@@ -626,6 +632,9 @@ EXPECTED = {
             "last_activity_at": ("timestamp", True, "NULL", ""),
             "region": ("varchar(10)", True, "NULL", ""),
             "medical_attested_at": ("timestamp", True, "NULL", ""),
+            "tier_grace_started_on": ("date", True, "NULL", ""),
+            "tier_grace_ends_on": ("date", True, "NULL", ""),
+            "tier_dropped_on": ("date", True, "NULL", ""),
             "created_at": ("timestamp", True, "current_timestamp()", ""),
             "birth_month": ("smallint(6)", True, "NULL", ""),
             "birth_day": ("smallint(6)", True, "NULL", ""),
@@ -815,5 +824,25 @@ EXPECTED = {
         },
         "indexes": {"PRIMARY": (("brand_id", "day"), True)},
         "foreign_keys": {"brand_id": ("brands", "id", "CASCADE")},
+    },
+    "tier_entry_rewards": {
+        "columns": {
+            "user_id": ("bigint(20) unsigned", False, None, ""),
+            "brand_id": ("bigint(20) unsigned", False, None, ""),
+            "rank_key": ("varchar(50)", False, None, ""),
+            "points": ("int(10) unsigned", False, "0", ""),
+            "product_id": ("bigint(20) unsigned", True, "NULL", ""),
+            "granted_at": ("timestamp", True, "current_timestamp()", ""),
+        },
+        "indexes": {
+            "fk_tier_entry_rewards_brand_id": (("brand_id",), False),
+            "fk_tier_entry_rewards_product_id": (("product_id",), False),
+            "PRIMARY": (("user_id", "brand_id", "rank_key"), True),
+        },
+        "foreign_keys": {
+            "brand_id": ("brands", "id", "CASCADE"),
+            "product_id": ("products", "id", "SET NULL"),
+            "user_id": ("users", "id", "CASCADE"),
+        },
     },
 }

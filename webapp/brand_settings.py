@@ -9,7 +9,7 @@ row never breaks a page. A new setting is one field here, with its type and defa
 import copy
 import logging
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -105,6 +105,16 @@ class Birthday(Section):
     (0 = no bonus)."""
 
     bonus_points: Points = 0
+QUALIFYING_PERIODS = ("lifetime", "rolling_12_months", "calendar_year")
+
+
+class Tiers(Section):
+    """How ranks are earned: on lifetime points (they never go down), or on the points of a
+    qualifying period (the last 12 months, or the calendar year so far), kept `grace_days`
+    after falling short, then lowered one rank per daily run."""
+
+    qualifying: Literal["lifetime", "rolling_12_months", "calendar_year"] = "lifetime"
+    grace_days: Annotated[int, Field(ge=0, le=3650)] = 30
 
 
 # Our default texts; a brand that keeps them reads them in the member's language (marked for
@@ -188,6 +198,7 @@ class BrandSettings(Section):
     rate_limits: RateLimits = RateLimits()
     scan: Scan = Scan()
     birthday: Birthday = Birthday()
+    tiers: Tiers = Tiers()
     compliance: Compliance = Compliance()
 
     @classmethod

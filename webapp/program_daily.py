@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from webapp.extensions import db
 from webapp.loyalty.birthdays import BIRTHDAY_STEP
 from webapp.loyalty.program_day import brand_today
+from webapp.loyalty.tiers import REQUALIFY_STEP
 from webapp.models import Brand, ProgramDay
 from webapp.named_locks import NamedLock
 
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 # The steps, in order; each a DailyStep of the rules.
-STEPS = (BIRTHDAY_STEP,)
+STEPS = (REQUALIFY_STEP, BIRTHDAY_STEP)
 
 
 @dataclass

@@ -41,8 +41,8 @@ def sweep_period():
 def register_default_jobs():
     """The jobs every deployment runs."""
     from webapp.archive import run_archive
-    from webapp.deliveries.sweep import sweep_outbox
     from webapp.code_batches import finish_lost_reversals
+    from webapp.deliveries.sweep import sweep_outbox
     from webapp.loyalty.referrals import expire_referrals
     from webapp.program_daily import run_program_days
 

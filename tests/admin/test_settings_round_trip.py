@@ -26,6 +26,7 @@ FULL_SETTINGS = {
                     "code_lookups_per_ip_per_hour": 45},
     "scan": {"max_multiplier": "6"},
     "birthday": {"bonus_points": 150},
+    "tiers": {"qualifying": "rolling_12_months", "grace_days": 45},
 }  # fmt: skip
 
 

@@ -107,6 +107,31 @@ class BatchForm(FlaskForm):
     )
 
 
+NO_ENTRY_PRODUCT = 0
+
+
+class ChosenIdField(SelectField):
+    """A choice of one of the brand's rows by id; none chosen (NULL) reads as 0, "None"."""
+
+    NOT_LISTED = "Choose one of the listed rewards, or None."
+
+    def process_data(self, value):
+        """A NULL id is the "None" choice, so a form left alone stays valid."""
+        super().process_data(NO_ENTRY_PRODUCT if value is None else value)
+
+    def process_formdata(self, valuelist):
+        """An id that is not a number is refused with the field's own message."""
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.NOT_LISTED) from None
+
+    def pre_validate(self, form):
+        """Only the ids on offer (the brand's own rows)."""
+        if self.data not in {value for value, _ in self.choices}:
+            raise ValidationError(self.NOT_LISTED)
+
+
 class RankForm(FlaskForm):
     """A rank of the ladder."""
 
@@ -120,7 +145,29 @@ class RankForm(FlaskForm):
         "Points multiplier", places=2, validators=[DataRequired(), NumberRange(min=1, max=9.99)]
     )
     benefits = TextAreaField("Benefits", validators=[Optional(), Length(max=5000)])
+    entry_points = IntegerField(
+        "Entry reward (points)",
+        description="Paid once per member, the first time they reach this rank.",
+        validators=[Optional(), NumberRange(min=0, max=1_000_000)],
+    )
+    entry_product_id = ChosenIdField(
+        "Entry reward (unlocked reward)",
+        description="A limited reward members may redeem once they have reached this rank.",
+        coerce=int,
+        choices=[(NO_ENTRY_PRODUCT, "None")],
+    )
     is_active = BooleanField("Active", default=True)
+
+    def offer_products(self, products):
+        """The brand's rewards as the entry reward's choices."""
+        self.entry_product_id.choices = [(NO_ENTRY_PRODUCT, "None")] + [
+            (product.id, product.name) for product in products
+        ]
+
+    def entry_product(self):
+        """The chosen entry reward's product id (None: none)."""
+        chosen = self.entry_product_id.data
+        return None if chosen in (None, NO_ENTRY_PRODUCT) else chosen
 
 
 class CustomFieldForm(FlaskForm):
@@ -196,6 +243,22 @@ class SettingsForm(FlaskForm):
     code_lookups_per_ip_per_hour = IntegerField(
         "Code look-ups per IP address per hour (signed out)",
         validators=[DataRequired(), NumberRange(1, 10_000)],
+    )
+    tier_qualifying = SelectField(
+        "Ranks are earned on",
+        choices=[
+            ("lifetime", "Lifetime points (ranks never go down)"),
+            ("rolling_12_months", "Points of the last 12 months"),
+            ("calendar_year", "Points of the calendar year"),
+        ],
+        default="lifetime",
+        description="With a period, a member short of their rank keeps it through the grace "
+        "days, then goes down one rank a day.",
+    )
+    tier_grace_days = IntegerField(
+        "Rank grace (days)",
+        description="Left blank: kept as it is.",
+        validators=[Optional(), NumberRange(min=0, max=3650)],
     )
     font = SelectField("Brand font", choices=font_choices(), default=DEFAULT_FONT)
     timezone = SelectField(

@@ -49,7 +49,8 @@ def ranks():
     rows = db.session.scalars(
         select(Rank).where(Rank.brand_id == g.staff.brand_id).order_by(Rank.points_required)
     )
-    return render_template("admin/ranks.html", ranks=list(rows))
+    reward_names = {product.id: product.name for product in _brand_rewards(g.staff.brand_id)}
+    return render_template("admin/ranks.html", ranks=list(rows), reward_names=reward_names)
 
 
 @bp.route("/ranks/new", methods=["GET", "POST"])
@@ -112,6 +113,17 @@ def custom_field_delete(field_id):
 
 
 KEY_TAKEN = "This key is already used."
+
+
+def _brand_rewards(brand_id):
+    """The brand's rewards (products with a points cost), offered as rank entry rewards."""
+    return db.session.scalars(
+        select(Product)
+        .where(Product.brand_id == brand_id, Product.points_cost > 0)
+        .order_by(Product.name, Product.id)
+    ).all()
+
+
 KINDS = {
     "rank": ("key", "Rank", "admin.ranks"),
     "custom_field": ("field_key", "Custom field", "admin.custom_fields"),
@@ -123,6 +135,8 @@ def _save(row, form_class, kind):
     form = form_class(obj=row)
     if kind == "custom_field" and not form.is_submitted():
         form.field_options.data = ", ".join(row.field_options or [])
+    if kind == "rank":
+        form.offer_products(_brand_rewards(g.staff.brand_id))
     if form.validate_on_submit():
         column = getattr(type(row), key_name)
         if key_taken(type(row), column, g.staff.brand_id, getattr(form, key_name).data, row.id):
@@ -132,6 +146,9 @@ def _save(row, form_class, kind):
             if kind == "custom_field":
                 row.field_options = form.options()
                 row.field_order = form.field_order.data or 0
+            if kind == "rank":
+                row.entry_product_id = form.entry_product()
+                row.entry_points = form.entry_points.data or None
             key_field = getattr(form, key_name)
             if save_unique(row, f"{kind}_saved", key_field, KEY_TAKEN, key=key_field.data):
                 flash("Saved.", "success")

@@ -37,6 +37,8 @@ FORM_SETTINGS = {
     "bad_codes_per_user_per_hour": ("rate_limits", "bad_codes_per_user_per_hour"),
     "bad_codes_per_ip_per_hour": ("rate_limits", "bad_codes_per_ip_per_hour"),
     "code_lookups_per_ip_per_hour": ("rate_limits", "code_lookups_per_ip_per_hour"),
+    "tier_qualifying": ("tiers", "qualifying"),
+    "tier_grace_days": ("tiers", "grace_days"),
 }
 
 
@@ -68,7 +70,9 @@ def settings_with_form(stored, form):
     updated = copy.deepcopy(stored) if isinstance(stored, dict) else {}
     updated.pop("hosts", None)  # hosts live in brand_hosts
     for name, path in FORM_SETTINGS.items():
-        _write(updated, path, getattr(form, name).data)
+        value = getattr(form, name).data
+        if value is not None:  # an optional field left blank keeps its value
+            _write(updated, path, value)
     settings = BrandSettings.from_stored(updated)
     for path in FORM_SETTINGS.values():
         _write(updated, path, _read(settings, path))

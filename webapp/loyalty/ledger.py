@@ -13,12 +13,21 @@ action (a view, job or command) commits once, so the whole action is one transac
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from webapp.events.outbox import record_event, record_identify
 from webapp.extensions import db
 from webapp.loyalty.membership import NotAMember
-from webapp.loyalty.ranks import MEMBER_RANK_KEY, ladder, rank_for
-from webapp.models import MemberWallet, Product, User, UserActionLog, UserGoal
+from webapp.loyalty.qualifying import QUALIFYING_ACTIONS, period_points, tier_policy
+from webapp.loyalty.ranks import MEMBER_RANK_KEY, ladder, position_of, rank_for
+from webapp.models import (
+    MemberWallet,
+    Product,
+    TierEntryReward,
+    User,
+    UserActionLog,
+    UserGoal,
+)
 from webapp.timeutil import utcnow
 
 # INT UNSIGNED: the most a balance or lifetime column holds.
@@ -255,37 +264,171 @@ def _log_row(user, action_type, points, details):
 def _record(member, points, action_type, details):
     row = _log_row(member.user, action_type, points, details)
     member.wallet.last_activity_at = utcnow()
-    old_rank_key, new_rank_key = _update_rank(member)
+    old_rank_key, new_rank_key = _update_rank(member, row)
     sync_goals(member)
     record_identify(member.user, brand_id=member.brand_id)  # balance (and maybe rank) changed
     db.session.flush()
     return LedgerEntry(row, member, old_rank_key, new_rank_key)
 
 
-def _update_rank(member):
+def _update_rank(member, row=None):
     """Keep the wallet's `current_rank_key` on its brand's ladder; log and record a move.
 
+    In a lifetime program the rank follows lifetime points. In a period program
+    (`qualifying.tier_policy`) a qualifying grant raises it at once when the period's points
+    reach a higher step and clears a grace the member has requalified from; it never goes
+    down here (the daily run lowers it). Reaching a rank pays its entry reward, once ever.
     `users.current_rank_key` mirrors the rank at the brand the person signed up with (at
     every brand for an account that signed up nowhere, such as staff who joined programs).
     """
     wallet, user, brand_id = member.wallet, member.user, member.brand_id
     old_key = wallet.current_rank_key
-    new_rank = rank_for(ladder(brand_id), wallet.lifetime_points)
+    steps = ladder(brand_id)
+    policy = tier_policy(brand_id)
+    if policy.is_lifetime:
+        new_rank = rank_for(steps, wallet.lifetime_points)
+    else:
+        new_rank = _period_rank(member, steps, policy, row)
     if user.signup_brand_id in (None, brand_id):
         user.current_rank_key = new_rank.key
     if new_rank.key == old_key:
         return old_key, old_key
     wallet.current_rank_key = new_rank.key
-    if (old_key or MEMBER_RANK_KEY) != new_rank.key:
-        context = {"old_rank_key": old_key or MEMBER_RANK_KEY, "new_rank_key": new_rank.key}
-        log_action(user, "rank_changed", brand_id=brand_id, action_data=context)
-        record_event(
-            user,
-            "rank_changed",
-            brand_id=brand_id,
-            context={**context, "new_rank_name": new_rank.name},
-        )
+    if (old_key or MEMBER_RANK_KEY) == new_rank.key:
+        return old_key, new_rank.key
+    old_index, new_index = position_of(steps, old_key), position_of(steps, new_rank.key)
+    direction = "up" if new_index >= old_index else "down"
+    reason = "lifetime_points" if policy.is_lifetime else "period_points"
+    # A lifetime program's log row reads as it always did; a period program's says more.
+    details = {} if policy.is_lifetime else {"direction": direction, "reason": reason}
+    _announce_rank(member, old_key, new_rank, details, direction=direction, reason=reason)
+    if direction == "up":
+        _pay_entry_rewards(member, steps, old_index, new_index)
     return old_key, new_rank.key
+
+
+def _period_rank(member, steps, policy, row):
+    """The rank after a change (`row`, its ledger row) in a period program: the held one, or
+    a higher one the period's points now reach (only a qualifying grant can raise it)."""
+    wallet = member.wallet
+    held_index = position_of(steps, wallet.current_rank_key)
+    held = steps[held_index]
+    if row is None or row.action_type not in QUALIFYING_ACTIONS or row.points_awarded <= 0:
+        return held
+    # The row may be flushed already or still pending: the sum leaves it out either way and
+    # adds its points, so it never flushes early (one statement more per qualifying grant).
+    with db.session.no_autoflush:
+        earlier = period_points(
+            member.id,
+            member.brand_id,
+            policy.today(),
+            policy=policy,
+            whole_day=False,
+            leaving_out=row.id,
+        )
+    earned = earlier + row.points_awarded
+    if earned >= held.points_required and wallet.tier_grace_ends_on is not None:
+        wallet.tier_grace_started_on = wallet.tier_grace_ends_on = None  # requalified
+    reached = rank_for(steps, earned)
+    return reached if position_of(steps, reached.key) > held_index else held
+
+
+def move_rank(member, new_rank, *, direction, reason, day=None):
+    """Put a locked member's wallet on `new_rank` (a RankStep), logging `rank_changed` with
+    its direction (up/down), reason and day, and recording the event (the daily run)."""
+    wallet, user = member.wallet, member.user
+    old_key = wallet.current_rank_key
+    wallet.current_rank_key = new_rank.key
+    if user.signup_brand_id in (None, member.brand_id):
+        user.current_rank_key = new_rank.key
+    details = {"direction": direction, "reason": reason}
+    if day is not None:
+        details["day"] = day.isoformat()
+    _announce_rank(member, old_key, new_rank, details, direction=direction, reason=reason)
+    record_identify(user, brand_id=member.brand_id)  # the rank attribute changed
+
+
+def _announce_rank(member, old_key, new_rank, details, *, direction, reason):
+    user, brand_id = member.user, member.brand_id
+    context = {"old_rank_key": old_key or MEMBER_RANK_KEY, "new_rank_key": new_rank.key}
+    log_action(user, "rank_changed", brand_id=brand_id, action_data={**context, **details})
+    record_event(
+        user,
+        "rank_changed",
+        brand_id=brand_id,
+        context={
+            **context,
+            "new_rank_name": new_rank.name,
+            "direction": direction,
+            "reason": reason,
+        },
+    )
+
+
+def _pay_entry_rewards(member, steps, old_index, new_index):
+    """Each rank reached above `old_index` (up to `new_index`) pays its entry reward, once
+    per member ever: the `tier_entry_rewards` row (primary key member, brand, rank) is the
+    proof, written in a savepoint so a rank already paid is simply passed over."""
+    for step in steps[old_index + 1 : new_index + 1]:
+        if not (step.entry_points or step.entry_product_id):
+            continue
+        if db.session.get(TierEntryReward, (member.id, member.brand_id, step.key)):
+            continue  # reached before: paid then
+        points = step.entry_points or 0
+        if _would_overflow(member, points):
+            points = 0  # a balance at its column's limit takes no more
+        record = TierEntryReward(
+            user_id=member.id,
+            brand_id=member.brand_id,
+            rank_key=step.key,
+            points=points,
+            product_id=step.entry_product_id,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(record)
+                db.session.flush()
+        except IntegrityError:
+            continue  # paid by a transaction beside this one
+        _pay_entry_reward(member, step, points)
+
+
+def _would_overflow(member, points):
+    return (
+        points > MAX_ENTRY
+        or (member.user.points_balance or 0) + points > MAX_POINTS
+        or member.wallet.points_balance + points > MAX_POINTS
+    )
+
+
+def _pay_entry_reward(member, step, points):
+    data = {"rank_key": step.key, "points": points, "product_id": step.entry_product_id}
+    if points:
+        # Not lifetime or qualifying points: a rank's reward never earns the next rank.
+        grant(
+            member,
+            points,
+            "tier_reward",
+            product_id=step.entry_product_id,
+            action_data=data,
+            count_towards_lifetime=False,
+        )
+    else:
+        log_action(
+            member.user,
+            "tier_reward",
+            brand_id=member.brand_id,
+            product_id=step.entry_product_id,
+            action_data=data,
+        )
+    product = db.session.get(Product, step.entry_product_id) if step.entry_product_id else None
+    record_event(
+        member.user,
+        "tier_reward",
+        brand_id=member.brand_id,
+        product=product,
+        context={**data, "rank_name": step.name},
+    )
 
 
 def sync_goals(member):

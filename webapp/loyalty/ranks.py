@@ -21,6 +21,9 @@ class RankStep:
     points_required: int
     multiplier: Decimal
     benefits: str | None = None
+    # What reaching the rank gives, once per member ever (ranks.entry_points/entry_product_id).
+    entry_points: int | None = None
+    entry_product_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,13 @@ def _load_ladder(brand_id):
     )
     steps = [
         RankStep(
-            r.key, r.name, r.points_required, r.point_multiplier or Decimal("1.00"), r.benefits
+            r.key,
+            r.name,
+            r.points_required,
+            r.point_multiplier or Decimal("1.00"),
+            r.benefits,
+            r.entry_points,
+            r.entry_product_id,
         )
         for r in rows
     ]
@@ -79,6 +88,12 @@ def held_rank(steps, wallet):
         if step.key == key:
             return step
     return rank_for(steps, wallet.lifetime_points)
+def position_of(steps, rank_key):
+    """The index of `rank_key` on the ladder (0, the lowest step, when it is not on it)."""
+    for index, step in enumerate(steps):
+        if step.key == rank_key:
+            return index
+    return 0
 
 
 def rank_progress(brand_id, lifetime_points):

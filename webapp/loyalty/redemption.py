@@ -17,7 +17,8 @@ from webapp.loyalty.ledger import (
     spend,
 )
 from webapp.loyalty.membership import NotAMember
-from webapp.loyalty.ranks import ladder, rank_for
+from webapp.loyalty.qualifying import held_rank, tier_policy, unlocked_reward_ids
+from webapp.loyalty.ranks import ladder
 from webapp.models import Product, Redemption, User, UserGoal
 from webapp.timeutil import utcnow
 from webapp.translation_marks import N_, Phrase
@@ -203,8 +204,8 @@ def _reward_under_lock(product_id, brand_id, confirmed_cost):
 
 
 def _check_eligibility(member, product):
-    """Where the member lives, rank on the brand's own ladder (the wallet's lifetime points)
-    and exclusive access."""
+    """Where the member lives, rank on the brand's own ladder (the rank held) and exclusive
+    access (an achievement's, or a tier entry reward that unlocked this very reward)."""
     try:
         check_redemption(member_rule(member), member.wallet, product)
     except RegionProblem as problem:
@@ -213,10 +214,15 @@ def _check_eligibility(member, product):
         steps = ladder(member.brand_id)
         positions = {step.key: index for index, step in enumerate(steps)}
         required = positions.get(product.required_rank_key)
-        current = positions[rank_for(steps, member.wallet.lifetime_points).key]
+        policy = tier_policy(member.brand_id)
+        current = positions[held_rank(steps, member.wallet, policy).key]
         if required is None or current < required:
             raise RankTooLow(N_("Reach a higher rank to unlock this reward."))
-    if product.is_limited and not has_exclusive_access(member.id, member.brand_id):
+    if (
+        product.is_limited
+        and not has_exclusive_access(member.id, member.brand_id)
+        and product.id not in unlocked_reward_ids(member.id, member.brand_id)
+    ):
         raise ExclusiveOnly(N_("This limited reward is for members with exclusive access."))
 
 

@@ -8,6 +8,7 @@ from webapp.extensions import db
 from webapp.loyalty.achievements import has_exclusive_access
 from webapp.loyalty.membership import wallet_of
 from webapp.loyalty.personalisation import order_by_affinity
+from webapp.loyalty.qualifying import held_rank, tier_policy, unlocked_reward_ids
 from webapp.loyalty.ranks import ladder, rank_for
 from webapp.loyalty.wishlist import wishlist_product_ids
 from webapp.models import Product, Redemption
@@ -53,8 +54,10 @@ def _rank_needed(steps, wallet, product):
     required = positions.get(product.required_rank_key)
     if required is None:
         return product.required_rank_key.replace("_", " ").title()
-    lifetime_points = wallet.lifetime_points if wallet else 0
-    current = positions[rank_for(steps, lifetime_points).key]
+    if wallet is None:
+        current = positions[rank_for(steps, 0).key]
+    else:
+        current = positions[held_rank(steps, wallet, tier_policy(wallet.brand_id)).key]
     return steps[required].name if current < required else None
 
 
@@ -62,14 +65,18 @@ def _offers(user, brand_id, products):
     steps = ladder(brand_id)
     wallet = wallet_of(user.id, brand_id)
     wishlisted = wishlist_product_ids(user.id)
-    exclusive = any(p.is_limited for p in products) and has_exclusive_access(user.id, brand_id)
+    limited = any(p.is_limited for p in products)
+    exclusive = limited and has_exclusive_access(user.id, brand_id)
+    unlocked = unlocked_reward_ids(user.id, brand_id) if limited and not exclusive else set()
     balance = wallet.points_balance if wallet else 0
     return [
         RewardOffer(
             product=product,
             points_short=max(0, product.points_cost - balance),
             rank_needed=_rank_needed(steps, wallet, product),
-            exclusive_locked=bool(product.is_limited) and not exclusive,
+            exclusive_locked=bool(product.is_limited)
+            and not exclusive
+            and product.id not in unlocked,
             wishlisted=product.id in wishlisted,
         )
         for product in products

@@ -25,7 +25,7 @@ from webapp.models.events import (
 )
 from webapp.models.goals import UserGoal, Wishlist
 from webapp.models.membership import BrandHost, ConfigStamp, MemberWallet
-from webapp.models.program import ProgramDay
+from webapp.models.program import ProgramDay, TierEntryReward
 from webapp.models.redemptions import Redemption
 from webapp.models.referrals import Referral, ReferralCode
 from webapp.models.staff import BrandStaff, StaffAuditLog
@@ -57,6 +57,7 @@ __all__ = [
     "ReferralCode",
     "ScanCode",
     "StaffAuditLog",
+    "TierEntryReward",
     "User",
     "UserAchievement",
     "UserActionLog",

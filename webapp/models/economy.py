@@ -74,6 +74,12 @@ class Rank(Timestamps, db.Model):
     )
     benefits: Mapped[str | None] = mapped_column(Text)
     is_active: Mapped[bool | None] = mapped_column(Boolean, server_default=ONE, default=True)
+    # Additions (tiers): what reaching the rank gives a member, once ever — points, and/or a
+    # reward product unlocked for them (a limited reward they may then redeem).
+    entry_points: Mapped[int | None] = mapped_column(UInt)
+    entry_product_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("products.id", ondelete="SET NULL")
+    )
 
     def __repr__(self):
         return f"<Rank {self.key}>"

@@ -1,12 +1,13 @@
 """Memberships (added tables): a person's wallet at each brand they joined, brand hosts, and
 the configuration stamp that tells every process to reload cached settings."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     TIMESTAMP,
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     SmallInteger,
@@ -60,6 +61,12 @@ class MemberWallet(Timestamps, db.Model):
     # birthday bonus (never a year; both NULL when they gave none or removed it).
     birth_month: Mapped[int | None] = mapped_column(SmallInteger)
     birth_day: Mapped[int | None] = mapped_column(SmallInteger)
+    # Additions (tiers that requalify): the grace of a member whose points of the qualifying
+    # period fell short of the rank held (the day it began, the brand's day on which the rank
+    # goes down unless requalified), and the last day the daily run lowered the rank.
+    tier_grace_started_on: Mapped[date | None] = mapped_column(Date)
+    tier_grace_ends_on: Mapped[date | None] = mapped_column(Date)
+    tier_dropped_on: Mapped[date | None] = mapped_column(Date)
 
     def __repr__(self):
         return f"<MemberWallet user={self.user_id} brand={self.brand_id}>"

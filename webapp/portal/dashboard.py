@@ -8,7 +8,7 @@ from webapp.loyalty.achievements import achievement_board
 from webapp.loyalty.goals import active_goals
 from webapp.loyalty.history import recent_activity
 from webapp.loyalty.personalisation import next_best_action
-from webapp.loyalty.ranks import rank_progress
+from webapp.loyalty.qualifying import tier_standing
 from webapp.loyalty.reward_catalogue import next_reward, reward_catalogue, showcase_rewards
 from webapp.portal import bp
 from webapp.tenancy import current_brand, current_wallet
@@ -29,7 +29,7 @@ def index():
     board = achievement_board(user.id, brand_id)
     return render_template(
         "portal/dashboard.html",
-        progress=rank_progress(brand_id, current_wallet().lifetime_points),
+        progress=tier_standing(current_wallet()).progress,
         goal=goals[0] if goals else None,
         banner=next_best_action(user.id, brand_id),
         recent=recent_activity(user.id, brand_id, RECENT_ROWS),

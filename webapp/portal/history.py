@@ -27,6 +27,7 @@ ACTION_WORDS = {
     "rank_changed": N_("Moved to a new rank"),
     "birthday_bonus": N_("Birthday bonus"),
     "points_reversed": N_("Taken back: a recalled product"),
+    "tier_reward": N_("Reward for reaching a new rank"),
 }
 
 

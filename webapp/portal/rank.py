@@ -1,9 +1,11 @@
-"""The rank page: the brand's ladder, each rank's multiplier and benefits, progress to the next."""
+"""The rank page: the brand's ladder, each rank's multiplier and benefits, progress to the next,
+and in a program whose ranks requalify the period's points and what keeps the rank."""
 
 from flask import render_template
 from flask_login import login_required
 
-from webapp.loyalty.ranks import ladder, rank_progress
+from webapp.loyalty.qualifying import tier_standing
+from webapp.loyalty.ranks import ladder
 from webapp.portal import bp
 from webapp.tenancy import current_brand, current_wallet
 
@@ -13,8 +15,10 @@ from webapp.tenancy import current_brand, current_wallet
 def rank():
     """The ladder with the member's place on it."""
     brand_id = current_brand().id
+    standing = tier_standing(current_wallet())
     return render_template(
         "portal/rank.html",
         steps=ladder(brand_id),
-        progress=rank_progress(brand_id, current_wallet().lifetime_points),
+        progress=standing.progress,
+        standing=standing,
     )
