@@ -103,7 +103,9 @@ def test_the_form_and_the_model_agree_on_every_bound(app):
             assert form_bounds == model_bounds, name
             compared += 1
     numbers = [name for name in FORM_SETTINGS if isinstance(getattr(form, name), IntegerField)]
-    assert compared == len(numbers) >= 9  # age, three bonuses, expiry, three scan limits, rank grace, ...
+    assert (
+        compared == len(numbers) >= 9
+    )  # age, three bonuses, expiry, three scan limits, rank grace, ...
 
 
 def _model_field(path):

@@ -105,6 +105,8 @@ class Birthday(Section):
     (0 = no bonus)."""
 
     bonus_points: Points = 0
+
+
 QUALIFYING_PERIODS = ("lifetime", "rolling_12_months", "calendar_year")
 
 

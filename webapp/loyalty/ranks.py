@@ -88,6 +88,8 @@ def held_rank(steps, wallet):
         if step.key == key:
             return step
     return rank_for(steps, wallet.lifetime_points)
+
+
 def position_of(steps, rank_key):
     """The index of `rank_key` on the ladder (0, the lowest step, when it is not on it)."""
     for index, step in enumerate(steps):
