@@ -21,8 +21,6 @@ def configure_engine_options(app):
         connect_args.setdefault("charset", "utf8mb4")
         options["connect_args"] = connect_args
         options.setdefault("isolation_level", "READ COMMITTED")
-        # The pool's own rollback on return is replaced by `roll_back_only_open_transactions`.
-        options.setdefault("pool_reset_on_return", None)
     elif uri.startswith("sqlite"):
         options.pop("pool_recycle", None)
         connect_args = dict(options.get("connect_args") or {})
@@ -86,8 +84,9 @@ def install_idle_ping(app, engine):
     """On MariaDB, pings for idle connections only (see `ping_idle_connections`) and a
     rollback on return only for an open transaction (`roll_back_only_open_transactions`)."""
     if engine.dialect.name in {"mysql", "mariadb"}:
-        seconds = app.config.get("DATABASE_PING_IDLE_SECONDS", DEFAULT_PING_IDLE_SECONDS)
-        ping_idle_connections(engine, seconds)
+        if not engine.pool._pre_ping:
+            seconds = app.config.get("DATABASE_PING_IDLE_SECONDS", DEFAULT_PING_IDLE_SECONDS)
+            ping_idle_connections(engine, seconds)
         if engine.pool._reset_on_return is ResetStyle.reset_none:
             roll_back_only_open_transactions(engine)
 

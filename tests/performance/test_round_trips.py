@@ -16,7 +16,13 @@ from webapp.extensions import db
 def bench_app(app):
     """A second app on the test database, as `make bench` starts it."""
     application = create_app(
-        app_config(app.config["SQLALCHEMY_DATABASE_URI"], BENCH_ENDPOINTS=True)
+        app_config(
+            app.config["SQLALCHEMY_DATABASE_URI"],
+            BENCH_ENDPOINTS=True,
+            # the opt-in engine options of webapp/database.py: ping idle connections only,
+            # roll back on return only an open transaction
+            SQLALCHEMY_ENGINE_OPTIONS={"pool_recycle": 3600, "pool_reset_on_return": None},
+        )
     )
     yield application
     with application.app_context():
@@ -101,10 +107,10 @@ def test_counts_are_written_per_process(tmp_path, bench_app):
     assert '"page": {"requests": 1, "round_trips": 1}' in written.read_text()
 
 
-def test_a_connection_dropped_mid_transaction_is_still_rolled_back(app, make):
+def test_a_connection_dropped_mid_transaction_is_still_rolled_back(bench_app, app, make):
     with app.app_context():
         brand = make.brand()
-        engine = db.engine
+    engine = engine_of(bench_app)
     connection = engine.connect()
     connection.execute(text("UPDATE brands SET name = 'dropped' WHERE id = :id"), {"id": brand.id})
     connection.connection.close()  # back to the pool with the transaction open, not ended
@@ -115,9 +121,8 @@ def test_a_connection_dropped_mid_transaction_is_still_rolled_back(app, make):
     assert name == brand.name
 
 
-def test_a_busy_connection_is_not_pinged_an_idle_one_is(app):
-    with app.app_context():
-        engine = db.engine
+def test_a_busy_connection_is_not_pinged_an_idle_one_is(bench_app):
+    engine = engine_of(bench_app)
     pings = []
     original = engine.dialect.do_ping
     engine.dialect.do_ping = lambda dbapi_connection: pings.append(1) or original(dbapi_connection)
