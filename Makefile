@@ -88,8 +88,11 @@ catalogues: $(VENV)/.runtime
 translations: $(VENV)/.runtime
 	$(BIN)/pybabel compile --directory $(CATALOGUES) --statistics
 
+# The whole stack over HTTP (gunicorn, RQ worker, fake Customer.io, MariaDB, Redis) on the
+# full data set, each endpoint a ratio to the floor; then the outbox worker alone. A small run
+# of the first is in the suite (tests/performance/test_bench_smoke.py).
 bench: $(VENV)/.dev services
-	$(BIN)/python bench/scan.py
+	$(BIN)/python bench/stack.py
 	$(BIN)/python bench/outbox.py
 
 # The fault scenarios, each on private services of its own on 127.0.0.1 (a second

@@ -144,6 +144,8 @@ EXPECTED = {
             "idx_brand_due": (("brand_id", "status", "next_attempt_at"), False),
             "idx_event_uid": (("event_uid",), False),
             "idx_status_priority": (("status", "priority", "created_at"), False),
+            "idx_status_processed": (("status", "processed_at"), False),
+            "idx_user_brand_waiting": (("user_id", "brand_id", "event_type", "status"), False),
             "idx_user_id": (("user_id",), False),
             "PRIMARY": (("id",), True),
         },

@@ -58,7 +58,7 @@ LAYERS = (
             "i18n",
         },
     ),
-    ("blueprints", {"system", "webhooks", "auth", "portal", "admin"}),
+    ("blueprints", {"system", "webhooks", "auth", "portal", "admin", "benchmark"}),
     (
         "commands",
         {

@@ -28,6 +28,7 @@ def create_app(config=None):
     trust_proxies(app)
     register_upload_limits(app)
     register_extensions(app)
+    register_benchmark(app)
     register_blueprints(app)
     register_languages(app)
     register_database_retry(app)
@@ -55,10 +56,12 @@ def trust_proxies(app):
 def register_extensions(app):
     """Bind the unbound extension objects to this app."""
     from webapp import models  # noqa: F401  (registers every table on the metadata)
-    from webapp.database import configure_engine_options
+    from webapp.database import configure_engine_options, install_idle_ping
 
     configure_engine_options(app)
     db.init_app(app)
+    with app.app_context():
+        install_idle_ping(app, db.engine)
     migrate.init_app(
         app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True
     )
@@ -77,6 +80,14 @@ def register_extensions(app):
         from webapp.loyalty.account_sessions import user_for_identity
 
         return user_for_identity(identity)
+
+
+def register_benchmark(app):
+    """The benchmark's floor endpoint and round-trip counter (only with BENCH_ENDPOINTS); its
+    request hook runs before any other that may touch the database."""
+    from webapp.benchmark import register
+
+    register(app)
 
 
 def register_upload_limits(app):

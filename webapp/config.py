@@ -73,7 +73,11 @@ def load_config(instance_path, environ=None):
         "SECRET_KEY": secret_key,
         "ENCRYPTION_KEY": encryption_key,
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or f"sqlite:///{sqlite_path}",
+        # pool_pre_ping stays on: without it a restarted MariaDB gave 500s instead of the friendly
+        # pages (tests/reliability/test_database_faults.py); DATABASE_PING_IDLE_SECONDS is for
+        # an engine configured without it.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_recycle": 3600},
+        "DATABASE_PING_IDLE_SECONDS": float(env.get("DATABASE_PING_IDLE_SECONDS", "10")),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "QUEUE_PREFIX": env.get("QUEUE_PREFIX", "cannarewards"),
         "PUBLIC_URL": env.get("PUBLIC_URL", f"http://127.0.0.1:{env.get('PORT', '5000')}").rstrip(
@@ -100,6 +104,8 @@ def load_config(instance_path, environ=None):
         "READY_MAX_QUEUE_DEPTH": int(env.get("READY_MAX_QUEUE_DEPTH", "0")),
         "SWEEP_SECONDS": int(env.get("SWEEP_SECONDS", "15")),
         "OUTBOX_PROCESSING_TIMEOUT": int(env.get("OUTBOX_PROCESSING_TIMEOUT", "45")),
+        # Sent outbox rows are deleted this many days after they were sent (deliveries.purge).
+        "OUTBOX_RETENTION_DAYS": int(env.get("OUTBOX_RETENTION_DAYS", "30")),
         "MEDIA_FOLDER": str(
             Path(env.get("MEDIA_FOLDER") or Path(instance_path) / "media").absolute()
         ),
@@ -127,4 +133,7 @@ def load_config(instance_path, environ=None):
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         "WTF_CSRF_TIME_LIMIT": None,
         "TESTING": _flag(env.get("TESTING", "0")),
+        # `make bench` only: the floor endpoint and round-trip counts (webapp/benchmark.py).
+        "BENCH_ENDPOINTS": _flag(env.get("BENCH_ENDPOINTS", "0")),
+        "BENCH_COUNTS_DIR": env.get("BENCH_COUNTS_DIR") or None,
     }

@@ -1,8 +1,14 @@
 """Engine options per database engine (UTC sessions on MySQL; foreign keys and write-locking
-transactions on SQLite)."""
+transactions on SQLite; a ping only for a connection that sat idle)."""
 
-from sqlalchemy import Select, TextClause, event
+import time
+
+from sqlalchemy import Select, TextClause, event, exc
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool.base import ResetStyle
+
+# A pooled connection idle longer than this is pinged before use (DATABASE_PING_IDLE_SECONDS).
+DEFAULT_PING_IDLE_SECONDS = 10
 
 
 def configure_engine_options(app):
@@ -21,6 +27,68 @@ def configure_engine_options(app):
         connect_args.setdefault("timeout", 30)
         options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def ping_idle_connections(engine, idle_seconds=DEFAULT_PING_IDLE_SECONDS):
+    """Ping a connection on checkout only when it was idle more than `idle_seconds`.
+
+    `pool_pre_ping` costs a round trip on every checkout, one per request; under traffic a
+    connection comes back within milliseconds and cannot have been dropped by the server's
+    idle timeout. A connection lost while busy (a server restart) fails its statement, which
+    `db_retry` runs once more on a fresh connection; a dead idle one is replaced here.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _note_idle_since(dbapi_connection, connection_record):
+        connection_record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_when_idle(dbapi_connection, connection_record, connection_proxy):
+        idle_since = connection_record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since <= idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001 - any failure: replace the connection
+            raise exc.DisconnectionError("idle connection no longer answers") from error
+
+
+def roll_back_only_open_transactions(engine):
+    """Roll a connection back on its return to the pool only when a transaction is open.
+
+    The session ends its transaction itself (commit, or rollback when it closes) and then
+    returns the connection, after which the pool's `reset_on_return` sent a second ROLLBACK
+    for nothing: one round trip per request. Here a connection is marked open by any statement
+    and closed by a commit or rollback; the pool's reset rolls back only an open one (one a
+    caller dropped mid-transaction, or garbage collected).
+    """
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _opened(connection, *_args):
+        connection.info["transaction_open"] = True
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _ended(connection):
+        connection.info["transaction_open"] = False
+
+    @event.listens_for(engine, "reset")
+    def _roll_back_if_open(dbapi_connection, connection_record, reset_state):
+        info = connection_record.info if connection_record is not None else {}
+        if info.get("transaction_open", True) and not reset_state.terminate_only:
+            engine.dialect.do_rollback(dbapi_connection)
+        info["transaction_open"] = False
+
+
+def install_idle_ping(app, engine):
+    """On MariaDB, pings for idle connections only (see `ping_idle_connections`) and a
+    rollback on return only for an open transaction (`roll_back_only_open_transactions`)."""
+    if engine.dialect.name in {"mysql", "mariadb"}:
+        if not engine.pool._pre_ping:
+            seconds = app.config.get("DATABASE_PING_IDLE_SECONDS", DEFAULT_PING_IDLE_SECONDS)
+            ping_idle_connections(engine, seconds)
+        if engine.pool._reset_on_return is ResetStyle.reset_none:
+            roll_back_only_open_transactions(engine)
 
 
 @event.listens_for(Engine, "connect")

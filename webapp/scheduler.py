@@ -1,4 +1,5 @@
-"""Periodic jobs (outbox sweep, referral expiry, archive, daily program jobs), run in-process.
+"""Periodic jobs (outbox sweep and purge, referral expiry, archive, daily program jobs), run
+in-process.
 
 The scheduler does not need Redis: it runs each job itself when its period comes, so the
 sweep (which delivers directly while the queue is unreachable) keeps going through a Redis
@@ -42,6 +43,7 @@ def register_default_jobs():
     """The jobs every deployment runs."""
     from webapp.archive import run_archive
     from webapp.code_batches import finish_lost_reversals
+    from webapp.deliveries.purge import purge_sent_outbox
     from webapp.deliveries.sweep import sweep_outbox
     from webapp.loyalty.referrals import expire_referrals
     from webapp.program_daily import run_program_days
@@ -51,6 +53,7 @@ def register_default_jobs():
     every(HOUR)(run_program_days)
     every(HOUR)(finish_lost_reversals)
     every(DAY)(run_archive)
+    every(HOUR)(purge_sent_outbox)
 
 
 def run_job(name, job):

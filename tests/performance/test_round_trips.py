@@ -1,0 +1,142 @@
+"""The benchmark's floor endpoint and round-trip counter exist only when asked for and count
+every exchange with MariaDB; the pool neither pings a busy connection nor rolls back one whose
+transaction already ended."""
+
+import pytest
+from sqlalchemy import event, text
+
+from tests.conftest import app_config
+from tests.portal.member_world import new_program
+from webapp import create_app
+from webapp.benchmark import LABEL_HEADER
+from webapp.extensions import db
+
+
+@pytest.fixture
+def bench_app(app):
+    """A second app on the test database, as `make bench` starts it."""
+    application = create_app(
+        app_config(
+            app.config["SQLALCHEMY_DATABASE_URI"],
+            BENCH_ENDPOINTS=True,
+            # the opt-in engine options of webapp/database.py: ping idle connections only,
+            # roll back on return only an open transaction
+            SQLALCHEMY_ENGINE_OPTIONS={"pool_recycle": 3600, "pool_reset_on_return": None},
+        )
+    )
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def sign_in(client, email):
+    answer = client.post("/login", data={"email": email, "password": "correct horse battery"})
+    assert answer.status_code in (302, 303), answer.get_data(as_text=True)
+
+
+def test_the_floor_endpoint_is_not_there_unless_the_benchmark_asks(client, app, make):
+    program = new_program(make)
+    sign_in(client, program.email)
+    assert client.get("/_bench/floor").status_code == 404
+    assert "bench_round_trips" not in app.extensions
+
+
+def engine_of(application):
+    with application.app_context():
+        return db.engine
+
+
+def sent_by(engine, call):
+    """Statements and rollbacks `engine` saw while `call` ran (requests: no outer context)."""
+    statements, rollbacks = [], []
+
+    def note_statement(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    def note_rollback(_conn):
+        rollbacks.append(1)
+
+    event.listen(engine, "before_cursor_execute", note_statement)
+    event.listen(engine, "rollback", note_rollback)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", note_statement)
+        event.remove(engine, "rollback", note_rollback)
+    return statements, rollbacks
+
+
+def test_the_floor_is_a_signed_in_get_with_one_select(bench_app, app, make):
+    with app.app_context():
+        email = new_program(make).email
+    client = bench_app.test_client()
+    assert client.get("/_bench/floor").status_code in (302, 401)  # signed out: not served
+    sign_in(client, email)
+    answers = []
+    sent, _ = sent_by(engine_of(bench_app), lambda: answers.append(client.get("/_bench/floor")))
+    assert answers[0].status_code == 200 and answers[0].get_json() == {"points": 0}
+    # Flask-Login's user load, then the floor's own indexed SELECT
+    assert len(sent) == 2, sent
+
+
+def test_round_trips_are_counted_per_label_including_the_rollback_on_return(bench_app, app, make):
+    with app.app_context():
+        email = new_program(make).email
+    client = bench_app.test_client()
+    sign_in(client, email)
+    counter = bench_app.extensions["bench_round_trips"]
+
+    def two_requests():
+        for _ in range(2):
+            client.get("/_bench/floor", headers={LABEL_HEADER: "floor"})
+
+    sent, rollbacks = sent_by(engine_of(bench_app), two_requests)
+    counts = counter.snapshot()["floor"]
+    assert counts["requests"] == 2
+    # every statement, and the rollback that ends each request's read on return to the pool
+    assert len(sent) == 4 and len(rollbacks) == 2
+    assert counts["round_trips"] == 6, (counts, sent)
+
+
+def test_counts_are_written_per_process(tmp_path, bench_app):
+    counter = bench_app.extensions["bench_round_trips"]
+    counter.start_request("page")
+    counter.count()
+    counter.write(tmp_path)
+    (written,) = tmp_path.glob("round-trips-*.json")
+    assert '"page": {"requests": 1, "round_trips": 1}' in written.read_text()
+
+
+def test_a_connection_dropped_mid_transaction_is_still_rolled_back(bench_app, app, make):
+    with app.app_context():
+        brand = make.brand()
+    engine = engine_of(bench_app)
+    connection = engine.connect()
+    connection.execute(text("UPDATE brands SET name = 'dropped' WHERE id = :id"), {"id": brand.id})
+    connection.connection.close()  # back to the pool with the transaction open, not ended
+    # the next checkout gets that same connection: had its transaction been left open, it
+    # would read its own uncommitted change
+    with engine.connect() as other:
+        name = other.scalar(text("SELECT name FROM brands WHERE id = :id"), {"id": brand.id})
+    assert name == brand.name
+
+
+def test_a_busy_connection_is_not_pinged_an_idle_one_is(bench_app):
+    engine = engine_of(bench_app)
+    pings = []
+    original = engine.dialect.do_ping
+    engine.dialect.do_ping = lambda dbapi_connection: pings.append(1) or original(dbapi_connection)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        assert pings == []
+        with engine.connect() as connection:
+            record = connection.connection._connection_record
+        record.info["idle_since"] -= 3600  # as if it had sat in the pool for an hour
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        assert pings == [1]
+    finally:
+        del engine.dialect.do_ping
