@@ -36,6 +36,8 @@ FORM_SETTINGS = {
     "bad_codes_per_user_per_hour": ("rate_limits", "bad_codes_per_user_per_hour"),
     "bad_codes_per_ip_per_hour": ("rate_limits", "bad_codes_per_ip_per_hour"),
     "code_lookups_per_ip_per_hour": ("rate_limits", "code_lookups_per_ip_per_hour"),
+    "points_per_day": ("earning_caps", "points_per_day"),
+    "scans_per_day": ("earning_caps", "scans_per_day"),
 }
 
 
