@@ -19,8 +19,13 @@ def test_a_campaign_bonus_is_sent_as_its_own_event(cio, make, app):
     product = make.product(brand, points_award=150)
     user = make.user(signup_brand_id=brand.id)
     now = utcnow()
-    campaign = Campaign(brand_id=brand.id, name="Double points weekend", multiplier=Decimal(2),
-                        starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1))  # fmt: skip
+    campaign = Campaign(
+        brand_id=brand.id,
+        name="Double points weekend",
+        multiplier=Decimal(2),
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=1),
+    )
     db.session.add(campaign)
     db.session.commit()
     assert scan_code(user.id, make.scan_code(product).code, brand_id=brand.id).points == 300
