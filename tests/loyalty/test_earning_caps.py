@@ -84,6 +84,9 @@ def test_a_capped_scan_trims_the_campaign_bonus_first_and_spends_no_more_budget(
     user = make.user()
     _, result = scan(make, user, product, brand, FRIDAY_NIGHT)
     assert (result.points, result.campaign_points) == (150, 50)
+    assert "earned 150 of its 200 points" in result.message
+    scan_row = recorded.actions(user, "product_scanned")[0]
+    assert scan_row.action_data["capped"]["withheld"] == 50
     db.session.expire_all()
     assert db.session.get(Campaign, row.id).spent_points == 50
 

@@ -214,9 +214,11 @@ class Paid:
 
 
 def pay_offer(member, offers, now, room=None):
-    """The first offer its member cap and budget allow, counted and spent (None: none). `room`
-    is what the brand's earning cap still allows (None: no cap)."""
+    """(the first offer its member cap and budget allow, counted and spent, or None; the bonus
+    points the brand's earning cap withheld). `room` is what that cap still allows (None: no
+    cap)."""
     day = scan_settings(member.brand_id).local_day(now)
+    withheld = None
     for offer in offers:
         rule, points = offer.campaign, offer.bonus
         count = None
@@ -226,17 +228,18 @@ def pay_offer(member, offers, now, room=None):
                 points = points if count.scans < rule.cap_amount else 0
             else:
                 points = min(points, max(0, rule.cap_amount - count.points))
-        if room is not None:
-            points = min(points, room)
+        cut = 0 if room is None else max(0, points - room)
+        points -= cut
         if points <= 0:
+            withheld = cut if withheld is None and cut else withheld
             continue
         if rule.budget_points is not None and not spend_budget(rule.id, points):
             continue
         if count is not None:
             count.add(points)
         trimmed = offer.bonus if points < offer.bonus else None
-        return Paid(rule, points, offer.multiplier, trimmed)
-    return None
+        return Paid(rule, points, offer.multiplier, trimmed), cut
+    return None, withheld or 0
 
 
 @dataclass(frozen=True)

@@ -210,11 +210,9 @@ def _award(member, code, product, ip_address, user_agent, now):
         brand_id, product, rank_step, boost, now, lambda: member_segment(user.id, brand_id)
     )
     cap = earning_cap(member, settings, now)
-    points, room, cap_note, capped = _within_earning_cap(cap, full_points, offers)
+    points, room = _within_earning_cap(cap, full_points)
     action_data = {"code": code, "base_points": product.points_award, "multiplier": str(multiplier)}
-    if capped:
-        action_data["capped"] = capped
-    grant(
+    entry = grant(
         member,
         points,
         "product_scanned",
@@ -230,13 +228,19 @@ def _award(member, code, product, ip_address, user_agent, now):
         product=product,
         context={"points_awarded": points, "multiplier": str(multiplier), "scan_code": code},
     )
-    paid = pay_offer(member, offers, now, room) if room != 0 else None
+    paid, bonus_withheld = pay_offer(member, offers, now, room)
     if paid is not None:
         _grant_campaign_bonus(member, paid, code, product, ip_address, user_agent)
+    bonus = paid.points if paid else 0
+    cap_note = None
     if cap is not None:
-        cap.count.add(points + (paid.points if paid else 0))
-        if capped and paid is not None:
-            capped["campaign_bonus"] = paid.points
+        scans_capped = cap.scans_left == 0
+        cap.count.add(points + bonus)
+        withheld = full_points - points + bonus_withheld
+        if withheld:
+            cap_note, entry.log.action_data = _cap_note(
+                cap, scans_capped, points + bonus, withheld, action_data
+            )
     convert_on_first_scan(member)
     unlocks = evaluate_achievements(member, state=state, now=now)
     # The ledger kept the wallet's rank current through every grant of this scan.
@@ -246,7 +250,6 @@ def _award(member, code, product, ip_address, user_agent, now):
         if rank_key_after != rank_key_before
         else None
     )
-    bonus = paid.points if paid else 0
     return ScanResult(
         "awarded",
         points=points + bonus,
@@ -262,35 +265,37 @@ def _award(member, code, product, ip_address, user_agent, now):
     )
 
 
-def _within_earning_cap(cap, full_points, offers):
-    """(scan points, room left for a campaign bonus or None, the member's note, action_data
-    of the cap) under the brand's daily earning caps."""
+def _within_earning_cap(cap, full_points):
+    """(the scan row's points, the room left for a campaign bonus, None: no cap) under the
+    brand's daily earning caps."""
     if cap is None:
-        return full_points, None, None, None
-    best_bonus = offers[0].bonus if offers else 0
+        return full_points, None
     if cap.scans_left == 0:
+        return 0, 0
+    room = cap.points_left
+    if room is None:
+        return full_points, None
+    points = min(full_points, room)
+    return points, room - points
+
+
+def _cap_note(cap, scans_capped, earned, withheld, action_data):
+    """(what the member reads, the scan row's action_data with `capped`) when the brand's
+    earning caps (its scans cap, when `scans_capped`) withheld `withheld` points of this scan."""
+    if scans_capped:
         limit = cap.settings.scans_per_day
         note = Phrase(SCANS_CAP_REACHED, limit=f"{limit:,}")
-        capped = {"cap": "scans_per_day", "limit": limit, "withheld": full_points + best_bonus}
-        return 0, 0, note, capped
-    room = cap.points_left
-    if room is None or full_points + best_bonus <= room:
-        return full_points, room if room is None else room - full_points, None, None
-    points = min(full_points, room)
-    earned = min(room, full_points + best_bonus)
-    limit = cap.settings.points_per_day
-    note = Phrase(
-        POINTS_CAP_REACHED,
-        limit=f"{limit:,}",
-        points=f"{earned:,}",
-        full=f"{full_points + best_bonus:,}",
-    )
-    capped = {
-        "cap": "points_per_day",
-        "limit": limit,
-        "withheld": full_points + best_bonus - earned,
-    }
-    return points, room - points, note, capped
+        kind = "scans_per_day"
+    else:
+        limit = cap.settings.points_per_day
+        note = Phrase(
+            POINTS_CAP_REACHED,
+            limit=f"{limit:,}",
+            points=f"{earned:,}",
+            full=f"{earned + withheld:,}",
+        )
+        kind = "points_per_day"
+    return note, {**action_data, "capped": {"cap": kind, "limit": limit, "withheld": withheld}}
 
 
 def _grant_campaign_bonus(member, paid, code, product, ip_address, user_agent):
