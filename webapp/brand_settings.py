@@ -101,15 +101,15 @@ class Scan(Section):
     max_multiplier: Annotated[Decimal, Field(ge=1, le=1000, allow_inf_nan=False)] = Decimal(20)
 
 
-Cap = Annotated[int, Field(ge=1, le=1_000_000_000)]
+Cap = Annotated[int | None, Field(ge=1, le=1_000_000_000)]
 
 
 class EarningCaps(Section):
     """The most one member earns by scanning at this brand in one of its days (None: no cap);
     a scan over a cap still claims its code and earns what the cap leaves."""
 
-    points_per_day: Cap | None = None
-    scans_per_day: Cap | None = None
+    points_per_day: Cap = None
+    scans_per_day: Cap = None
 
 
 # Our default texts; a brand that keeps them reads them in the member's language (marked for
