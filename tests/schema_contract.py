@@ -844,6 +844,52 @@ EXPECTED = {
         "foreign_keys": {
             "brand_id": ("brands", "id", "CASCADE"),
             "product_id": ("products", "id", "SET NULL"),
+        },
+    },
+    "campaigns": {
+        "columns": {
+            "id": ("bigint(20) unsigned", False, None, "auto_increment"),
+            "brand_id": ("bigint(20) unsigned", False, None, ""),
+            "name": ("varchar(100)", False, None, ""),
+            "starts_at": ("datetime", False, None, ""),
+            "ends_at": ("datetime", False, None, ""),
+            "multiplier": ("decimal(6,2)", True, "NULL", ""),
+            "bonus_points": ("int(10) unsigned", True, "NULL", ""),
+            "targets": ("longtext", True, "NULL", ""),
+            "cap_kind": ("enum('points','scans')", True, "NULL", ""),
+            "cap_period": ("enum('day','week','campaign')", True, "NULL", ""),
+            "cap_amount": ("int(10) unsigned", True, "NULL", ""),
+            "budget_points": ("int(10) unsigned", True, "NULL", ""),
+            "spent_points": ("int(10) unsigned", False, "0", ""),
+            "created_at": ("timestamp", True, "current_timestamp()", ""),
+            "updated_at": (
+                "timestamp",
+                True,
+                "current_timestamp()",
+                "on update current_timestamp()",
+            ),
+        },
+        "indexes": {
+            "PRIMARY": (("id",), True),
+            "idx_campaigns_brand_ends": (("brand_id", "ends_at"), False),
+        },
+        "foreign_keys": {"brand_id": ("brands", "id", "CASCADE")},
+    },
+    "member_earning_counts": {
+        "columns": {
+            "user_id": ("bigint(20) unsigned", False, None, ""),
+            "brand_id": ("bigint(20) unsigned", False, None, ""),
+            "scope": ("varchar(40)", False, None, ""),
+            "period_start": ("date", False, None, ""),
+            "points": ("int(10) unsigned", False, "0", ""),
+            "scans": ("int(10) unsigned", False, "0", ""),
+        },
+        "indexes": {
+            "PRIMARY": (("user_id", "brand_id", "scope", "period_start"), True),
+            "fk_member_earning_counts_brand_id": (("brand_id",), False),
+        },
+        "foreign_keys": {
+            "brand_id": ("brands", "id", "CASCADE"),
             "user_id": ("users", "id", "CASCADE"),
         },
     },

@@ -95,7 +95,8 @@ class RateLimits(Section):
 
 
 class Scan(Section):
-    """Scanning: the most the rank and boost multipliers may multiply a product's points by."""
+    """Scanning: the most the rank, boost and campaign multipliers together may multiply a
+    product's points by (a campaign's fixed bonus is added after)."""
 
     max_multiplier: Annotated[Decimal, Field(ge=1, le=1000, allow_inf_nan=False)] = Decimal(20)
 
@@ -117,6 +118,17 @@ class Tiers(Section):
 
     qualifying: Literal["lifetime", "rolling_12_months", "calendar_year"] = "lifetime"
     grace_days: Annotated[int, Field(ge=0, le=3650)] = 30
+
+
+Cap = Annotated[int | None, Field(ge=1, le=1_000_000_000)]
+
+
+class EarningCaps(Section):
+    """The most one member earns by scanning at this brand in one of its days (None: no cap);
+    a scan over a cap still claims its code and earns what the cap leaves."""
+
+    points_per_day: Cap = None
+    scans_per_day: Cap = None
 
 
 # Our default texts; a brand that keeps them reads them in the member's language (marked for
@@ -201,6 +213,7 @@ class BrandSettings(Section):
     scan: Scan = Scan()
     birthday: Birthday = Birthday()
     tiers: Tiers = Tiers()
+    earning_caps: EarningCaps = EarningCaps()
     compliance: Compliance = Compliance()
 
     @classmethod

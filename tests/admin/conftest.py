@@ -1,6 +1,7 @@
 """Admin fixtures: two brands on their own hosts, staff of every role, objects of brand A."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -10,6 +11,7 @@ from webapp.code_batches import generate_codes
 from webapp.extensions import db
 from webapp.models import (
     AchievementConfig,
+    Campaign,
     CustomerIoEventQueue,
     CustomerIoWebhookLog,
     CustomField,
@@ -72,7 +74,12 @@ def world(app):
         )  # fmt: skip
         # Brand A runs in one region, so its members' region is implied.
         rule = JurisdictionRule(brand_id=brand_a.id, region="US-OR", name="Oregon", min_age=21)
-        db.session.add_all([achievement, event, webhook, rule])
+        # A campaign of brand A that starts long after every test's scans.
+        campaign = Campaign(
+            brand_id=brand_a.id, name="Later", multiplier=Decimal(2),
+            starts_at=datetime(2031, 1, 1), ends_at=datetime(2031, 1, 3),
+        )  # fmt: skip
+        db.session.add_all([achievement, event, webhook, rule, campaign])
         db.session.commit()
         batch = generate_codes(brand_a.id, product.id, 3)
         return SimpleNamespace(
@@ -93,6 +100,7 @@ def world(app):
                 "event_id": event.id,
                 "log_id": webhook.id,
                 "rule_id": rule.id,
+                "campaign_id": campaign.id,
             },
         )
 

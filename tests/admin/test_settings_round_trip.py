@@ -27,6 +27,7 @@ FULL_SETTINGS = {
     "scan": {"max_multiplier": "6"},
     "birthday": {"bonus_points": 150},
     "tiers": {"qualifying": "rolling_12_months", "grace_days": 45},
+    "earning_caps": {"points_per_day": 5000, "scans_per_day": 40},
 }  # fmt: skip
 
 
@@ -134,3 +135,15 @@ def test_stored_nonsense_renders_the_defaults_and_saves_clean(app, owner, world)
     assert owner.post("/admin/settings", data=fields, base_url=HOST_A).status_code == 303
     _, effective = stored(app, world.brand_a.id)
     assert effective == settings_of(None).model_dump()
+
+
+def test_earning_caps_are_saved_and_blank_means_no_cap(app, owner, world):
+    fields = rendered_form(owner)
+    assert fields["points_per_day"] == "" and fields["scans_per_day"] == ""
+    fields.update(points_per_day="1200", scans_per_day="")
+    assert owner.post("/admin/settings", data=fields, base_url=HOST_A).status_code == 303
+    _, effective = stored(app, world.brand_a.id)
+    assert effective["earning_caps"] == {"points_per_day": 1200, "scans_per_day": None}
+    fields.update(points_per_day="0")
+    response = owner.post("/admin/settings", data=fields, base_url=HOST_A)
+    assert response.status_code == 200 and "Number must be between 1" in response.get_data(True)

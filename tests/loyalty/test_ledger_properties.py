@@ -3,6 +3,7 @@ and take-backs keeps the ledger's invariants (DESIGN.md section 4): the balance 
 negative and always the sum of the ledger, lifetime points the sum of what was earned."""
 
 import contextlib
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,7 +17,7 @@ from webapp.loyalty.ledger import InsufficientPoints, adjust, lock_member, take_
 from webapp.loyalty.recalls import reverse_member
 from webapp.loyalty.redemption import cancel_redemption, redeem
 from webapp.loyalty.scan import scan_code
-from webapp.models import CodeBatch, MemberWallet, Redemption, User, UserActionLog
+from webapp.models import Campaign, CodeBatch, MemberWallet, Redemption, User, UserActionLog
 from webapp.timeutil import utcnow
 
 SHIPPING = {
@@ -188,3 +189,82 @@ def test_any_sequence_keeps_the_ledger_invariants(make, economy, sequence):
     for kind, argument in sequence:
         STEPS[kind](make, economy, user, argument)
         assert_invariants(user)
+
+
+# Campaigns and earning caps: a brand whose scans earn a campaign's bonus within a per-member
+# daily cap and a budget, under daily earning caps, at moments the sequence moves forward.
+CAPPED_START = datetime(2030, 9, 14, 7, 0)  # midnight in Los Angeles
+POINTS_PER_DAY, SCANS_PER_DAY, MEMBER_BONUS_PER_DAY, BUDGET = 700, 6, 300, 900
+
+capped_steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("scan"), st.sampled_from([1, 7, 100, 333]), st.integers(0, 20)),
+        st.tuples(st.just("redeem"), st.sampled_from([50, 150, 400]), st.just(0)),
+        st.tuples(st.just("adjust"), st.integers(-400, 400), st.just(0)),
+    ),
+    max_size=16,
+)
+
+
+@pytest.fixture
+def capped_economy(make):
+    brand = make.brand(
+        settings={
+            "timezone": "America/Los_Angeles",
+            "earning_caps": {"points_per_day": POINTS_PER_DAY, "scans_per_day": SCANS_PER_DAY},
+        }
+    )
+    make.rank(brand, "silver", 300, "1.15")
+    products = {award: make.product(brand, points_award=award) for award in (1, 7, 100, 333)}
+    rewards = {cost: make.product(brand, points_cost=cost) for cost in (50, 150, 400)}
+    campaign = Campaign(
+        brand_id=brand.id,
+        name="Double",
+        starts_at=CAPPED_START,
+        ends_at=CAPPED_START + timedelta(days=30),
+        multiplier=Decimal(2),
+        bonus_points=10,
+        cap_kind="points",
+        cap_period="day",
+        cap_amount=MEMBER_BONUS_PER_DAY,
+        budget_points=BUDGET,
+    )
+    db.session.add(campaign)
+    db.session.commit()
+    return brand, products, rewards, campaign
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(sequence=capped_steps)
+def test_campaigns_and_earning_caps_keep_the_ledger_invariants(make, capped_economy, sequence):
+    brand, products, rewards, campaign = capped_economy
+    user = make.user()
+    now, per_day = CAPPED_START, {}
+    for kind, argument, hours in sequence:
+        if kind == "scan":
+            now += timedelta(hours=hours)
+            code = make.scan_code(products[argument]).code
+            result = scan_code(user.id, code, brand_id=brand.id, now=now)
+            assert result.outcome == "awarded" and result.points >= 0
+            day = (now - timedelta(hours=7)).date()  # Los Angeles in September (UTC-7)
+            earned, scans, bonus = per_day.get(day, (0, 0, 0))
+            per_day[day] = (earned + result.points, scans + 1, bonus + result.campaign_points)
+        elif kind == "redeem":
+            do_redeem(make, (brand, products, rewards), user, argument)
+        else:
+            do_adjust(make, (brand, products, rewards), user, argument)
+        assert_invariants(user)
+    for earned, _scans, bonus in per_day.values():
+        assert earned <= POINTS_PER_DAY and bonus <= MEMBER_BONUS_PER_DAY
+    bonuses = db.session.scalar(
+        select(func.coalesce(func.sum(UserActionLog.points_awarded), 0)).where(
+            UserActionLog.action_type == "campaign_bonus_awarded"
+        )
+    )
+    db.session.expire_all()
+    spent = db.session.get(Campaign, campaign.id).spent_points
+    assert spent == bonuses <= BUDGET

@@ -142,3 +142,40 @@ def test_history_does_not_add_statements(make):
     fresh = measured_scan(make, scan_based_configs(20), history=0)
     veteran = measured_scan(make, scan_based_configs(20), history=5000)
     assert len(fresh) == len(veteran) == EXPECTED_SCAN_STATEMENTS
+
+
+def campaign_scan(make, brand_settings=None, **campaign_values):
+    """Statements of a warm scan at a brand with one campaign on now."""
+    from decimal import Decimal
+
+    from webapp.models import Campaign
+
+    brand = make.brand(settings=brand_settings or {})
+    product = make.product(brand)
+    now = utcnow()
+    db.session.add(Campaign(brand_id=brand.id, name="Double", multiplier=Decimal(2),
+                            starts_at=now - timedelta(hours=1),
+                            ends_at=now + timedelta(hours=1), **campaign_values))  # fmt: skip
+    db.session.commit()
+    scan_code(make.user().id, make.scan_code(product).code, brand_id=brand.id)
+    db.session.commit()
+    user, code = make.user(), make.scan_code(product).code
+    sent = statements_of(lambda: scan_code(user.id, code, brand_id=brand.id))
+    db.session.rollback()
+    return sent
+
+
+def test_campaigns_and_caps_add_a_fixed_few_and_only_when_they_apply(make):
+    with_campaign = campaign_scan(make)
+    budgeted = campaign_scan(make, budget_points=10_000)
+    member_capped = campaign_scan(make, cap_kind="scans", cap_period="day", cap_amount=5)
+    caps = {"earning_caps": {"points_per_day": 10_000}}
+    earning_capped = campaign_scan(make, caps, cap_kind="scans", cap_period="day", cap_amount=5)
+    # The bonus row: its log insert and the wallet and person updates (the identify is
+    # already pending from the scan row).
+    # The bonus row is a ledger grant of its own (person and wallet updates, log row, goals)
+    # and its event; the campaigns themselves come from the cache.
+    assert len(with_campaign) - EXPECTED_SCAN_STATEMENTS == 5, "\n".join(with_campaign)
+    assert len(budgeted) == len(with_campaign) + 1  # the conditional UPDATE of the budget
+    assert len(member_capped) == len(with_campaign) + 2  # read the count, insert it
+    assert len(earning_capped) == len(member_capped) + 2  # the same for the daily count

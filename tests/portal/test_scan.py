@@ -2,6 +2,8 @@
 
 import json
 import re
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +13,7 @@ from tests.portal.member_world import HTMX, balance_of, new_code, new_program
 from webapp.extensions import db
 from webapp.loyalty.scan import MESSAGES
 from webapp.loyalty.scan_limits import bad_codes_allowed, record_bad_code
-from webapp.models import User
+from webapp.models import Campaign, User
 from webapp.timeutil import utcnow
 
 pytestmark = pytest.mark.sqlite_ok
@@ -294,3 +296,24 @@ def test_absurd_codes_get_a_message_not_an_error(client, auth, program):
     response = client.post("/scan", data={"code": "x" * 5000}, headers=HTMX)
     assert response.status_code == 413 and "too large" in response.get_data(as_text=True)
     assert client.get("/s/" + "y" * 3000).status_code == 200
+
+
+def test_a_campaign_scan_says_what_the_campaign_added(client, auth, make, program):
+    now = utcnow()
+    db.session.add(
+        Campaign(
+            brand_id=program.brand.id,
+            name="Double points weekend",
+            multiplier=Decimal(2),
+            starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(hours=1),
+        )
+    )
+    db.session.commit()
+    auth.login(program.email)
+    response = client.post("/scan", data={"code": new_code(make, program)}, headers=HTMX)
+    html = response.get_data(as_text=True)
+    assert "You earned 300 points for Blue Dream 3.5g. Double points weekend: +150" in html
+    assert balance_of(program.email) == 300
+    history = client.get("/history").get_data(as_text=True)
+    assert "Campaign bonus" in history

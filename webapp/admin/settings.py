@@ -39,6 +39,8 @@ FORM_SETTINGS = {
     "code_lookups_per_ip_per_hour": ("rate_limits", "code_lookups_per_ip_per_hour"),
     "tier_qualifying": ("tiers", "qualifying"),
     "tier_grace_days": ("tiers", "grace_days"),
+    "points_per_day": ("earning_caps", "points_per_day"),
+    "scans_per_day": ("earning_caps", "scans_per_day"),
 }
 
 

@@ -3,6 +3,7 @@
 from webapp.admin import (  # noqa: F401  (each module adds its routes to the blueprint)
     achievements,
     batches,
+    campaigns,
     consent_settings,
     customerio,
     dashboard,

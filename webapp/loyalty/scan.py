@@ -1,26 +1,31 @@
 """Scanning a package: claim its code, award the points, and everything a scan sets off.
 
 One transaction: lock the member -> claim (conditional UPDATE) -> points at the rank
-multiplier held before the scan times active boosts -> `product_scanned` logged and recorded
--> a pending referral converted -> achievements evaluated; the caller commits.
+multiplier held before the scan times active boosts -> the brand's daily earning caps ->
+`product_scanned` logged and recorded -> the best campaign's bonus (`campaign_bonus_awarded`,
+within its per-member cap and budget) -> a pending referral converted -> achievements
+evaluated; the caller commits.
+
+Earning caps (`BrandSettings.earning_caps`, on the brand's day): a scan over the scans cap
+claims its code for 0 points, one over the points cap earns what the cap leaves (the scan's
+own points first, then the campaign bonus); the result says so and the scan row's
+action_data keeps what was withheld.
 """
 
 from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, Decimal
 
-from webapp.brand_settings import settings_of
 from webapp.events.outbox import record_event
 from webapp.extensions import db
 from webapp.loyalty.achievement_engine import AchievementState, evaluate_achievements
+from webapp.loyalty.campaigns import member_segment, offers_for, pay_offer
 from webapp.loyalty.codes import claim_code, code_status, normalize_code, product_for_code
-from webapp.loyalty.config_cache import ConfigCache, invalidate_on_write
+from webapp.loyalty.earning import earning_cap, scan_multiplier, scan_points, scan_settings
 from webapp.loyalty.jurisdictions import RegionNeeded, RegionProblem, earning_problem, member_rule
 from webapp.loyalty.ledger import PointsLimitExceeded, grant, lock_member, log_action
 from webapp.loyalty.membership import NotAMember
 from webapp.loyalty.ranks import MEMBER_RANK_KEY, held_rank, ladder
 from webapp.loyalty.referrals import convert_on_first_scan
 from webapp.loyalty.scan_limits import bad_codes_allowed, code_lookup_allowed, record_bad_code
-from webapp.models import Brand
 from webapp.timeutil import utcnow
 from webapp.translation_marks import N_, Phrase
 
@@ -40,6 +45,14 @@ MESSAGES = {
 }
 # A code claimed where the member's region lets it earn nothing; `reason` says why.
 CLAIMED_WITHOUT_POINTS = N_("Code claimed for %(product)s. %(reason)s")
+# A scan the brand's daily earning caps trimmed (or zeroed).
+SCANS_CAP_REACHED = N_(
+    "You reached today's limit of %(limit)s scans: the code is yours, for 0 points today."
+)
+POINTS_CAP_REACHED = N_(
+    "You reached today's earning limit of %(limit)s points: this scan earned %(points)s "
+    "of its %(full)s points."
+)
 # Outcomes that count against the bad-code allowance (scanning your own code twice does not).
 BAD_OUTCOMES = ("unknown", "voided", "already_claimed", "wrong_brand")
 
@@ -56,6 +69,11 @@ class ScanResult:
     new_rank_name: str | None = None
     unlocked: list = field(default_factory=list)
     message: str = ""
+    # The campaign bonus included in `points` ("Double points weekend: +150").
+    campaign_name: str | None = None
+    campaign_points: int = 0
+    # Why the brand's earning caps trimmed the scan (a Phrase), or None.
+    cap_note: str | None = None
 
 
 @dataclass
@@ -68,8 +86,9 @@ class CodePreview:
     message: str = ""
 
 
-def scan_code(user_id, raw_code, *, brand_id, ip_address=None, user_agent=None):
-    """Claim `raw_code` for the member in `brand_id` and award its points (the caller commits)."""
+def scan_code(user_id, raw_code, *, brand_id, ip_address=None, user_agent=None, now=None):
+    """Claim `raw_code` for the member in `brand_id` and award its points (the caller commits);
+    `now` (a naive UTC datetime, default: the clock) decides campaigns and capped days."""
     code = normalize_code(raw_code)
     if not bad_codes_allowed(brand_id, user_id, ip_address):
         return ScanResult("rate_limited", message=MESSAGES["rate_limited"])
@@ -83,7 +102,9 @@ def scan_code(user_id, raw_code, *, brand_id, ip_address=None, user_agent=None):
         no_earning = _no_earning_reason(member)
     except RegionNeeded:
         return ScanResult("region_needed", message=MESSAGES["region_needed"])
-    awarded = _claim_and_award(member, code, ip_address, user_agent, no_earning) if code else None
+    awarded = (
+        _claim_and_award(member, code, ip_address, user_agent, no_earning, now) if code else None
+    )
     if awarded is not None:
         return awarded
     outcome = code_status(code, user_id, brand_id) if code else "unknown"
@@ -141,11 +162,11 @@ class _NothingClaimed(Exception):
     """The code was not claimed for this brand: its savepoint is undone."""
 
 
-def _claim_and_award(member, code, ip_address, user_agent, no_earning=None):
+def _claim_and_award(member, code, ip_address, user_agent, no_earning=None, now=None):
     """The scan's award (or its refusal at the points limit) in a savepoint; None, with the
     savepoint undone, when nothing was claimed or the code is another brand's. Where the
     member's region forbids earning (`no_earning` says why), the code is claimed for 0 points."""
-    now = utcnow()
+    now = now or utcnow()
     try:
         with db.session.begin_nested():
             product = _claimed_product(code, member, now)
@@ -171,20 +192,7 @@ def _claimed_product(code, member, now):
 
 def max_multiplier(brand_id):
     """The most one scan multiplies its product's points by, at this brand (cached)."""
-    return _multiplier_caps.get(brand_id)
-
-
-def _load_multiplier_cap(brand_id):
-    return settings_of(db.session.get(Brand, brand_id)).scan.max_multiplier
-
-
-_multiplier_caps = ConfigCache(_load_multiplier_cap)
-invalidate_on_write(Brand, _multiplier_caps, key_of=lambda row: row.id)
-
-
-def scan_points(points_award, multiplier):
-    """floor(points_award x multiplier), exactly."""
-    return int((Decimal(points_award) * multiplier).to_integral_value(ROUND_FLOOR))
+    return scan_settings(brand_id).max_multiplier
 
 
 def _award(member, code, product, ip_address, user_agent, now):
@@ -193,11 +201,18 @@ def _award(member, code, product, ip_address, user_agent, now):
     rank_key_before = wallet.current_rank_key or MEMBER_RANK_KEY
     state = AchievementState.load(user.id)
     # The rank the member holds before this scan's points: the ledger moves it after them.
-    multiplier = held_rank(steps, wallet).multiplier
-    multiplier = min(multiplier * state.boost(brand_id, now), max_multiplier(brand_id))
-    points = scan_points(product.points_award, multiplier)
+    rank_step = held_rank(steps, wallet)
+    boost = state.boost(brand_id, now)
+    settings = scan_settings(brand_id)
+    multiplier = scan_multiplier(rank_step.multiplier, boost, settings.max_multiplier)
+    full_points = scan_points(product.points_award, multiplier)
+    offers = offers_for(
+        brand_id, product, rank_step, boost, now, lambda: member_segment(user.id, brand_id)
+    )
+    cap = earning_cap(member, settings, now)
+    points, room = _within_earning_cap(cap, full_points)
     action_data = {"code": code, "base_points": product.points_award, "multiplier": str(multiplier)}
-    grant(
+    entry = grant(
         member,
         points,
         "product_scanned",
@@ -213,6 +228,19 @@ def _award(member, code, product, ip_address, user_agent, now):
         product=product,
         context={"points_awarded": points, "multiplier": str(multiplier), "scan_code": code},
     )
+    paid, bonus_withheld = pay_offer(member, offers, now, room)
+    if paid is not None:
+        _grant_campaign_bonus(member, paid, code, product, ip_address, user_agent)
+    bonus = paid.points if paid else 0
+    cap_note = None
+    if cap is not None:
+        scans_capped = cap.scans_left == 0
+        cap.count.add(points + bonus)
+        withheld = full_points - points + bonus_withheld
+        if withheld:
+            cap_note, entry.log.action_data = _cap_note(
+                cap, scans_capped, points + bonus, withheld, action_data
+            )
     convert_on_first_scan(member)
     unlocks = evaluate_achievements(member, state=state, now=now)
     # The ledger kept the wallet's rank current through every grant of this scan.
@@ -224,18 +252,93 @@ def _award(member, code, product, ip_address, user_agent, now):
     )
     return ScanResult(
         "awarded",
-        points=points,
+        points=points + bonus,
         balance=wallet.points_balance,
         product=product,
         rank_changed=new_rank_name is not None,
         new_rank_name=new_rank_name,
         unlocked=unlocks,
-        message=_award_message(points, product, unlocks, new_rank_name),
+        message=_award_message(points + bonus, product, unlocks, new_rank_name, paid, cap_note),
+        campaign_name=paid.campaign.name if paid else None,
+        campaign_points=bonus,
+        cap_note=cap_note,
     )
 
 
-def _award_message(points, product, unlocks, new_rank_name):
+def _within_earning_cap(cap, full_points):
+    """(the scan row's points, the room left for a campaign bonus, None: no cap) under the
+    brand's daily earning caps."""
+    if cap is None:
+        return full_points, None
+    if cap.scans_left == 0:
+        return 0, 0
+    room = cap.points_left
+    if room is None:
+        return full_points, None
+    points = min(full_points, room)
+    return points, room - points
+
+
+def _cap_note(cap, scans_capped, earned, withheld, action_data):
+    """(what the member reads, the scan row's action_data with `capped`) when the brand's
+    earning caps (its scans cap, when `scans_capped`) withheld `withheld` points of this scan."""
+    if scans_capped:
+        limit = cap.settings.scans_per_day
+        note = Phrase(SCANS_CAP_REACHED, limit=f"{limit:,}")
+        kind = "scans_per_day"
+    else:
+        limit = cap.settings.points_per_day
+        note = Phrase(
+            POINTS_CAP_REACHED,
+            limit=f"{limit:,}",
+            points=f"{earned:,}",
+            full=f"{earned + withheld:,}",
+        )
+        kind = "points_per_day"
+    return note, {**action_data, "capped": {"cap": kind, "limit": limit, "withheld": withheld}}
+
+
+def _grant_campaign_bonus(member, paid, code, product, ip_address, user_agent):
+    """The campaign's bonus row and its event."""
+    rule = paid.campaign
+    action_data = {
+        "campaign_id": rule.id,
+        "campaign_name": rule.name,
+        "code": code,
+        "multiplier": str(paid.multiplier),
+        "bonus_points": rule.bonus_points,
+    }
+    if paid.trimmed_from is not None:
+        action_data["trimmed_from"] = paid.trimmed_from
+    grant(
+        member,
+        paid.points,
+        "campaign_bonus_awarded",
+        product_id=product.id,
+        action_data=action_data,
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
+    record_event(
+        member.user,
+        "campaign_bonus_awarded",
+        brand_id=member.brand_id,
+        product=product,
+        context={
+            "campaign_id": rule.id,
+            "campaign_name": rule.name,
+            "points_awarded": paid.points,
+            "scan_code": code,
+        },
+    )
+
+
+def _award_message(points, product, unlocks, new_rank_name, paid=None, cap_note=None):
     parts = [f"You earned {points:,} points for {product.name}."]
+    if paid is not None:
+        parts.append(f"{paid.campaign.name}: +{paid.points:,}")
+    if cap_note:
+        parts.append(str(cap_note))
     if new_rank_name:
         parts.append(f"Welcome to {new_rank_name}!")
     if unlocks:

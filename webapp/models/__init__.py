@@ -1,6 +1,7 @@
 """The data model: one module per section of the schema contract, plus our additions."""
 
 from webapp.models.achievements import ACHIEVEMENT_TYPES, AchievementConfig, UserAchievement
+from webapp.models.campaigns import Campaign, MemberEarningCount
 from webapp.models.codes import CodeBatch, ScanCode
 from webapp.models.compliance import (
     CONSENT_CHANNELS,
@@ -41,6 +42,7 @@ __all__ = [
     "Brand",
     "BrandHost",
     "BrandStaff",
+    "Campaign",
     "CodeBatch",
     "ConfigStamp",
     "CustomField",
@@ -48,6 +50,7 @@ __all__ = [
     "CustomerIoWebhookLog",
     "CustomerIoWebhookLogArchive",
     "MemberAiProfile",
+    "MemberEarningCount",
     "MemberWallet",
     "Product",
     "ProgramDay",

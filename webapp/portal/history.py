@@ -22,6 +22,7 @@ ACTION_WORDS = {
     "points_adjusted": N_("Adjusted by our team"),
     "points_refunded": N_("Refund for a cancelled reward"),
     "points_expired": N_("Expired"),
+    "campaign_bonus_awarded": N_("Campaign bonus"),
     "goal_set": N_("Set a goal"),
     "goal_reached": N_("Reached a goal"),
     "rank_changed": N_("Moved to a new rank"),

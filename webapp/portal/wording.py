@@ -42,6 +42,16 @@ def scan_message(result):
             product=result.product.name,
         )
     ]
+    if result.campaign_name:
+        parts.append(
+            gettext(
+                "%(campaign)s: +%(points)s",
+                campaign=result.campaign_name,
+                points=points_number(result.campaign_points),
+            )
+        )
+    if result.cap_note:
+        parts.append(translated(result.cap_note))
     if result.new_rank_name:
         parts.append(gettext("Welcome to %(rank)s!", rank=result.new_rank_name))
     if result.unlocked:
