@@ -3,7 +3,7 @@ targets, per-member cap and budget) and `member_earning_counts` (what a member e
 capped period).
 
 Revision ID: 0013_campaigns
-Revises: 0010_program_economy
+Revises: 0012_tiers
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = "0013_campaigns"
-down_revision = "0010_program_economy"
+down_revision = "0012_tiers"
 branch_labels = None
 depends_on = None
 

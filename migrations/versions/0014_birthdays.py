@@ -6,14 +6,14 @@
 batch's points back) and `points_reversed_at` (when the reversal job finished).
 
 Revision ID: 0014_birthdays
-Revises: 0010_program_economy
+Revises: 0013_campaigns
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_birthdays"
-down_revision = "0010_program_economy"
+down_revision = "0013_campaigns"
 branch_labels = None
 depends_on = None
 

@@ -6,13 +6,13 @@ outbox row the member ever had; `idx_status_processed` (status, processed_at) le
 find sent rows past their retention without reading the queue.
 
 Revision ID: 0015_performance
-Revises: 0010_program_economy
+Revises: 0014_birthdays
 """
 
 from alembic import op
 
 revision = "0015_performance"
-down_revision = "0010_program_economy"
+down_revision = "0014_birthdays"
 branch_labels = None
 depends_on = None
 

@@ -9,7 +9,7 @@ from tests.conftest import RUN_TOKEN, app_config, create_mariadb_database, drop_
 from webapp import create_app
 from webapp.extensions import db
 
-BEFORE = "0010_program_economy"
+BEFORE = "0013_campaigns"
 WALLET = {"birth_month", "birth_day"}
 BATCH = {"points_reversal_requested_at", "points_reversed_at"}
 

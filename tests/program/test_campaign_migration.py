@@ -9,7 +9,7 @@ from tests.conftest import RUN_TOKEN, app_config, create_mariadb_database, drop_
 from webapp import create_app
 from webapp.extensions import db
 
-BEFORE = "0010_program_economy"
+BEFORE = "0012_tiers"
 TABLES = {"campaigns", "member_earning_counts"}
 
 
