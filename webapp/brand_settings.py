@@ -9,7 +9,7 @@ row never breaks a page. A new setting is one field here, with its type and defa
 import copy
 import logging
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -98,6 +98,28 @@ class Scan(Section):
     max_multiplier: Annotated[Decimal, Field(ge=1, le=1000, allow_inf_nan=False)] = Decimal(20)
 
 
+EXPIRY_POLICIES = ("none", "inactivity", "rolling")
+
+
+class PointsExpiry(Section):
+    """When points expire: never (`none`), the whole wallet `months` after the member's last
+    earning (`inactivity`), or each award `months` after it was earned, oldest spent first
+    (`rolling`); a `points_expiring` reminder goes each of `reminder_days` days before."""
+
+    policy: Literal["none", "inactivity", "rolling"] = "none"
+    months: Annotated[int, Field(ge=1, le=120)] = 12
+    reminder_days: Annotated[list[Annotated[int, Field(ge=1, le=365)]], Field(max_length=10)] = [
+        30,
+        7,
+    ]
+
+    @field_validator("reminder_days")
+    @classmethod
+    def distinct_days(cls, value):
+        """Each reminder day once, the earliest reminder (most days before) first."""
+        return sorted(set(value), reverse=True)
+
+
 # Our default texts; a brand that keeps them reads them in the member's language (marked for
 # the catalogues, translated where shown), a brand's own text reads as written. `{brand}` is
 # filled with the brand's name after translation.
@@ -178,6 +200,7 @@ class BrandSettings(Section):
     rate_limits: RateLimits = RateLimits()
     scan: Scan = Scan()
     compliance: Compliance = Compliance()
+    points_expiry: PointsExpiry = PointsExpiry()
 
     @classmethod
     def from_stored(cls, raw):

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
+from webapp.loyalty import expiry
 from webapp.loyalty.program_day import brand_today
 from webapp.models import Brand, ProgramDay
 from webapp.named_locks import NamedLock
@@ -24,7 +25,10 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 # The steps, in order; each a DailyStep of the rules.
-STEPS = ()
+STEPS = (
+    expiry.EXPIRE_STEP,  # points due by the day expire first,
+    expiry.REMIND_STEP,  # then the reminders announce what is left to expire
+)
 
 
 @dataclass

@@ -25,7 +25,7 @@ from webapp.models.events import (
 )
 from webapp.models.goals import UserGoal, Wishlist
 from webapp.models.membership import BrandHost, ConfigStamp, MemberWallet
-from webapp.models.program import ProgramDay
+from webapp.models.program import PointsExpiryReminder, ProgramDay
 from webapp.models.redemptions import Redemption
 from webapp.models.referrals import Referral, ReferralCode
 from webapp.models.staff import BrandStaff, StaffAuditLog
@@ -49,6 +49,7 @@ __all__ = [
     "CustomerIoWebhookLogArchive",
     "MemberAiProfile",
     "MemberWallet",
+    "PointsExpiryReminder",
     "Product",
     "ProgramDay",
     "Rank",
