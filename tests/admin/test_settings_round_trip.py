@@ -24,6 +24,7 @@ FULL_SETTINGS = {
                  "phone_region": "CA"},
     "rate_limits": {"bad_codes_per_user_per_hour": 7, "bad_codes_per_ip_per_hour": 70},
     "scan": {"max_multiplier": "6"},
+    "points_expiry": {"policy": "rolling", "months": 9, "reminder_days": [45, 10, 2]},
 }  # fmt: skip
 
 

@@ -35,6 +35,9 @@ FORM_SETTINGS = {
     "referral_expiry_days": ("referral", "expiry_days"),
     "bad_codes_per_user_per_hour": ("rate_limits", "bad_codes_per_user_per_hour"),
     "bad_codes_per_ip_per_hour": ("rate_limits", "bad_codes_per_ip_per_hour"),
+    "expiry_policy": ("points_expiry", "policy"),
+    "expiry_months": ("points_expiry", "months"),
+    "expiry_reminder_days": ("points_expiry", "reminder_days"),
 }
 
 
