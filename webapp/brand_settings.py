@@ -98,9 +98,6 @@ class Scan(Section):
     max_multiplier: Annotated[Decimal, Field(ge=1, le=1000, allow_inf_nan=False)] = Decimal(20)
 
 
-EXPIRY_POLICIES = ("none", "inactivity", "rolling")
-
-
 class PointsExpiry(Section):
     """When points expire: never (`none`), the whole wallet `months` after the member's last
     earning (`inactivity`), or each award `months` after it was earned, oldest spent first

@@ -30,7 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import case, func, select, union_all
 
 from webapp.brand_settings import settings_of
 from webapp.events.outbox import record_event
@@ -248,30 +248,54 @@ def next_expiry(brand, user_id, today):
 
 
 def expiring_within(brand, today, days=30):
-    """How many points of the brand's members expire from `today` to `days` days ahead."""
+    """How many points of the brand's members expire from `today` to `days` days ahead (and
+    any already due that a run has not taken yet): two grouped queries, for the dashboard."""
     settings = policy_of(brand)
     if settings.policy == NONE:
         return 0
-    user_ids = db.session.scalars(
-        select(MemberWallet.user_id).where(
-            MemberWallet.brand_id == brand.id, MemberWallet.points_balance > 0
+    cutoff = day_start(brand, first_unexpired_day(today + timedelta(days=days), settings.months))
+    balance = MemberWallet.points_balance
+    if settings.policy == ROLLING:
+        credits = _grouped(brand.id, "points_awarded", func.sum, cutoff, _credit_since(cutoff))
+        left = balance - func.coalesce(credits.c.value, 0)
+        amount = func.sum(case((left > 0, left), else_=0))
+    else:
+        credits = _grouped(brand.id, "created_at", func.max, None, _earning)
+        amount = func.sum(case((credits.c.value < cutoff, balance), else_=0))
+    total = db.session.scalar(
+        select(amount)
+        .select_from(MemberWallet)
+        .outerjoin(credits, credits.c.user_id == MemberWallet.user_id)
+        .where(MemberWallet.brand_id == brand.id, balance > 0)
+    )
+    return int(total or 0)
+
+
+def _credit_since(since):
+    return lambda table: (table.points_awarded > 0, table.created_at >= since)
+
+
+def _earning(table):
+    return (table.points_awarded > 0, table.action_type != "points_refunded")
+
+
+def _grouped(brand_id, column, aggregate, since, conditions):
+    """A subquery (user_id, value): `aggregate` of `column` per member over the brand's ledger
+    rows that meet `conditions(table)`, over the archive too when `since` reaches back to it."""
+    rows = union_all(
+        *(
+            select(
+                table.user_id,
+                getattr(table, column).label("value"),
+            ).where(table.brand_id == brand_id, *conditions(table))
+            for table in _tables(since)
         )
-    ).all()
-    until = today + timedelta(days=days)
-    total = 0
-    for start in range(0, len(user_ids), 1000):
-        balances = _balances(brand.id, user_ids[start : start + 1000])
-        if settings.policy == ROLLING:
-            due = points_due(brand, until, balances)
-        else:
-            due = {
-                user_id: plan[0].points
-                for user_id, plan in upcoming(
-                    brand, today - timedelta(days=1), balances, until
-                ).items()
-            }
-        total += sum(due.values())
-    return total
+    ).subquery()
+    return (
+        select(rows.c.user_id, aggregate(rows.c.value).label("value"))
+        .group_by(rows.c.user_id)
+        .subquery()
+    )
 
 
 # The daily steps.
