@@ -65,5 +65,4 @@ def upgrade():
 
 
 def downgrade():
-    op.drop_index("idx_expiry_reminders_brand", table_name="points_expiry_reminders")
     op.drop_table("points_expiry_reminders")
