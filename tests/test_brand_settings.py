@@ -101,7 +101,7 @@ def test_the_form_and_the_model_agree_on_every_bound(app):
         if model_bounds != (None, None) or form_bounds:
             assert form_bounds == model_bounds, name
             compared += 1
-    assert compared == 6  # age, two bonuses, expiry, two scan limits
+    assert compared == 7  # age, two bonuses, referral expiry, two scan limits, expiry months
 
 
 def _model_field(path):
