@@ -48,3 +48,14 @@ def test_bad_expiry_settings_are_refused_with_a_message(app, owner, world, field
     assert response.status_code in (200, 422)
     assert message in response.get_data(as_text=True)
     assert "points_expiry" not in (stored(app, world.brand_a.id)[0] or {})
+
+
+def test_a_post_without_the_expiry_fields_keeps_the_brands_expiry(app, owner, world):
+    fields = {**rendered_form(owner), "expiry_policy": "rolling", "expiry_months": "5"}
+    assert owner.post("/admin/settings", data=fields, base_url=HOST_A).status_code == 303
+    older_form = {k: v for k, v in fields.items() if not k.startswith("expiry_")}
+
+    assert owner.post("/admin/settings", data=older_form, base_url=HOST_A).status_code == 303
+
+    expiry = stored(app, world.brand_a.id)[0]["points_expiry"]
+    assert (expiry["policy"], expiry["months"]) == ("rolling", 5)

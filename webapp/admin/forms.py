@@ -229,8 +229,9 @@ class SettingsForm(FlaskForm):
         description="Campaigns, birthdays and the daily program run begin at midnight here.",
     )
     expiry_policy = SelectField("Points expiry", choices=EXPIRY_POLICY_CHOICES, default="none")
+    # Optional: a post without the expiry fields keeps the brand's expiry as it is.
     expiry_months = IntegerField(
-        "Expiry after (months)", validators=[InputRequired(), NumberRange(min=1, max=120)]
+        "Expiry after (months)", validators=[Optional(), NumberRange(min=1, max=120)]
     )
     expiry_reminder_days = DayListField(
         "Expiry reminders (days before)",
