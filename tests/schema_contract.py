@@ -893,4 +893,22 @@ EXPECTED = {
             "user_id": ("users", "id", "CASCADE"),
         },
     },
+    "points_expiry_reminders": {
+        "columns": {
+            "user_id": ("bigint(20) unsigned", False, None, ""),
+            "brand_id": ("bigint(20) unsigned", False, None, ""),
+            "expires_on": ("date", False, None, ""),
+            "days_before": ("int(11)", False, None, ""),
+            "points": ("int(11)", False, None, ""),
+            "sent_at": ("timestamp", True, "current_timestamp()", ""),
+        },
+        "indexes": {
+            "PRIMARY": (("user_id", "brand_id", "expires_on", "days_before"), True),
+            "idx_expiry_reminders_brand": (("brand_id", "expires_on"), False),
+        },
+        "foreign_keys": {
+            "user_id": ("users", "id", "CASCADE"),
+            "brand_id": ("brands", "id", "CASCADE"),
+        },
+    },
 }

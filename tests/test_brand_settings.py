@@ -104,7 +104,7 @@ def test_the_form_and_the_model_agree_on_every_bound(app):
             compared += 1
     numbers = [name for name in FORM_SETTINGS if isinstance(getattr(form, name), IntegerField)]
     assert (
-        compared == len(numbers) >= 9
+        compared == len(numbers) >= 10
     )  # age, three bonuses, expiry, three scan limits, rank grace, ...
 
 

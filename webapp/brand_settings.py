@@ -131,6 +131,25 @@ class EarningCaps(Section):
     scans_per_day: Cap = None
 
 
+class PointsExpiry(Section):
+    """When points expire: never (`none`), the whole wallet `months` after the member's last
+    earning (`inactivity`), or each award `months` after it was earned, oldest spent first
+    (`rolling`); a `points_expiring` reminder goes each of `reminder_days` days before."""
+
+    policy: Literal["none", "inactivity", "rolling"] = "none"
+    months: Annotated[int, Field(ge=1, le=120)] = 12
+    reminder_days: Annotated[list[Annotated[int, Field(ge=1, le=365)]], Field(max_length=10)] = [
+        30,
+        7,
+    ]
+
+    @field_validator("reminder_days")
+    @classmethod
+    def distinct_days(cls, value):
+        """Each reminder day once, the earliest reminder (most days before) first."""
+        return sorted(set(value), reverse=True)
+
+
 # Our default texts; a brand that keeps them reads them in the member's language (marked for
 # the catalogues, translated where shown), a brand's own text reads as written. `{brand}` is
 # filled with the brand's name after translation.
@@ -215,6 +234,7 @@ class BrandSettings(Section):
     tiers: Tiers = Tiers()
     earning_caps: EarningCaps = EarningCaps()
     compliance: Compliance = Compliance()
+    points_expiry: PointsExpiry = PointsExpiry()
 
     @classmethod
     def from_stored(cls, raw):

@@ -34,7 +34,11 @@ DEMO_CODES_WANTED = 24
 DEMO_REGION = "US-CO"
 
 # The demo brand spells out every setting (the defaults) so staff see them all in its JSON.
-BRAND_SETTINGS = DEFAULTS.model_dump(mode="json", exclude_none=True)
+BRAND_SETTINGS = {
+    **DEFAULTS.model_dump(mode="json", exclude_none=True),
+    # The demo shop is on the US west coast: its program days begin at midnight there.
+    "timezone": "America/Los_Angeles",
+}
 
 RANKS = [
     ("bronze", "Bronze", 1000, "1.20", "20% more points on every scan."),

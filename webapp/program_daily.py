@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
+from webapp.loyalty import expiry
 from webapp.loyalty.birthdays import BIRTHDAY_STEP
 from webapp.loyalty.program_day import brand_today
 from webapp.loyalty.tiers import REQUALIFY_STEP
@@ -26,7 +27,12 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 # The steps, in order; each a DailyStep of the rules.
-STEPS = (REQUALIFY_STEP, BIRTHDAY_STEP)
+STEPS = (
+    expiry.EXPIRE_STEP,  # points due by the day expire first,
+    expiry.REMIND_STEP,  # then the reminders announce what is left to expire;
+    REQUALIFY_STEP,  # ranks short of their period's points go down after the grace;
+    BIRTHDAY_STEP,  # and today's birthdays get their bonus
+)
 
 
 @dataclass

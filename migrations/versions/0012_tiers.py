@@ -6,7 +6,7 @@ record of each entry reward paid.
 member, brand and rank whose entry reward was paid (once ever).
 
 Revision ID: 0012_tiers
-Revises: 0010_program_economy
+Revises: 0011_expiry
 """
 
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = "0012_tiers"
-down_revision = "0010_program_economy"
+down_revision = "0011_expiry"
 branch_labels = None
 depends_on = None
 

@@ -138,7 +138,8 @@ SETTINGS = {
     "rank_word": "Tier", "primary": "#112233", "accent": "#445566", "background": "#FFFFFF",
     "text": "#000000", "minimum_age": "21", "referrer_bonus": "500", "referee_bonus": "100",
     "referral_expiry_days": "30", "bad_codes_per_user_per_hour": "10",
-    "bad_codes_per_ip_per_hour": "30", "birthday_bonus": "25",
+    "bad_codes_per_ip_per_hour": "30", "birthday_bonus": "25", "expiry_policy": "none",
+    "expiry_months": "12", "expiry_reminder_days": "30, 7",
 }  # fmt: skip
 
 

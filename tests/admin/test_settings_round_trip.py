@@ -28,6 +28,7 @@ FULL_SETTINGS = {
     "birthday": {"bonus_points": 150},
     "tiers": {"qualifying": "rolling_12_months", "grace_days": 45},
     "earning_caps": {"points_per_day": 5000, "scans_per_day": 40},
+    "points_expiry": {"policy": "rolling", "months": 9, "reminder_days": [45, 10, 2]},
 }  # fmt: skip
 
 

@@ -1,19 +1,23 @@
-"""Property: any sequence of scans, redemptions, cancellations, adjustments, unlocks, recalls
-and take-backs keeps the ledger's invariants (DESIGN.md section 4): the balance is never
-negative and always the sum of the ledger, lifetime points the sum of what was earned."""
+"""Property: any sequence of scans, redemptions, cancellations, adjustments, unlocks, recalls,
+take-backs, time passing and points expiry keeps the ledger's invariants (DESIGN.md section 4):
+the balance is never negative nor past its column and always the sum of the ledger, lifetime
+points the sum of what was earned; and campaigns and earning caps hold their limits."""
 
 import contextlib
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import case, func, select
+from sqlalchemy.orm.attributes import flag_modified
 
 from webapp.extensions import db
+from webapp.loyalty import expiry
 from webapp.loyalty.achievements import create_achievement, grant_custom_achievement
-from webapp.loyalty.ledger import InsufficientPoints, adjust, lock_member, take_back
+from webapp.loyalty.ledger import MAX_POINTS, InsufficientPoints, adjust, lock_member, take_back
+from webapp.loyalty.program_day import brand_today, day_start
 from webapp.loyalty.recalls import reverse_member
 from webapp.loyalty.redemption import cancel_redemption, redeem
 from webapp.loyalty.scan import scan_code
@@ -38,8 +42,10 @@ steps = st.lists(
         st.tuples(st.just("unlock"), st.sampled_from(["gift-a", "gift-b"])),
         st.tuples(st.just("recall"), st.sampled_from([1, 7, 100, 333])),
         st.tuples(st.just("take_back"), st.integers(0, 600)),
+        st.tuples(st.just("age"), st.sampled_from([3, 20, 45])),
+        st.tuples(st.just("expire"), st.sampled_from(["rolling", "inactivity"])),
     ),
-    max_size=14,
+    max_size=16,
 )
 
 
@@ -139,6 +145,46 @@ def do_take_back(make, economy, user, points):
     db.session.commit()
 
 
+def do_age(make, economy, user, days):
+    """Time passes: the member's ledger rows move `days` back."""
+    rows = db.session.scalars(select(UserActionLog).where(UserActionLog.user_id == user.id))
+    for row in rows:
+        row.created_at -= timedelta(days=days)
+    db.session.commit()
+
+
+def do_expire(make, economy, user, policy):
+    """Today's expiry under `policy` (one month), then what it must have left."""
+    brand = economy[0]
+    brand.settings = {**(brand.settings or {}), "points_expiry": {"policy": policy, "months": 1}}
+    flag_modified(brand, "settings")
+    db.session.commit()
+    today = brand_today(brand)
+    before = wallet_balance(user, brand)
+    expiry.expire_points(brand, today, [user.id])
+    db.session.commit()
+    after = wallet_balance(user, brand)
+    expired = before - after
+    assert 0 <= expired <= before
+    cutoff = day_start(brand, expiry.first_unexpired_day(today, 1))
+    if policy == "rolling":
+        # Only points earned before the cutoff and still unspent expire: the rest stays.
+        recent = expiry.credited_since(brand.id, [user.id], cutoff)[user.id]
+        assert after == min(before, recent)
+    else:
+        last = expiry.last_earned(brand.id, [user.id]).get(user.id)
+        assert after == (0 if last is not None and last < cutoff else before)
+
+
+def wallet_balance(user, brand):
+    db.session.expire_all()
+    return db.session.scalar(
+        select(MemberWallet.points_balance).where(
+            MemberWallet.user_id == user.id, MemberWallet.brand_id == brand.id
+        )
+    )
+
+
 STEPS = {
     "scan": do_scan,
     "redeem": do_redeem,
@@ -147,6 +193,8 @@ STEPS = {
     "unlock": do_unlock,
     "recall": do_recall,
     "take_back": do_take_back,
+    "age": do_age,
+    "expire": do_expire,
 }
 
 
@@ -160,10 +208,10 @@ def assert_invariants(user):
             func.coalesce(func.sum(case((earned, UserActionLog.points_awarded), else_=0)), 0),
         ).where(UserActionLog.user_id == user.id)
     ).one()
-    assert fresh.points_balance >= 0
+    assert 0 <= fresh.points_balance <= MAX_POINTS
     assert fresh.points_balance == Decimal(total)
     # Refunds restore the balance without being earned twice (redemption's rule); a reversal
-    # takes from the balance only.
+    # and expiry take from the balance only, never from lifetime points.
     assert fresh.lifetime_points == Decimal(positive)
     [wallet] = db.session.scalars(select(MemberWallet).where(MemberWallet.user_id == user.id))
     assert wallet.points_balance == fresh.points_balance
@@ -184,6 +232,19 @@ def assert_invariants(user):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(sequence=steps)
+@example(  # old points partly spent, then both policies: expiry must take exactly the rest
+    sequence=[
+        ("scan", 333),
+        ("age", 45),
+        ("scan", 100),
+        ("redeem", 150),
+        ("expire", "rolling"),
+        ("scan", 7),
+        ("adjust", 20),
+        ("age", 45),
+        ("expire", "inactivity"),
+    ]
+)
 def test_any_sequence_keeps_the_ledger_invariants(make, economy, sequence):
     user = make.user()
     for kind, argument in sequence:

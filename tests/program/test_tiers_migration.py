@@ -9,7 +9,7 @@ from tests.conftest import RUN_TOKEN, app_config, create_mariadb_database, drop_
 from webapp import create_app
 from webapp.extensions import db
 
-BEFORE = "0010_program_economy"
+BEFORE = "0011_expiry"
 WALLET_COLUMNS = {"tier_grace_started_on", "tier_grace_ends_on", "tier_dropped_on"}
 
 

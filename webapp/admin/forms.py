@@ -204,6 +204,40 @@ def time_zone_choices():
     return [(name, name.replace("_", " ")) for name in sorted(available_timezones())]
 
 
+class DayListField(StringField):
+    """Whole numbers of days separated by commas ("30, 7"), as a list of ints."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return ", ".join(str(days) for days in self.data or [])
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        parts = _comma_list(valuelist[0])
+        if not all(part.isdigit() for part in parts):
+            self.data = None
+            raise ValueError("Use whole numbers of days separated by commas, e.g. 30, 7.")
+        self.data = [int(part) for part in parts]
+
+
+def _each_day_between(low, high, most):
+    def check(form, field):
+        days = field.data or []
+        if len(days) > most or any(not low <= day <= high for day in days):
+            raise ValidationError(f"Up to {most} days, each from {low} to {high}.")
+
+    return check
+
+
+EXPIRY_POLICY_CHOICES = [
+    ("none", "Points never expire"),
+    ("inactivity", "All points expire after months without earning"),
+    ("rolling", "Each award expires months after it was earned"),
+]
+
+
 class SettingsForm(FlaskForm):
     """A brand's own settings (owners)."""
 
@@ -275,6 +309,16 @@ class SettingsForm(FlaskForm):
         "Time zone",
         choices=time_zone_choices(),
         description="Campaigns, birthdays and the daily program run begin at midnight here.",
+    )
+    expiry_policy = SelectField("Points expiry", choices=EXPIRY_POLICY_CHOICES, default="none")
+    # Optional: a post without the expiry fields keeps the brand's expiry as it is.
+    expiry_months = IntegerField(
+        "Expiry after (months)", validators=[Optional(), NumberRange(min=1, max=120)]
+    )
+    expiry_reminder_days = DayListField(
+        "Expiry reminders (days before)",
+        description="Separated by commas, e.g. 30, 7; leave empty for no reminders.",
+        validators=[_each_day_between(1, 365, 10)],
     )
     logo = FileField(
         "Logo",

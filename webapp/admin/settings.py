@@ -41,6 +41,9 @@ FORM_SETTINGS = {
     "tier_grace_days": ("tiers", "grace_days"),
     "points_per_day": ("earning_caps", "points_per_day"),
     "scans_per_day": ("earning_caps", "scans_per_day"),
+    "expiry_policy": ("points_expiry", "policy"),
+    "expiry_months": ("points_expiry", "months"),
+    "expiry_reminder_days": ("points_expiry", "reminder_days"),
 }
 
 

@@ -6,8 +6,11 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from webapp.extensions import db
+from webapp.loyalty.expiry import expiring_within
+from webapp.loyalty.program_day import brand_today
 from webapp.loyalty.ranks import ladder
 from webapp.models import (
+    Brand,
     CustomerIoEventQueue,
     MemberAiProfile,
     MemberWallet,
@@ -194,4 +197,11 @@ def summary(brand_id):
         "ranks": rank_distribution(brand_id),
         "segments": segments(brand_id),
         "outbox": outbox_health(brand_id),
+        "expiring_points": expiring_points(brand_id),
     }
+
+
+def expiring_points(brand_id, days=30):
+    """Points of the brand's members that expire in the next `days` days (0 without expiry)."""
+    brand = db.session.get(Brand, brand_id)
+    return expiring_within(brand, brand_today(brand), days)

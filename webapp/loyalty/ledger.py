@@ -220,6 +220,22 @@ def take_back(member, points, action_type, *, product_id=None, action_data=None)
     return _record(member, -taken, action_type, details)
 
 
+def expire(member, points, *, action_data=None):
+    """Take up to `points` of a locked member's balance as `points_expired` (never below zero);
+    the expired entry, or None when nothing was left to take.
+
+    Lifetime points (and so the rank) stay: expiry ends points that were earned, as a spend
+    does. Expiry is not the member's activity: the wallet's last activity is kept.
+    """
+    points = min(points, member.wallet.points_balance)
+    if points <= 0:
+        return None
+    last_activity_at = member.wallet.last_activity_at
+    entry = spend(member, points, "points_expired", action_data=action_data)
+    member.wallet.last_activity_at = last_activity_at
+    return entry
+
+
 def adjust(user_id, delta, *, brand_id, reason, staff_user_id):
     """A staff correction of a member's points with its reason (the caller commits).
 

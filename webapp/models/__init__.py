@@ -26,7 +26,7 @@ from webapp.models.events import (
 )
 from webapp.models.goals import UserGoal, Wishlist
 from webapp.models.membership import BrandHost, ConfigStamp, MemberWallet
-from webapp.models.program import ProgramDay, TierEntryReward
+from webapp.models.program import PointsExpiryReminder, ProgramDay, TierEntryReward
 from webapp.models.redemptions import Redemption
 from webapp.models.referrals import Referral, ReferralCode
 from webapp.models.staff import BrandStaff, StaffAuditLog
@@ -52,6 +52,7 @@ __all__ = [
     "MemberAiProfile",
     "MemberEarningCount",
     "MemberWallet",
+    "PointsExpiryReminder",
     "Product",
     "ProgramDay",
     "Rank",

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
@@ -43,3 +43,23 @@ class TierEntryReward(db.Model):
         BigId, ForeignKey("products.id", ondelete="SET NULL")
     )
     granted_at: Mapped[datetime | None] = created_at_column()
+
+
+class PointsExpiryReminder(db.Model):
+    """A `points_expiring` reminder recorded for a member (added table): once per brand,
+    expiry date and reminder day."""
+
+    __tablename__ = "points_expiry_reminders"
+    __table_args__ = (Index("idx_expiry_reminders_brand", "brand_id", "expires_on"),)
+
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    brand_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("brands.id", ondelete="CASCADE"), primary_key=True
+    )
+    expires_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    days_before: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # The points the reminder announced.
+    points: Mapped[int] = mapped_column(Integer, nullable=False)
+    sent_at: Mapped[datetime | None] = created_at_column()

@@ -5,9 +5,11 @@ from flask import render_template
 from flask_login import current_user
 
 from webapp.loyalty.achievements import achievement_board
+from webapp.loyalty.expiry import next_expiry
 from webapp.loyalty.goals import active_goals
 from webapp.loyalty.history import recent_activity
 from webapp.loyalty.personalisation import next_best_action
+from webapp.loyalty.program_day import brand_today
 from webapp.loyalty.qualifying import tier_standing
 from webapp.loyalty.reward_catalogue import next_reward, reward_catalogue, showcase_rewards
 from webapp.portal import bp
@@ -35,4 +37,5 @@ def index():
         recent=recent_activity(user.id, brand_id, RECENT_ROWS),
         reward=next_reward(reward_catalogue(user, brand_id)),
         to_earn=[entry for entry in board if not entry.unlocked][:WAYS_TO_EARN],
+        expiring=next_expiry(brand, user.id, brand_today(brand)),
     )
