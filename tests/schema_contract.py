@@ -844,6 +844,7 @@ EXPECTED = {
         "foreign_keys": {
             "brand_id": ("brands", "id", "CASCADE"),
             "product_id": ("products", "id", "SET NULL"),
+            "user_id": ("users", "id", "CASCADE"),
         },
     },
     "campaigns": {

@@ -91,7 +91,7 @@ def test_no_policy_expires_nothing(app):
 
     run = daily.program_daily(brand.id, date(2026, 5, 1))
 
-    assert run.changed == {"points_expired": 0, "points_expiring": 0}
+    assert run.changed == {"points_expired": 0, "points_expiring": 0, "tiers": 0, "birthdays": 0}
     assert wallet(person, brand).points_balance == 500
 
 
@@ -253,7 +253,7 @@ def test_a_second_run_of_the_day_changes_nothing_more(app):
     again = daily.program_daily(brand.id, date(2026, 2, 10), force=True)
 
     assert first.changed["points_expired"] == 1
-    assert again.changed == {"points_expired": 0, "points_expiring": 0}
+    assert again.changed == {"points_expired": 0, "points_expiring": 0, "tiers": 0, "birthdays": 0}
     assert len(expired_rows(person, brand)) == 1
     assert len(events(person, "points_expired")) == 1
 
@@ -310,5 +310,8 @@ def test_the_command_runs_expiry_as_of_a_day(app):
     )
 
     assert result.exit_code == 0, result.output
-    assert "fade 2026-02-01: 1 changes (points_expired 1, points_expiring 0)" in result.output
+    assert (
+        "fade 2026-02-01: 1 changes (points_expired 1, points_expiring 0, tiers 0, birthdays 0)"
+        in result.output
+    )
     assert wallet(person, brand).points_balance == 0

@@ -483,10 +483,11 @@ def test_the_command_runs_a_day_as_of_a_date(app):
         assert result.exit_code == 0, result.output
         return result.output
 
-    assert "1 changes (tiers 1)" in run_day(today)  # the grace begins
-    assert "0 changes (tiers 0)" in run_day(today + timedelta(days=2))
+    other = "points_expired 0, points_expiring 0"
+    assert f"1 changes ({other}, tiers 1, birthdays 0)" in run_day(today)  # grace begins
+    assert f"0 changes ({other}, tiers 0, birthdays 0)" in run_day(today + timedelta(days=2))
     assert wallet_of(person, brand).current_rank_key == "gold"
-    assert "1 changes (tiers 1)" in run_day(today + timedelta(days=3))
+    assert f"1 changes ({other}, tiers 1, birthdays 0)" in run_day(today + timedelta(days=3))
     assert wallet_of(person, brand).current_rank_key == "silver"
 
 
