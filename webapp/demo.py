@@ -38,12 +38,15 @@ BRAND_SETTINGS = {
     **DEFAULTS.model_dump(mode="json", exclude_none=True),
     # The demo shop is on the US west coast: its program days begin at midnight there.
     "timezone": "America/Los_Angeles",
+    # Every member who gives a birthday gets a bonus on the day.
+    "birthday": {"bonus_points": 250},
 }
 
+# key, name, points required, multiplier, benefits, entry reward (points, paid once on arrival)
 RANKS = [
-    ("bronze", "Bronze", 1000, "1.20", "20% more points on every scan."),
-    ("silver", "Silver", 5000, "1.50", "50% more points, early access to drops."),
-    ("gold", "Gold", 10000, "2.00", "Double points, limited rewards, birthday gift."),
+    ("bronze", "Bronze", 1000, "1.20", "20% more points on every scan.", 0),
+    ("silver", "Silver", 5000, "1.50", "50% more points, early access to drops.", 0),
+    ("gold", "Gold", 10000, "2.00", "Double points, limited rewards, 500 points on arrival.", 500),
 ]
 
 # sku, name, form, line, strain, type, thc, cbd, terpene, tags, msrp, award, cost, flags
@@ -341,7 +344,7 @@ def _seed_products(brand):
 
 
 def _seed_program(brand):
-    for key, name, required, multiplier, benefits in RANKS:
+    for key, name, required, multiplier, benefits, entry_points in RANKS:
         _get_or_create(
             Rank,
             {
@@ -349,6 +352,7 @@ def _seed_program(brand):
                 "points_required": required,
                 "point_multiplier": Decimal(multiplier),
                 "benefits": benefits,
+                "entry_points": entry_points or None,
             },
             brand_id=brand.id,
             key=key,

@@ -295,12 +295,12 @@ class SettingsForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=3650)],
     )
     points_per_day = IntegerField(
-        "Most points one member earns by scanning per day",
+        "Points per member per day",
         description="On the brand's day; blank: no cap. A scan past it still claims its code.",
         validators=[Optional(), NumberRange(1, 1_000_000_000)],
     )
     scans_per_day = IntegerField(
-        "Most scans that earn per member per day",
+        "Scans that earn per member per day",
         description="Blank: no cap. Later scans claim their codes for 0 points.",
         validators=[Optional(), NumberRange(1, 1_000_000_000)],
     )
