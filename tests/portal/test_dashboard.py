@@ -99,3 +99,45 @@ def test_ways_to_earn_show_a_brands_own_referrer_bonus(client, auth, make):
     program = new_program(make, referral={"referrer_bonus": 750})
     auth.login(program.email)
     assert '<span class="earn-item__points">+750' in client.get("/").get_data(as_text=True)
+
+
+def test_ways_to_earn_list_the_campaigns_this_member_can_earn_now(client, auth, make):
+    """A campaign on now shows with its multiplier or bonus and its last day on the brand's
+    clock; one for another rank, an ended one and one not begun stay out."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from webapp.models import Campaign
+    from webapp.timeutil import utcnow
+
+    program = new_program(make)
+    now = utcnow()
+    ends = (now + timedelta(days=3)).replace(hour=12, minute=0, second=0)
+
+    def campaign(name, **values):
+        db.session.add(
+            Campaign(
+                brand_id=program.brand.id,
+                name=name,
+                starts_at=values.pop("starts_at", now - timedelta(hours=1)),
+                ends_at=values.pop("ends_at", ends),
+                **values,
+            )
+        )
+
+    campaign("Double points weekend", multiplier=Decimal(2))
+    campaign("Harvest bonus", bonus_points=75)
+    campaign("Gold night", multiplier=Decimal(3), targets={"ranks": ["gold"]})
+    campaign("Last week", multiplier=Decimal(2), ends_at=now - timedelta(days=1),
+             starts_at=now - timedelta(days=8))  # fmt: skip
+    campaign("Next month", multiplier=Decimal(2), starts_at=now + timedelta(days=30),
+             ends_at=now + timedelta(days=31))  # fmt: skip
+    db.session.commit()
+    auth.login(program.email)
+    html = client.get("/").get_data(as_text=True)
+    ways = html[html.index('id="ways-to-earn"') : html.index("Recent activity")]
+    double = ways[ways.index("Double points weekend") : ways.index("Harvest bonus")]
+    assert '<span class="earn-item__points">2.00×</span>' in double
+    assert "Harvest bonus" in ways and "+75" in ways
+    assert "Gold night" not in ways and "Last week" not in ways and "Next month" not in ways
+    assert f"On qualifying scans through {ends.strftime('%b')}" in ways

@@ -169,6 +169,14 @@ def offers_for(brand_id, product, rank_step, boost, now, segment_of=lambda: None
     return offers
 
 
+def campaigns_for_member(brand_id, rank_key, user_id, now):
+    """The campaigns on now that this member's scans can earn (their rank and AI segment fit;
+    the segment is read only when a campaign targets one), ending soonest first."""
+    rules = campaigns_on(brand_id, now)
+    segment = member_segment(user_id, brand_id) if any(r.segments for r in rules) else None
+    return [rule for rule in rules if rule.fits_member(rank_key, segment)]
+
+
 def member_segment(user_id, brand_id):
     """The AI segment the brand's workspace last sent for the member (None: none)."""
     return db.session.scalar(
