@@ -1,5 +1,6 @@
 """`flask --app wsgi program run-daily`: a brand's daily program run, by hand."""
 
+import contextlib
 import sys
 
 import click
@@ -7,7 +8,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Brand
-from webapp.program_daily import members_to_visit, program_daily
+from webapp.program_daily import program_daily
 
 
 @click.group("program")
@@ -39,9 +40,8 @@ def run_daily_command(brand_slug, as_of, force):
     day = as_of.date() if as_of else None
     for brand in brands:
         slug = brand.slug
-        total = members_to_visit(brand, day) if day else None
-        with click.progressbar(length=total or 0, label=f"{slug}", file=sys.stderr) as bar:
-            run = program_daily(brand.id, day, progress=bar.update, force=force)
+        with contextlib.ExitStack() as bars:
+            run = program_daily(brand.id, day, progress=_bar(bars, slug), force=force)
         if run.skipped:
             click.echo(f"{slug} {run.day}: skipped, {run.skipped}")
         else:
@@ -49,3 +49,16 @@ def run_daily_command(brand_slug, as_of, force):
                 ", ".join(f"{name} {count}" for name, count in run.changed.items()) or "no steps"
             )
             click.echo(f"{slug} {run.day}: {run.total} changes ({steps})")
+
+
+def _bar(bars, label):
+    """A `progress(done, total)` that draws a bar on stderr once the run knows its total."""
+    shown = []
+
+    def progress(done, total):
+        if not shown:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            shown.append(bars.enter_context(bar))
+        shown[0].update(done - shown[0].pos)
+
+    return progress

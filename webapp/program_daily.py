@@ -56,9 +56,9 @@ def steps():
 
 
 def program_daily(brand_id, as_of=None, progress=None, *, force=False):
-    """Run the brand's day `as_of` (a date; default: today at the brand). `progress(n)` is
-    told each batch's size. A finished day runs again only with `force` (its steps still
-    change nothing already done)."""
+    """Run the brand's day `as_of` (a date; default: today at the brand). `progress(done,
+    total)` is told the members visited after each batch, as `code_batches.fill_batch` does.
+    A finished day runs again only with `force` (its steps still change nothing done)."""
     brand = db.session.get(Brand, brand_id)
     if brand is None:
         raise LookupError(f"no brand {brand_id}")
@@ -73,22 +73,19 @@ def program_daily(brand_id, as_of=None, progress=None, *, force=False):
             return run
         work = [(step, list(step.members(brand, day))) for step in steps()]
         db.session.commit()  # end the read before the batches take their locks
+        total, done = sum(len(user_ids) for _, user_ids in work), 0
         for step, user_ids in work:
             run.changed[step.name] = 0
             for start in range(0, len(user_ids), BATCH_SIZE):
                 batch = user_ids[start : start + BATCH_SIZE]
                 run.changed[step.name] += step.apply(brand, day, batch)
                 db.session.commit()
+                done += len(batch)
                 if progress is not None:
-                    progress(len(batch))
+                    progress(done, total)
         _mark_finished(brand_id, day, run.total)
     log.info("program day %s of brand %s: %s", day, brand_id, run.changed)
     return run
-
-
-def members_to_visit(brand, day):
-    """How many members the run of `day` would look at (for a progress bar)."""
-    return sum(len(list(step.members(brand, day))) for step in steps())
 
 
 def _finished(brand_id, day):

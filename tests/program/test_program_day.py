@@ -52,7 +52,9 @@ def test_the_run_walks_its_steps_in_batches_and_records_the_day(app, monkeypatch
     monkeypatch.setattr(daily, "STEPS", (_visits(seen),))
     monkeypatch.setattr(daily, "BATCH_SIZE", 2)
 
-    run = daily.program_daily(brand.id, date(2026, 5, 1), progress=batches.append)
+    run = daily.program_daily(
+        brand.id, date(2026, 5, 1), progress=lambda done, total: batches.append(done - sum(batches))
+    )
 
     assert run.changed == {"visit": 5} and run.skipped is None
     assert batches == [2, 2, 1]
