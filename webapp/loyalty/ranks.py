@@ -80,7 +80,7 @@ def rank_for(steps, lifetime_points):
     return current
 
 
-def held_rank(steps, wallet):
+def stored_rank(steps, wallet):
     """The rank the wallet holds, as the ledger stored it (`current_rank_key`, kept current by
     every grant); a stored rank no longer on the ladder reads as the one its points reach."""
     key = wallet.current_rank_key or MEMBER_RANK_KEY

@@ -23,7 +23,7 @@ from webapp.loyalty.earning import earning_cap, scan_multiplier, scan_points, sc
 from webapp.loyalty.jurisdictions import RegionNeeded, RegionProblem, earning_problem, member_rule
 from webapp.loyalty.ledger import PointsLimitExceeded, grant, lock_member, log_action
 from webapp.loyalty.membership import NotAMember
-from webapp.loyalty.ranks import MEMBER_RANK_KEY, held_rank, ladder
+from webapp.loyalty.ranks import MEMBER_RANK_KEY, ladder, stored_rank
 from webapp.loyalty.referrals import convert_on_first_scan
 from webapp.loyalty.scan_limits import bad_codes_allowed, code_lookup_allowed, record_bad_code
 from webapp.timeutil import utcnow
@@ -201,7 +201,7 @@ def _award(member, code, product, ip_address, user_agent, now):
     rank_key_before = wallet.current_rank_key or MEMBER_RANK_KEY
     state = AchievementState.load(user.id)
     # The rank the member holds before this scan's points: the ledger moves it after them.
-    rank_step = held_rank(steps, wallet)
+    rank_step = stored_rank(steps, wallet)
     boost = state.boost(brand_id, now)
     settings = scan_settings(brand_id)
     multiplier = scan_multiplier(rank_step.multiplier, boost, settings.max_multiplier)
