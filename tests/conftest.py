@@ -1,6 +1,7 @@
 """Test base: a fresh database (MariaDB, or SQLite for the embedded set) per run, a Redis key
 prefix per run, a clean slate per test, factories and an auth helper."""
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -42,6 +43,17 @@ def drop_mariadb_database(name):
     with server.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
     server.dispose()
+
+
+@contextlib.contextmanager
+def fresh_mariadb(label):
+    """A MariaDB database of its own for one test (yields its URL), dropped afterwards."""
+    name = f"crt_{label}_{RUN_TOKEN}"
+    url = create_mariadb_database(name)
+    try:
+        yield url
+    finally:
+        drop_mariadb_database(name)
 
 
 def app_config(database_url, **overrides):

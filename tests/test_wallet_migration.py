@@ -6,7 +6,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from tests.conftest import RUN_TOKEN, app_config, create_mariadb_database, drop_mariadb_database
+from tests.conftest import app_config, fresh_mariadb
 from webapp import create_app
 from webapp.extensions import db
 
@@ -110,12 +110,8 @@ def _check(result):
 
 
 def test_wallets_are_made_from_the_ledger_on_mariadb():
-    name = f"crt_wallets_{RUN_TOKEN}"
-    url = create_mariadb_database(name)
-    try:
+    with fresh_mariadb("wallets") as url:
         _check(_migrate_with_old_data(url))
-    finally:
-        drop_mariadb_database(name)
 
 
 @pytest.mark.sqlite_ok

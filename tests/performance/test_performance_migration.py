@@ -5,7 +5,7 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
-from tests.conftest import RUN_TOKEN, app_config, create_mariadb_database, drop_mariadb_database
+from tests.conftest import app_config, fresh_mariadb
 from webapp import create_app
 from webapp.extensions import db
 
@@ -34,12 +34,8 @@ def _up_and_down(url):
 
 
 def test_performance_migration_up_and_down_on_mariadb():
-    name = f"crt_perf_{RUN_TOKEN}"
-    url = create_mariadb_database(name)
-    try:
+    with fresh_mariadb("perf") as url:
         _up_and_down(url)
-    finally:
-        drop_mariadb_database(name)
 
 
 @pytest.mark.sqlite_ok

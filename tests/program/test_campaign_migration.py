@@ -5,7 +5,7 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
-from tests.conftest import RUN_TOKEN, app_config, create_mariadb_database, drop_mariadb_database
+from tests.conftest import app_config, fresh_mariadb
 from webapp import create_app
 from webapp.extensions import db
 
@@ -38,12 +38,8 @@ def _up_and_down(url):
 
 
 def test_campaign_migration_up_and_down_on_mariadb():
-    name = f"crt_campaigns_{RUN_TOKEN}"
-    url = create_mariadb_database(name)
-    try:
+    with fresh_mariadb("campaigns") as url:
         _up_and_down(url)
-    finally:
-        drop_mariadb_database(name)
 
 
 @pytest.mark.sqlite_ok
