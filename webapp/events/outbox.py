@@ -6,7 +6,8 @@ by its import path and announces link events on `event_recorded`, so it imports 
 import logging
 
 from blinker import Namespace
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 from ulid import ULID
 
 from webapp.events.identify import wallet_of
@@ -36,6 +37,9 @@ LINK_EVENTS = (
     "sign_up_with_existing_email",
 )
 DELIVERY_JOB = "webapp.deliveries.outbox.deliver_outbox"
+
+# session.info key: the (user id, brand id) whose pending identify this transaction holds.
+IDENTIFIES_HELD = "identifies_held"
 
 # Sent with (name, brand_id, context) for each event row added: Customer.io's side listens.
 event_recorded = Namespace().signal("event-recorded")
@@ -155,9 +159,22 @@ def record_identify(user, *, brand_id):
     """
     if wallet_of(user.id, brand_id) is None:
         return
-    if not _hold_pending_identify(user.id, brand_id):
-        _queue_call(user, brand_id, "identify", IDENTIFY_PRIORITY)
+    held = db.session.info.setdefault(IDENTIFIES_HELD, set())
+    if (user.id, brand_id) not in held:
+        # Once per transaction: a scan's several grants all change the one pending row.
+        if not _hold_pending_identify(user.id, brand_id):
+            _queue_call(user, brand_id, "identify", IDENTIFY_PRIORITY)
+        held.add((user.id, brand_id))
     enqueue_after_commit(DELIVERY_JOB, brand_id, queue="high", once=True)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_held_identifies(session, transaction):
+    """The end of a transaction or savepoint (a commit, a rollback that may drop the row it
+    queued, a close) ends what it held: the next change looks for the pending row again. A
+    flush's own inner transaction ends nothing."""
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(IDENTIFIES_HELD, None)
 
 
 def _hold_pending_identify(user_id, brand_id):
