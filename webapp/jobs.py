@@ -157,11 +157,12 @@ def _drop_rolled_back_jobs(session, previous_transaction):
         session.info[PENDING] = [
             (job, asked_in)
             for job, asked_in in pending
-            if not _inside(asked_in, previous_transaction)
+            if not inside_transaction(asked_in, previous_transaction)
         ]
 
 
-def _inside(transaction, outer):
+def inside_transaction(transaction, outer):
+    """True when `transaction` is `outer` or began inside it (a savepoint of it)."""
     while transaction is not None:
         if transaction is outer:
             return True

@@ -12,7 +12,7 @@ from ulid import ULID
 
 from webapp.events.identify import wallet_of
 from webapp.extensions import db
-from webapp.jobs import enqueue_after_commit
+from webapp.jobs import enqueue_after_commit, inside_transaction
 from webapp.models import BrandStaff, CustomerIoEventQueue
 from webapp.timeutil import to_unix, utcnow
 
@@ -38,7 +38,8 @@ LINK_EVENTS = (
 )
 DELIVERY_JOB = "webapp.deliveries.outbox.deliver_outbox"
 
-# session.info key: the (user id, brand id) whose pending identify this transaction holds.
+# session.info key: {(user id, brand id): the transaction or savepoint that holds (or queued)
+# that member's pending identify}.
 IDENTIFIES_HELD = "identifies_held"
 
 # Sent with (name, brand_id, context) for each event row added: Customer.io's side listens.
@@ -159,21 +160,33 @@ def record_identify(user, *, brand_id):
     """
     if wallet_of(user.id, brand_id) is None:
         return
-    held = db.session.info.setdefault(IDENTIFIES_HELD, set())
+    session = db.session()
+    held = session.info.setdefault(IDENTIFIES_HELD, {})
     if (user.id, brand_id) not in held:
         # Once per transaction: a scan's several grants all change the one pending row.
         if not _hold_pending_identify(user.id, brand_id):
             _queue_call(user, brand_id, "identify", IDENTIFY_PRIORITY)
-        held.add((user.id, brand_id))
+        held[(user.id, brand_id)] = session.get_nested_transaction() or session.get_transaction()
     enqueue_after_commit(DELIVERY_JOB, brand_id, queue="high", once=True)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back_identifies(session, previous_transaction):
+    """A rolled-back savepoint may have dropped the row it queued: what it held is looked for
+    again by the next change (as `enqueue_after_commit` forgets its jobs)."""
+    held = session.info.get(IDENTIFIES_HELD)
+    if held:
+        session.info[IDENTIFIES_HELD] = {
+            member: holder
+            for member, holder in held.items()
+            if not inside_transaction(holder, previous_transaction)
+        }
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_held_identifies(session, transaction):
-    """The end of a transaction or savepoint (a commit, a rollback that may drop the row it
-    queued, a close) ends what it held: the next change looks for the pending row again. A
-    flush's own inner transaction ends nothing."""
-    if transaction.parent is None or transaction.nested:
+    """The outermost transaction's end (a commit, a rollback, a close) ends what it held."""
+    if transaction.parent is None:
         session.info.pop(IDENTIFIES_HELD, None)
 
 
