@@ -13,14 +13,16 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
-from sqlalchemy import func, insert, inspect, select
+from sqlalchemy import func, insert, select
 
 from tests import factories
 from webapp.extensions import db
 from webapp.loyalty.codes import new_code
 from webapp.models import (
     AchievementConfig,
+    Campaign,
     CustomerIoEventQueue,
     MemberWallet,
     Product,
@@ -117,11 +119,22 @@ def _achievements(brand_id, count):
     _bulk(AchievementConfig, rows)
 
 
-def _campaigns_note():
-    """Campaigns are loaded when the app has a `campaigns` table; said either way."""
-    if "campaigns" not in inspect(db.engine).get_table_names():
-        return "no campaigns table in this schema: no campaign loaded"
-    return "campaigns table present, but this loader does not fill it yet: no campaign loaded"
+def _campaigns(brands):
+    """A running double-points campaign per brand, with a budget no run spends; said."""
+    now = utcnow()
+    for brand_id in brands:
+        db.session.add(
+            Campaign(
+                brand_id=brand_id,
+                name="Bench double points",
+                starts_at=now - timedelta(days=1),
+                ends_at=now + timedelta(days=30),
+                multiplier=Decimal(2),
+                budget_points=2_000_000_000,
+            )
+        )
+    db.session.commit()
+    return f"a running 2x campaign with a budget at each of the {len(brands)} brands"
 
 
 def load(sizes, log=print):
@@ -141,6 +154,7 @@ def load(sizes, log=print):
     }
     for brand_id in brands:
         _achievements(brand_id, sizes.achievements_per_brand)
+    campaigns = _campaigns(brands)
     log(f"brands and {sizes.achievements_per_brand} achievements each: {_since(started)}")
 
     token = secrets.token_hex(3)
@@ -229,7 +243,7 @@ def load(sizes, log=print):
 
     _outbox(sizes, user_ids, brand_of, now, chance)
     log(f"{sizes.outbox_rows:,} sent outbox rows: {_since(started)}")
-    return Loaded(brands[0], emails[:SIGNED_IN], codes, _campaigns_note())
+    return Loaded(brands[0], emails[:SIGNED_IN], codes, campaigns)
 
 
 def _history_sizes(sizes, members):

@@ -5,7 +5,7 @@ admin's region rules and consent texts, behind roles and brand walls."""
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from tests.admin.conftest import HOST_A, HOST_B, sign_in
 from tests.auth.conftest import years_ago
@@ -216,3 +216,40 @@ def test_a_brand_of_several_regions_takes_no_email_only_claims(client, make, reg
     refused = client.post(f"/s/{code}/guest", data={"email": "g@example.com"}, base_url=HOST)
     assert refused.status_code == 422 and "depends on where you live" in refused.get_data(True)
     assert db.session.scalar(select(User).filter_by(email="g@example.com")) is None
+
+
+def _consent_reads(call):
+    """The consent_events SELECTs the engine saw while `call` ran."""
+    seen = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if statement.lstrip().startswith("SELECT") and "consent_events" in statement:
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        call()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    return seen
+
+
+def test_accepted_terms_are_looked_up_once_per_browser_until_they_change(client, make):
+    brand = make.brand(hosts=["terms.test"])
+    first, second = member_in(make, brand, None), member_in(make, brand, None)
+    site = "http://terms.test"
+    client.post("/login", data={"email": first.email, "password": "correct horse battery"},
+                base_url=site)  # fmt: skip
+    assert len(_consent_reads(lambda: client.get("/rewards", base_url=site))) == 1
+    assert _consent_reads(lambda: client.get("/rewards", base_url=site)) == []
+    # another member signing in on the same browser is looked up anew
+    client.post("/logout", base_url=site)
+    client.post("/login", data={"email": second.email, "password": "correct horse battery"},
+                base_url=site)  # fmt: skip
+    assert len(_consent_reads(lambda: client.get("/rewards", base_url=site))) == 1
+    # the versions changed: looked up again, and sent to accept them
+    brand.settings = {"compliance": {"privacy_version": "2"}}
+    db.session.commit()
+    answers = []
+    assert len(_consent_reads(lambda: answers.append(client.get("/rewards", base_url=site)))) == 1
+    assert answers[0].headers["Location"].startswith("/terms/accept")

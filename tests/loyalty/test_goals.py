@@ -190,3 +190,76 @@ def test_cancel_goal_only_own_active_goal(make):
     cancel_goal(owner.id, goal.id)
     with pytest.raises(GoalError, match="no longer active"):
         cancel_goal(owner.id, goal.id)
+
+
+def _double_points_campaign(brand):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from webapp.models import Campaign
+    from webapp.timeutil import utcnow
+
+    now = utcnow()
+    db.session.add(Campaign(brand_id=brand.id, name="Double", multiplier=Decimal(2),
+                            starts_at=now - timedelta(hours=1),
+                            ends_at=now + timedelta(hours=1)))  # fmt: skip
+    db.session.commit()
+
+
+def test_a_scan_and_its_bonus_move_the_goals_once_with_one_write_of_the_totals(make):
+    from webapp.loyalty.scan import scan_code
+
+    brand = make.brand()
+    product = make.product(brand, points_award=100)
+    _double_points_campaign(brand)
+    scan_code(make.user().id, make.scan_code(product).code, brand_id=brand.id)  # caches warm
+    db.session.commit()
+    user = make.user()
+    # reached only with the campaign's bonus: 100 for the scan, 100 more from the campaign
+    goal = set_custom_goal(user.id, 150, "Pre-roll", brand.id)
+    db.session.commit()
+    code = make.scan_code(product).code
+    sent = []
+
+    def note(_conn, _cursor, statement, *_args):
+        sent.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        result = scan_code(user.id, code, brand_id=brand.id)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    db.session.commit()
+    assert (result.points, result.campaign_points) == (200, 100)
+    assert sum("FROM user_goals" in s for s in sent) == 1, sent
+    assert sum(s.startswith("UPDATE users SET points_balance") for s in sent) == 1, sent
+    assert sum(s.startswith("UPDATE member_wallets SET points_balance") for s in sent) == 1, sent
+    db.session.refresh(goal)
+    assert goal.current_points == 150 and goal.completed_at is not None
+    assert len(_actions(user, "goal_reached")) == 1 and len(_events(user, "goal_reached")) == 1
+    scans = _actions(user, "product_scanned") + _actions(user, "campaign_bonus_awarded")
+    assert [row.points_awarded for row in scans] == [100, 100]
+    assert scans[0].id < scans[1].id  # the scan's row first, then its bonus
+
+
+def test_a_scan_refused_at_the_points_limit_leaves_the_goals_unmoved(make):
+    from webapp.loyalty.ledger import MAX_POINTS
+    from webapp.loyalty.scan import scan_code
+
+    brand = make.brand()
+    product = make.product(brand, points_award=100)
+    _double_points_campaign(brand)
+    user = make.user()
+    goal = set_custom_goal(user.id, 150, "Pre-roll", brand.id)
+    wallet = lock_member(user.id, brand.id).wallet
+    # the scan's own 100 fit; its 100 bonus does not
+    wallet.points_balance = MAX_POINTS - 150
+    user.points_balance = MAX_POINTS - 150
+    goal.current_points = 0
+    db.session.commit()
+    result = scan_code(user.id, make.scan_code(product).code, brand_id=brand.id)
+    db.session.commit()
+    assert result.outcome == "points_limit"
+    db.session.refresh(goal)
+    assert goal.current_points == 0 and goal.completed_at is None
+    assert _actions(user, "product_scanned") == [] and _actions(user, "goal_reached") == []

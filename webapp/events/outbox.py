@@ -192,7 +192,15 @@ def _forget_held_identifies(session, transaction):
 
 def _hold_pending_identify(user_id, brand_id):
     """Lock the member's pending identify row at the brand; False when there is none (any
-    more: a delivery that claimed it first has made it `processing`)."""
+    more: a delivery that claimed it first has made it `processing`).
+
+    Nothing pending in the session is flushed for it: a row this transaction queued is held
+    already, and the rest (a scan's ledger rows and totals) waits for the scan's one flush."""
+    with db.session.no_autoflush:
+        return _lock_pending_identify(user_id, brand_id)
+
+
+def _lock_pending_identify(user_id, brand_id):
     candidate = db.session.scalar(
         select(CustomerIoEventQueue.id)
         .where(

@@ -10,6 +10,7 @@ member's goals at that brand current. Nothing here commits: the boundary that ru
 action (a view, job or command) commits once, so the whole action is one transaction.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -64,6 +65,8 @@ class Member:
 
     user: User
     wallet: MemberWallet
+    # Inside `settled_once`: the changes leave their flush and the goals to its end.
+    settle_later: bool = False
 
     @property
     def id(self):
@@ -281,9 +284,10 @@ def _record(member, points, action_type, details):
     row = _log_row(member.user, action_type, points, details)
     member.wallet.last_activity_at = utcnow()
     old_rank_key, new_rank_key = _update_rank(member, row)
-    sync_goals(member)
     record_identify(member.user, brand_id=member.brand_id)  # balance (and maybe rank) changed
-    db.session.flush()
+    if not member.settle_later:
+        sync_goals(member)
+        db.session.flush()
     return LedgerEntry(row, member, old_rank_key, new_rank_key)
 
 
@@ -445,6 +449,20 @@ def _pay_entry_reward(member, step, points):
         product=product,
         context={**data, "rank_name": step.name},
     )
+
+
+@contextmanager
+def settled_once(member):
+    """The changes of points inside are flushed together and move the member's goals once, at
+    the end: a scan and its bonuses write the person and the wallet once and read the goals
+    once. An exception leaves the goals unmoved, with the rest of the transaction."""
+    member.settle_later = True
+    try:
+        yield member
+    finally:
+        member.settle_later = False
+    sync_goals(member)
+    db.session.flush()
 
 
 def sync_goals(member):

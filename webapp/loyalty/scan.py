@@ -21,7 +21,13 @@ from webapp.loyalty.campaigns import member_segment, offers_for, pay_offer
 from webapp.loyalty.codes import claim_code, code_status, normalize_code, product_for_code
 from webapp.loyalty.earning import earning_cap, scan_multiplier, scan_points, scan_settings
 from webapp.loyalty.jurisdictions import RegionNeeded, RegionProblem, earning_problem, member_rule
-from webapp.loyalty.ledger import PointsLimitExceeded, grant, lock_member, log_action
+from webapp.loyalty.ledger import (
+    PointsLimitExceeded,
+    grant,
+    lock_member,
+    log_action,
+    settled_once,
+)
 from webapp.loyalty.membership import NotAMember
 from webapp.loyalty.ranks import MEMBER_RANK_KEY, ladder, stored_rank
 from webapp.loyalty.referrals import convert_on_first_scan
@@ -212,37 +218,40 @@ def _award(member, code, product, ip_address, user_agent, now):
     cap = earning_cap(member, settings, now)
     points, room = _within_earning_cap(cap, full_points)
     action_data = {"code": code, "base_points": product.points_award, "multiplier": str(multiplier)}
-    entry = grant(
-        member,
-        points,
-        "product_scanned",
-        product_id=product.id,
-        action_data=action_data,
-        ip_address=ip_address,
-        user_agent=user_agent,
-    )
-    record_event(
-        user,
-        "product_scanned",
-        brand_id=brand_id,
-        product=product,
-        context={"points_awarded": points, "multiplier": str(multiplier), "scan_code": code},
-    )
-    paid, bonus_withheld = pay_offer(member, offers, now, room)
-    if paid is not None:
-        _grant_campaign_bonus(member, paid, code, product, ip_address, user_agent)
-    bonus = paid.points if paid else 0
-    cap_note = None
-    if cap is not None:
-        scans_capped = cap.scans_left == 0
-        cap.count.add(points + bonus)
-        withheld = full_points - points + bonus_withheld
-        if withheld:
-            cap_note, entry.log.action_data = _cap_note(
-                cap, scans_capped, points + bonus, withheld, action_data
-            )
-    convert_on_first_scan(member)
-    unlocks = evaluate_achievements(member, state=state, now=now)
+    # One flush and one read of the goals for the scan, its bonus and what it unlocks.
+    with settled_once(member):
+        # The budget is spent first: no statement comes between the two grants' changes.
+        paid, bonus_withheld = pay_offer(member, offers, now, room)
+        entry = grant(
+            member,
+            points,
+            "product_scanned",
+            product_id=product.id,
+            action_data=action_data,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+        record_event(
+            user,
+            "product_scanned",
+            brand_id=brand_id,
+            product=product,
+            context={"points_awarded": points, "multiplier": str(multiplier), "scan_code": code},
+        )
+        if paid is not None:
+            _grant_campaign_bonus(member, paid, code, product, ip_address, user_agent)
+        bonus = paid.points if paid else 0
+        cap_note = None
+        if cap is not None:
+            scans_capped = cap.scans_left == 0
+            cap.count.add(points + bonus)
+            withheld = full_points - points + bonus_withheld
+            if withheld:
+                cap_note, entry.log.action_data = _cap_note(
+                    cap, scans_capped, points + bonus, withheld, action_data
+                )
+        convert_on_first_scan(member)
+        unlocks = evaluate_achievements(member, state=state, now=now)
     # The ledger kept the wallet's rank current through every grant of this scan.
     rank_key_after = wallet.current_rank_key or MEMBER_RANK_KEY
     new_rank_name = (

@@ -34,6 +34,9 @@ STEP_ENDPOINTS = (
     "portal.delete_account",
 )
 
+# "user:brand:terms version:privacy version" the signed session last found accepted.
+ACCEPTED_DOCUMENTS_KEY = "accepted_documents"
+
 
 def _send_to(target):
     if request.htmx:
@@ -64,6 +67,13 @@ def require_compliance_steps():
     back = request.full_path.rstrip("?") if request.method == "GET" else None
     if wallet.region is None and asks_region(brand.id):
         return _send_to(url_for("portal.region", next=back))
-    if missing_documents(current_user.id, brand.id, document_versions(brand)):
+    versions = document_versions(brand)
+    accepted = f"{current_user.id}:{brand.id}:{versions['loyalty_terms']}:{versions['privacy']}"
+    if session.get(ACCEPTED_DOCUMENTS_KEY) == accepted:
+        return None
+    if missing_documents(current_user.id, brand.id, versions):
         return _send_to(url_for("portal.accept_terms", next=back))
+    # An acceptance is never withdrawn: until the versions change, this browser's member
+    # need not be looked up again (one consent read less on every member page).
+    session[ACCEPTED_DOCUMENTS_KEY] = accepted
     return None
