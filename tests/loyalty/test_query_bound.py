@@ -184,3 +184,35 @@ def test_campaigns_and_caps_add_a_fixed_few_and_only_when_they_apply(make):
     assert len(member_capped) == len(with_campaign) + 2  # read the count, insert it
     # the daily count's read; its row goes in the one INSERT of the member cap's count
     assert len(earning_capped) == len(member_capped) + 1
+
+
+def test_a_scan_that_unlocks_nothing_writes_only_progress_one_branch_per_value(make):
+    from sqlalchemy import select
+
+    from webapp.models import UserAchievement
+
+    brand = make.brand()
+    product = make.product(brand, points_award=10)
+    windows = {"all_time": None, "24h": None, "7d": None}
+    create_configs(brand, [(f"w{n}-{tf}", "scan_count", {"value": 1_000_000, "timeframe": tf,
+                                                         "operator": ">="}, {})
+                           for tf in windows for n in range(3)])  # fmt: skip
+    user = make.user()
+    add_history(user, product, 48)  # one scan an hour, back from now
+    scan_code(user.id, make.scan_code(product).code, brand_id=brand.id)
+    db.session.commit()
+    code = make.scan_code(product).code
+    sent = statements_of(lambda: scan_code(user.id, code, brand_id=brand.id))
+    db.session.commit()
+    (written,) = [s for s in sent if s.startswith("UPDATE user_achievements")]
+    assert "completed" not in written and "boost" not in written
+    assert written.count("WHEN") == 2  # nine rows, two distinct values (26 and 50)
+    stored = dict(
+        db.session.execute(
+            select(UserAchievement.achievement_config_id, UserAchievement.progress).where(
+                UserAchievement.user_id == user.id
+            )
+        ).all()
+    )
+    # 24h: the history of hours 0 to 24 and the two scans; 7d and all time: all 48 and the two
+    assert sorted(stored.values()) == [27] * 3 + [50] * 6

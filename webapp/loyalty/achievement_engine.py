@@ -75,6 +75,8 @@ class AchievementState:
     user_id: int
     rows: dict = field(default_factory=dict)
     changed: set = field(default_factory=set)
+    # The changed rows whose unlock (not only progress) is to be written.
+    completed_now: set = field(default_factory=set)
 
     @classmethod
     def load(cls, user_id):
@@ -134,6 +136,7 @@ class AchievementState:
             row.boost_multiplier = rewards.multiplier
             row.boost_expires_at = now + timedelta(days=rewards.multiplier_days)
         self.changed.add(achievement.id)
+        self.completed_now.add(achievement.id)
 
     def save(self, now):
         """Write changed rows: one INSERT for new ones, one UPDATE for the others."""
@@ -145,9 +148,26 @@ class AchievementState:
                     [self._values(cid, now) | {"created_at": now} for cid in new]
                 )
             )
-        if old:
+        if old and self.completed_now.isdisjoint(old):
+            self._update_progress(old, now)
+        elif old:
             self._update(old, now)
         self.changed.clear()
+        self.completed_now.clear()
+
+    def _update_progress(self, config_ids, now):
+        """Only progress moved (a scan that unlocks nothing): one branch per distinct value,
+        each with one expanding list of ids, instead of six columns of a branch per row."""
+        by_value = {}
+        for cid in config_ids:
+            row = self.rows[cid]
+            by_value.setdefault(row.progress, []).append(row.row_id)
+        table = UserAchievement.__table__
+        progress = case(*((table.c.id.in_(ids), value) for value, ids in by_value.items()))
+        row_ids = [row_id for ids in by_value.values() for row_id in ids]
+        db.session.execute(
+            update(table).where(table.c.id.in_(row_ids)).values(progress=progress, updated_at=now)
+        )
 
     def _values(self, config_id, now):
         row = self.rows[config_id]
