@@ -5,11 +5,12 @@ admin's region rules and consent texts, behind roles and brand walls."""
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from tests.admin.conftest import HOST_A, HOST_B, sign_in
 from tests.auth.conftest import years_ago
 from tests.compliance.conftest import add_rules, member_in
+from tests.loyalty.test_query_bound import statements_of
 from webapp.extensions import db
 from webapp.loyalty.jurisdiction_editing import EXAMPLES_NOTICE
 from webapp.models import (
@@ -220,18 +221,9 @@ def test_a_brand_of_several_regions_takes_no_email_only_claims(client, make, reg
 
 def _consent_reads(call):
     """The consent_events SELECTs the engine saw while `call` ran."""
-    seen = []
-
-    def note(_conn, _cursor, statement, *_args):
-        if statement.lstrip().startswith("SELECT") and "consent_events" in statement:
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        call()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
-    return seen
+    return [
+        s for s in statements_of(call) if s.lstrip().startswith("SELECT") and "consent_events" in s
+    ]
 
 
 def test_accepted_terms_are_looked_up_once_per_browser_until_they_change(client, make):
