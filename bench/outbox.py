@@ -47,12 +47,26 @@ def server_admin(statement):
     engine.dispose()
 
 
-def record(count, brand_id, user):
-    """Record `count` scan events, committed in chunks like real traffic."""
-    for start in range(0, count, 100):
-        for _ in range(min(100, count - start)):
-            record_event(user, "product_scanned", brand_id=brand_id)
-        db.session.commit()
+# A port nothing listens on: while recording, the delivery job each commit asks for cannot be
+# queued (it would otherwise run inline, with no Redis, and deliver before the timing starts),
+# so the rows wait for the measured `deliver_outbox` as they wait for a busy worker.
+NO_QUEUE = "redis://127.0.0.1:1/0"
+
+
+def record(app, count, brand_id, user):
+    """Record `count` scan events, committed in chunks like real traffic, left pending."""
+    app.config["REDIS_URL"] = NO_QUEUE
+    try:
+        for start in range(0, count, 100):
+            for _ in range(min(100, count - start)):
+                record_event(user, "product_scanned", brand_id=brand_id)
+            db.session.commit()
+    finally:
+        app.config["REDIS_URL"] = None
+    pending = db.session.scalar(
+        select(func.count()).where(CustomerIoEventQueue.status == "pending")
+    )
+    assert pending == count, f"{pending} of {count} recorded rows left pending"
 
 
 def measure(app, fake, count, settings, delay):
@@ -62,7 +76,7 @@ def measure(app, fake, count, settings, delay):
     db.session.execute(CustomerIoEventQueue.__table__.delete())
     db.session.commit()
     brand_id = db.session.scalar(select(Brand.id))
-    record(count, brand_id, db.session.scalar(select(User)))
+    record(app, count, brand_id, db.session.scalar(select(User)))
     fake.clear()
     if delay:
         fake.slow(delay)
