@@ -75,8 +75,6 @@ class AchievementState:
     user_id: int
     rows: dict = field(default_factory=dict)
     changed: set = field(default_factory=set)
-    # The changed rows whose unlock (not only progress) is to be written.
-    completed_now: set = field(default_factory=set)
 
     @classmethod
     def load(cls, user_id):
@@ -136,7 +134,6 @@ class AchievementState:
             row.boost_multiplier = rewards.multiplier
             row.boost_expires_at = now + timedelta(days=rewards.multiplier_days)
         self.changed.add(achievement.id)
-        self.completed_now.add(achievement.id)
 
     def save(self, now):
         """Write changed rows: one INSERT for new ones, one UPDATE for the others."""
@@ -148,12 +145,13 @@ class AchievementState:
                     [self._values(cid, now) | {"created_at": now} for cid in new]
                 )
             )
-        if old and self.completed_now.isdisjoint(old):
+        # Only `complete` changes more than progress, and it marks the row completed (pending
+        # achievements are never completed ones): without a completed row, only progress moved.
+        if old and not any(self.rows[cid].completed for cid in old):
             self._update_progress(old, now)
         elif old:
             self._update(old, now)
         self.changed.clear()
-        self.completed_now.clear()
 
     def _update_progress(self, config_ids, now):
         """Only progress moved (a scan that unlocks nothing): one branch per distinct value,
