@@ -9,7 +9,7 @@ import threading
 import time
 
 import redis
-from rq import Worker
+from rq import SimpleWorker
 
 from webapp import create_app
 from webapp.extensions import db
@@ -24,8 +24,9 @@ BACKOFF_SECONDS = (1, 2, 4, 8, 15)
 HEALTHY_RUN_SECONDS = 60
 
 
-class AppWorker(Worker):
-    """A worker whose forked work horse gets fresh database connections and an app context."""
+class AppWorker(SimpleWorker):
+    """A worker that runs each job in its own process, inside an app context, on the pooled
+    database connections (no work horse forked per job: docs/decisions.md, "Worker")."""
 
     stop_requested = False
 
@@ -34,8 +35,6 @@ class AppWorker(Worker):
         of the request that enqueued it."""
         token = bind_request_id(job.meta.get("request_id"))
         with app.app_context():
-            # Connections inherited from the parent must not be shared with it after fork.
-            db.engine.dispose(close=False)
             try:
                 return super().perform_job(job, queue)
             finally:
@@ -60,7 +59,7 @@ def run_scheduler():
 
 
 def start_scheduler():
-    """Fork the scheduler process (the work loop's forked horses never share its threads)."""
+    """Fork the scheduler process before the work loop opens any connection or thread."""
     process = multiprocessing.get_context("fork").Process(
         target=run_scheduler, name="scheduler", daemon=True
     )
@@ -68,42 +67,26 @@ def start_scheduler():
     return process
 
 
-def work_once(horses):
+def work_once():
     """One rq work loop; returns when it stops (on a signal, or when Redis went away)."""
     with app.app_context():
         queues = [get_queue(name) for name in QUEUE_NAMES]
-        worker = AppWorker(queues, connection=redis_connection())
-        try:
-            worker.work()
-        finally:
-            if worker.horse_pid:
-                horses.add(worker.horse_pid)  # it may still be finishing its job
-
-
-def reap(horses):
-    """Collect work horses that outlived the work loop that started them."""
-    for pid in list(horses):
-        try:
-            if os.waitpid(pid, os.WNOHANG)[0]:
-                horses.discard(pid)
-        except ChildProcessError:
-            horses.discard(pid)
+        AppWorker(queues, connection=redis_connection()).work()
 
 
 def supervise(scheduler):
     """Run the work loop again, with backoff, whenever it ends without being asked to stop;
     start the scheduler again if it died. Returns the scheduler process."""
-    failures, horses = 0, set()
+    failures = 0
     while not AppWorker.stop_requested:
         started = time.monotonic()
         try:
-            work_once(horses)
+            work_once()
         except redis.RedisError as error:
             log.warning("Redis unavailable (%s); the work loop restarts", error)
         if AppWorker.stop_requested:
             break
         failures = 1 if time.monotonic() - started > HEALTHY_RUN_SECONDS else failures + 1
-        reap(horses)
         if not scheduler.is_alive():
             scheduler = start_scheduler()
         time.sleep(BACKOFF_SECONDS[min(failures, len(BACKOFF_SECONDS)) - 1])
