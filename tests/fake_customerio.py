@@ -28,6 +28,8 @@ class RecordedRequest:
     api_key: str | None
     status: int | None = None
     received_at: float = field(default_factory=time.monotonic)
+    # The client's (host, port): requests of one kept-alive connection share it.
+    client_address: tuple | None = None
 
     @property
     def accepted(self):
@@ -103,6 +105,7 @@ class _Handler(BaseHTTPRequestHandler):
         record = RecordedRequest(
             self.command, self.path, dict(self.headers), body, parsed, site_id, api_key
         )
+        record.client_address = self.client_address
         rule = fake._rule_for(record)
         if rule.delay and fake._stopping.wait(rule.delay):
             rule = _Rule(drop=True)

@@ -1,15 +1,17 @@
 """Outbox delivery to the fake Customer.io: paths, auth, ids, batching, order, identify."""
 
 import re
+from datetime import datetime
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from tests.customerio.conftest import API_KEY, SITE_ID, override_config, restore_config, run_jobs
 from webapp.customerio.credentials import store_brand_credentials
 from webapp.deliveries.outbox import deliver_outbox
 from webapp.events.outbox import record_event, record_identify
 from webapp.extensions import db
+from webapp.loyalty.consents import record_consent
 from webapp.models import CustomerIoEventQueue, CustomField, MemberWallet, UserCustomFieldValue
 
 ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
@@ -59,6 +61,19 @@ def test_rows_of_one_commit_travel_in_one_batch_request(cio, make):
     assert sorted(e["name"] for e in events) == ["goal_set", "user_registered", "wishlist_added"]
     assert {e["id"] for e in events} == {row.event_uid for row in rows()}
     assert all(row.status == "sent" for row in rows())
+
+
+@pytest.mark.sqlite_ok
+def test_delivery_jobs_reuse_one_kept_alive_connection(cio, make):
+    brand, user = make.brand(), make.user()
+    for name in ("goal_set", "wishlist_added", "goal_reached"):
+        record_event(user, name, brand_id=brand.id)
+        db.session.commit()
+        run_jobs()  # a job each (inline jobs: one at each commit)
+    assert len(cio.requests) == 3 and all(r.accepted for r in cio.requests)
+    assert len({r.client_address for r in cio.requests}) == 1, [
+        r.client_address for r in cio.requests
+    ]
 
 
 def test_rows_go_out_in_priority_order(app, cio, make):
@@ -142,3 +157,50 @@ def test_a_deleted_member_fails_at_once_with_the_reason(cio, make):
     [row] = rows()
     assert row.status == "failed" and row.error_message == "the member no longer exists"
     assert cio.requests == []
+
+
+def _deliver_identifies(make, brand, count):
+    """Deliver an identify each for `count` new members of `brand`: every odd one granted SMS
+    and then revoked it, every even one granted it; each answered the brand's custom field with
+    their index. Returns (the members, the statements the delivery sent)."""
+    field = CustomField(brand_id=brand.id, field_key="shop", field_label="Shop", field_type="text")
+    db.session.add(field)
+    db.session.flush()
+    people = []
+    for index in range(count):
+        person = make.user(brands=[brand])
+        record_consent(person.id, brand.id, "sms", True, "registration", at=datetime(2026, 1, 1))
+        if index % 2:
+            record_consent(person.id, brand.id, "sms", False, "profile", at=datetime(2026, 2, 1))
+        answer = UserCustomFieldValue(
+            user_id=person.id, custom_field_id=field.id, field_value=str(index)
+        )
+        db.session.add(answer)
+        record_identify(person, brand_id=brand.id)
+        people.append(person)
+    db.session.commit()
+    statements = []
+
+    def note(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert deliver_outbox(brand.id) == count
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    return people, statements
+
+
+def test_a_batch_of_identifies_reads_its_members_attributes_once(cio, make):
+    few, few_statements = _deliver_identifies(make, make.brand(), 2)
+    many, many_statements = _deliver_identifies(make, make.brand(), 12)
+    assert len(many_statements) == len(few_statements), many_statements
+    identifies = {i["customer_id"]: i["attributes"] for i in cio.identifies()}
+    assert len(identifies) == 14
+    for people in (few, many):
+        for index, person in enumerate(people):
+            attributes = identifies[str(person.id)]
+            assert attributes["email"] == person.email
+            assert attributes["sms_consent"] is (index % 2 == 0)
+            assert attributes["custom_shop"] == str(index)

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -222,6 +223,20 @@ def result_from_response(response):
     if status in (408, 429) or status >= 500:
         return DeliveryResult(ok=False, status=status, retry_after=retry_after, error=reason)
     return DeliveryResult(ok=False, status=status, permanent=True, error=reason)
+
+
+_shared = {}
+
+
+def shared_session():
+    """This process's HTTP session for the Track API: its kept-alive connections serve every
+    delivery job, instead of a new connection (and TLS handshake) per job. A forked child
+    makes its own."""
+    pid = os.getpid()
+    if pid not in _shared:
+        _shared.clear()
+        _shared[pid] = TrackClient.new_session()
+    return _shared[pid]
 
 
 class TrackClient:

@@ -22,6 +22,7 @@ from webapp.customerio.client import (
     delete_operation,
     event_operation,
     identify_operation,
+    shared_session,
     split_into_batches,
 )
 from webapp.customerio.credentials import track_credentials
@@ -31,7 +32,7 @@ from webapp.customerio.throttle import (
     release_workspace,
     wait_for_request_slot,
 )
-from webapp.events.identify import identify_attributes
+from webapp.events.identify import identify_attributes_of
 from webapp.extensions import db
 from webapp.jobs import enqueue, job_started
 from webapp.models import CustomerIoEventQueue as Outbox
@@ -106,11 +107,12 @@ def event_timestamp(row):
     return (row.event_data.get("event_context") or {}).get("timestamp")
 
 
-def operation_for(row):
-    """The v2 batch operation for a row (None when the member is gone)."""
+def operation_for(row, identified):
+    """The v2 batch operation for a row (None when the member is gone); `identified` holds
+    the attributes of the identify rows' members ({(user_id, brand_id): attributes or None})."""
     customer_id = str(row.user_id)
     if row.event_type == "identify":
-        attributes = identify_attributes(row.user_id, row.brand_id)
+        attributes = identified[row.user_id, row.brand_id]
         return None if attributes is None else identify_operation(customer_id, attributes)
     if row.event_type == "delete":
         return delete_operation(customer_id)
@@ -205,16 +207,31 @@ def apply_result(rows, result):
     return min((d for d in delays if d is not None), default=None)
 
 
+def identified_members(rows):
+    """The attributes of the identify rows' members, {(user_id, brand_id): attributes or
+    None}, read once for the whole claim."""
+    wanted = {}
+    for row in rows:
+        if row.event_type == "identify":
+            wanted.setdefault(row.brand_id, set()).add(row.user_id)
+    return {
+        (user_id, brand_id): attributes
+        for brand_id, user_ids in wanted.items()
+        for user_id, attributes in identify_attributes_of(user_ids, brand_id).items()
+    }
+
+
 def prepare(rows):
     """Split claimed rows into batchable (row, operation) pairs and rows to send alone."""
     batchable, alone = [], []
     gone = deleted_members(rows)
+    identified = identified_members(rows)
     for row in rows:
         if row.event_type == "event" and row.user_id in gone:
             mark_failed(row, MEMBER_GONE)  # back from a retry after the delete: never sent
             continue
         try:
-            operation = operation_for(row)
+            operation = operation_for(row, identified)
         except PayloadRejected as rejected:
             if row.event_type != "event":
                 mark_failed(row, rejected.reason)
@@ -319,7 +336,13 @@ def deliver_outbox(brand_id):
     site_id, handled = credentials.site_id, 0
     timeout = (setting("OUTBOX_CONNECT_TIMEOUT"), setting("OUTBOX_READ_TIMEOUT"))
     deadline = time.monotonic() + setting("OUTBOX_JOB_SECONDS")
-    with TrackClient(site_id, credentials.api_key, credentials.base_url, timeout=timeout) as client:
+    with TrackClient(
+        site_id,
+        credentials.api_key,
+        credentials.base_url,
+        session=shared_session(),
+        timeout=timeout,
+    ) as client:
         while time.monotonic() < deadline:
             if held_for(site_id):
                 break
