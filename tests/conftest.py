@@ -69,6 +69,8 @@ def app_config(database_url, **overrides):
         "WTF_CSRF_ENABLED": False,
         "AGE_GATE": False,  # tests of the gate turn it on (tests/auth/conftest.py)
         "CUSTOMERIO_TRACK_URL": "http://127.0.0.1:9",
+        # Jobs run as soon as the test asks; tests/customerio/test_delivery.py sets a gather.
+        "OUTBOX_GATHER_SECONDS": 0,
         "MEDIA_FOLDER": str(Path(tempfile.gettempdir()) / f"crt-media-{RUN_TOKEN}"),
     }
     config.update(overrides)

@@ -104,6 +104,8 @@ def load_config(instance_path, environ=None):
         "READY_MAX_QUEUE_DEPTH": int(env.get("READY_MAX_QUEUE_DEPTH", "0")),
         "SWEEP_SECONDS": int(env.get("SWEEP_SECONDS", "15")),
         "OUTBOX_PROCESSING_TIMEOUT": int(env.get("OUTBOX_PROCESSING_TIMEOUT", "45")),
+        # A queued delivery job waits this long after it was enqueued for the rest of its burst.
+        "OUTBOX_GATHER_SECONDS": float(env.get("OUTBOX_GATHER_SECONDS", "0.25")),
         # Sent outbox rows are deleted this many days after they were sent (deliveries.purge).
         "OUTBOX_RETENTION_DAYS": int(env.get("OUTBOX_RETENTION_DAYS", "30")),
         "MEDIA_FOLDER": str(

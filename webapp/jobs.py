@@ -2,10 +2,11 @@
 
 import logging
 import threading
+from datetime import UTC, datetime
 
 import redis
 from flask import current_app
-from rq import Queue
+from rq import Queue, get_current_job
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.utils import import_string
@@ -110,6 +111,17 @@ def job_started(fn, *ids):
             with_fast_redis(lambda client: client.delete(key))
         except redis.RedisError as error:
             log.warning("could not clear the queued mark of %s: %s", job_name(fn), error)
+
+
+def seconds_queued():
+    """How long ago the running RQ job was enqueued (None: not inside an RQ job, e.g. inline)."""
+    job = get_current_job()
+    if job is None or job.enqueued_at is None:
+        return None
+    enqueued = job.enqueued_at
+    if enqueued.tzinfo is None:
+        enqueued = enqueued.replace(tzinfo=UTC)
+    return (datetime.now(UTC) - enqueued).total_seconds()
 
 
 def _run_inline(fn, ids):

@@ -1,6 +1,8 @@
 """Outbox delivery to the fake Customer.io: paths, auth, ids, batching, order, identify."""
 
 import re
+import threading
+import time
 from datetime import datetime
 
 import pytest
@@ -12,7 +14,13 @@ from webapp.deliveries.outbox import deliver_outbox
 from webapp.events.outbox import record_event, record_identify
 from webapp.extensions import db
 from webapp.loyalty.consents import record_consent
-from webapp.models import CustomerIoEventQueue, CustomField, MemberWallet, UserCustomFieldValue
+from webapp.models import (
+    CustomerIoEventQueue,
+    CustomField,
+    MemberWallet,
+    User,
+    UserCustomFieldValue,
+)
 
 ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 
@@ -204,3 +212,35 @@ def test_a_batch_of_identifies_reads_its_members_attributes_once(cio, make):
             assert attributes["email"] == person.email
             assert attributes["sms_consent"] is (index % 2 == 0)
             assert attributes["custom_shop"] == str(index)
+
+
+def test_a_burst_committed_while_its_job_gathers_goes_in_one_request(app, cio, make):
+    brand, user = make.brand(), make.user()
+    saved = override_config(app, OUTBOX_GATHER_SECONDS=0.5)
+    started = threading.Event()
+
+    def scans_meanwhile():
+        started.wait(5)
+        with app.app_context():
+            for name in ("goal_set", "wishlist_added"):
+                time.sleep(0.05)
+                record_event(db.session.get(User, user.id), name, brand_id=brand.id)
+                db.session.commit()  # the job's mark is still set: no job of its own
+            db.session.remove()
+
+    try:
+        record_event(user, "user_registered", brand_id=brand.id)
+        db.session.commit()  # enqueues the job
+        meanwhile = threading.Thread(target=scans_meanwhile)
+        meanwhile.start()
+        began = time.monotonic()
+        started.set()
+        run_jobs()
+        meanwhile.join(10)
+    finally:
+        restore_config(app, saved)
+    assert time.monotonic() - began >= 0.3
+    assert [r.path for r in cio.requests] == ["/api/v2/batch"]
+    names = sorted(e["name"] for e in cio.events())
+    assert names == ["goal_set", "user_registered", "wishlist_added"]
+    assert all(row.status == "sent" for row in rows())

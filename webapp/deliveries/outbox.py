@@ -34,7 +34,7 @@ from webapp.customerio.throttle import (
 )
 from webapp.events.identify import identify_attributes_of
 from webapp.extensions import db
-from webapp.jobs import enqueue, job_started
+from webapp.jobs import enqueue, job_started, seconds_queued
 from webapp.models import CustomerIoEventQueue as Outbox
 from webapp.models import User
 from webapp.timeutil import utcnow
@@ -52,6 +52,7 @@ DEFAULTS = {
     "OUTBOX_READ_TIMEOUT": 10,
     "OUTBOX_SLOW_SPELL_SECONDS": 600,
     "OUTBOX_PROCESSING_TIMEOUT": 45,  # the heartbeat lease of claimed rows
+    "OUTBOX_GATHER_SECONDS": 0.25,  # a queued job's wait for the rest of its burst
 }
 MEMBER_GONE = "the member no longer exists"
 
@@ -323,13 +324,26 @@ def claim_size(site_id):
     )
 
 
+def gather_burst():
+    """A queued delivery job waits until OUTBOX_GATHER_SECONDS after it was enqueued, before
+    it clears its queued mark: the rows its burst commits meanwhile enqueue no job of their own
+    and go in its claim (under a scan load, one job and one batch request per quarter of a
+    second instead of one per few scans). A job that already waited that long (a busy worker)
+    or runs inline does not wait."""
+    queued = seconds_queued()
+    if queued is not None:
+        time.sleep(max(0.0, min(setting("OUTBOX_GATHER_SECONDS") - queued, 5.0)))
+
+
 def deliver_outbox(brand_id):
     """Deliver the due rows of one brand's workspace; returns how many rows it handled.
 
     Rows waiting for a retry are picked up by the scheduler's sweep once they are due.
     """
-    job_started(deliver_outbox, brand_id)
     credentials = track_credentials(brand_id)
+    if credentials is not None:
+        gather_burst()
+    job_started(deliver_outbox, brand_id)
     if credentials is None:
         log.info("Customer.io is not configured for brand %s: rows stay pending", brand_id)
         return 0
