@@ -7,17 +7,20 @@ from sqlalchemy import event, insert
 
 from webapp.extensions import db
 from webapp.loyalty.achievements import create_achievement
+from webapp.loyalty.referral_codes import ensure_referral_code
+from webapp.loyalty.referrals import attach_referral
 from webapp.loyalty.scan import scan_code
 from webapp.models import UserActionLog, UserActionLogArchive
 from webapp.timeutil import utcnow
 
 # What the scan of a warm process runs: lock the person and their wallet at the brand, claim,
-# product, progress rows, log row, wallet and totals updates, goals, pending referral, one
-# aggregate over scans, progress insert, product_scanned event, and the coalesced identify
-# (is one pending? no: add it), and the savepoint around the claim and award (SAVEPOINT, RELEASE:
-# a code that is another brand's or passes the points limit undoes the claim alone). The
-# identify's look-up flushes nothing: the log row and the event go in the scan's one flush.
-EXPECTED_SCAN_STATEMENTS = 16
+# product, progress rows, log row, wallet and totals updates, goals, one aggregate over scans,
+# progress insert, product_scanned event, and the coalesced identify (is one pending? no: add
+# it), and the savepoint around the claim and award (SAVEPOINT, RELEASE: a code that is another
+# brand's or passes the points limit undoes the claim alone). The identify's look-up flushes
+# nothing: the log row and the event go in the scan's one flush. A person nobody referred has
+# no pending referral to look up (a referred one has: see the referral test below).
+EXPECTED_SCAN_STATEMENTS = 15
 
 TIMEFRAMES = ("all_time", "24h", "7d", "30d", "90d", "365d")
 FILTERS = (
@@ -109,20 +112,34 @@ def add_history(user, product, rows):
     db.session.commit()
 
 
-def measured_scan(make, configs, history=0):
-    """Statements of one member's scan in a warm process (caches filled by a first scan)."""
+def measured_scan(make, configs, history=0, referred=False):
+    """Statements of one member's scan in a warm process (caches filled by a first scan);
+    `referred`: the member signed up with a friend's referral code (still pending)."""
     brand = make.brand()
     product = make.product(brand, tags=["limited"])
     create_configs(brand, configs)
     warm_up = make.user()
     assert scan_code(warm_up.id, make.scan_code(product).code, brand_id=brand.id).unlocked == []
     user = make.user()
+    if referred:
+        attach_referral(user.id, ensure_referral_code(warm_up), brand.id)
+        db.session.commit()
     add_history(user, product, history)
     code = make.scan_code(product).code
     result = []
     sent = statements_of(lambda: result.append(scan_code(user.id, code, brand_id=brand.id)))
     assert result[0].outcome == "awarded" and result[0].unlocked == []
     return sent
+
+
+def test_a_referred_members_first_scan_looks_its_referral_up(make):
+    plain = measured_scan(make, scan_based_configs(1))
+    referred = measured_scan(make, scan_based_configs(1), referred=True)
+    # the pending referral, the brand (its referral settings), the referrer, both members'
+    # locks in id order and the bonuses' rows: counted, never on a scan of anyone unreferred
+    assert not [s for s in plain if "referrals" in s]
+    assert [s for s in referred if "FROM referrals" in s]
+    assert len(referred) > len(plain)
 
 
 def test_one_or_two_hundred_achievements_cost_the_same(make):

@@ -4,13 +4,18 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from webapp.extensions import db
 from webapp.loyalty.achievements import create_achievement, grant_custom_achievement
 from webapp.loyalty.redemption import NotAReward, cancel_redemption, fulfil_redemption, redeem
-from webapp.loyalty.reward_catalogue import reward_offer
-from webapp.models import Redemption, User, UserAiProfile
+from webapp.loyalty.reward_catalogue import (
+    closest_reward,
+    next_reward,
+    reward_catalogue,
+    reward_offer,
+)
+from webapp.models import MemberWallet, Redemption, User, UserAiProfile, Wishlist
 from webapp.portal.rewards import redemption_problem
 
 pytestmark = pytest.mark.sqlite_ok
@@ -82,6 +87,47 @@ def test_catalogue_puts_the_members_favourite_kinds_first(client, make, brand, m
     db.session.commit()
     page = client.get("/rewards").get_data(as_text=True)
     assert page.index("Pricey Battery") < page.index("Cheap Tee")
+
+
+@pytest.mark.parametrize("balance", [0, 150, 950, 2500, 9000])
+def test_the_closest_reward_is_the_catalogues_choice_without_profile_or_wishlist_reads(
+    app, make, brand, member, balance
+):
+    make.product(brand, name="Cheap Tee", points_cost=100, product_form="Merch")
+    make.product(brand, name="Battery", points_cost=900, product_form="Accessory")
+    make.product(brand, name="Silver Hoodie", points_cost=1000, required_rank_key="silver")
+    make.product(brand, name="Drop", points_cost=2000, is_limited=True)
+    wanted = make.product(brand, name="Grinder", points_cost=3000, product_form="Accessory")
+    db.session.add(Wishlist(user_id=member.id, product_id=wanted.id))
+    db.session.add(UserAiProfile(user_id=member.id, product_affinity_scores={"Accessory": 0.9}))
+    wallet = db.session.get(MemberWallet, (member.id, brand.id))
+    wallet.points_balance = balance
+    db.session.commit()
+    full, closest = [], []
+    with app.test_request_context():
+        closest_reward(member, brand.id)  # the rank ladder is cached for both
+        db.session.expire_all()
+        chosen = counted(full, lambda: next_reward(reward_catalogue(member, brand.id)))
+        db.session.expire_all()
+        quick = counted(closest, lambda: closest_reward(member, brand.id))
+    assert quick is not None and quick.product.id == chosen.product.id
+    assert quick.points_short == chosen.points_short
+    # the two AI profile reads and the wishlist's, which never change the choice
+    assert len(closest) == len(full) - 3, (full, closest)
+    assert not [s for s in closest if "ai_profiles" in s or "wishlists" in s]
+
+
+def counted(statements, call):
+    """`call()`, with the statements it sent appended to `statements`."""
+
+    def note(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        return call()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
 
 
 def test_reward_page_shows_the_shipping_form(client, make, brand, member):

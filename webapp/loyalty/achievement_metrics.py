@@ -43,7 +43,12 @@ class MetricSpec:
 
 
 def measure(user_id, specs, now):
-    """{spec: Decimal} for the scan, referral and wishlist specs (one query per source)."""
+    """{spec: Decimal} for the scan, referral and wishlist specs (one query per source).
+
+    The changes of the caller's transaction are flushed first: an aggregate over a subquery
+    is not an ORM statement and would not flush them itself (a scan's own row would be
+    missing from its count). Nothing pending, nothing sent."""
+    db.session.flush()
     specs = set(specs)
     values = {}
     scans = [s for s in specs if s.metric in SCAN_METRICS]

@@ -87,7 +87,13 @@ def _announce_initiated(referral, referee, brand_id):
 def convert_on_first_scan(member):
     """Convert the member's pending, unexpired referral at the wallet's brand and pay both
     bonuses into that brand's wallets; in the caller's transaction. Returns the converted
-    referral, or None when there was nothing to convert."""
+    referral, or None when there was nothing to convert.
+
+    A person nobody referred has no referral to look up: `attach_referral`, the one place a
+    referral is made, sets `referred_by_user_id` in the same transaction.
+    """
+    if member.user.referred_by_user_id is None:
+        return None
     brand_id = member.brand_id
     referral = db.session.scalar(
         select(Referral).where(

@@ -61,10 +61,10 @@ def _rank_needed(steps, wallet, product):
     return steps[required].name if current < required else None
 
 
-def _offers(user, brand_id, products):
+def _offers(user, brand_id, products, with_wishlist=True):
     steps = ladder(brand_id)
     wallet = wallet_of(user.id, brand_id)
-    wishlisted = wishlist_product_ids(user.id)
+    wishlisted = wishlist_product_ids(user.id) if with_wishlist else set()
     limited = any(p.is_limited for p in products)
     exclusive = limited and has_exclusive_access(user.id, brand_id)
     unlocked = unlocked_reward_ids(user.id, brand_id) if limited and not exclusive else set()
@@ -86,6 +86,12 @@ def _offers(user, brand_id, products):
 def reward_catalogue(user, brand_id):
     """The brand's active rewards as offers to `user`, by their product affinity when known."""
     return _offers(user, brand_id, order_by_affinity(user.id, brand_id, _active_rewards(brand_id)))
+
+
+def closest_reward(user, brand_id):
+    """`next_reward` of the member's catalogue, without what does not change the choice (the
+    affinity order, the wishlist): two statements fewer for the dashboard and every scan."""
+    return next_reward(_offers(user, brand_id, _active_rewards(brand_id), with_wishlist=False))
 
 
 def reward_offer(user, product_id, brand_id):
@@ -112,7 +118,8 @@ def showcase_rewards(brand_id, limit=3):
 
 def next_reward(offers):
     """The reward to put in front of the member: the dearest one they can redeem now, else the
-    closest one they could (no rank or exclusivity in the way); None when there is none."""
+    closest one they could (no rank or exclusivity in the way); None when there is none. The
+    order of `offers` and their `wishlisted` never change the choice (`closest_reward`)."""
     open_offers = [o for o in offers if o.rank_needed is None and not o.exclusive_locked]
     ready = [o for o in open_offers if o.affordable]
     if ready:

@@ -15,7 +15,7 @@ from webapp.loyalty.personalisation import next_best_action
 from webapp.loyalty.program_day import brand_today, local_time
 from webapp.loyalty.qualifying import tier_standing
 from webapp.loyalty.ranks import MEMBER_RANK_KEY
-from webapp.loyalty.reward_catalogue import next_reward, reward_catalogue, showcase_rewards
+from webapp.loyalty.reward_catalogue import closest_reward, showcase_rewards
 from webapp.portal import bp
 from webapp.tenancy import current_brand, current_wallet
 from webapp.timeutil import utcnow
@@ -40,7 +40,7 @@ def index():
         goal=goals[0] if goals else None,
         banner=next_best_action(user.id, brand_id),
         recent=recent_activity(user.id, brand_id, RECENT_ROWS),
-        reward=next_reward(reward_catalogue(user, brand_id)),
+        reward=closest_reward(user, brand_id),
         to_earn=[entry for entry in board if not entry.unlocked][:WAYS_TO_EARN],
         expiring=next_expiry(brand, user.id, brand_today(brand)),
         campaigns=_campaigns_for(brand, user),

@@ -17,7 +17,7 @@ from webapp.extensions import db
 from webapp.loyalty import accounts
 from webapp.loyalty.accounts import AccountError
 from webapp.loyalty.jurisdictions import asks_region
-from webapp.loyalty.reward_catalogue import next_reward, reward_catalogue
+from webapp.loyalty.reward_catalogue import closest_reward
 from webapp.loyalty.scan import ScanResult, preview_code
 from webapp.loyalty.wishlist import wishlist_product_ids
 from webapp.portal import bp
@@ -65,7 +65,7 @@ def _scan_answer(result, page_url, render_page, claim_form_id=None):
 
 def _brought_closer():
     """The reward the new balance brings closer (or within reach), for the scan result."""
-    return next_reward(reward_catalogue(current_user, brand_id_or_404()))
+    return closest_reward(current_user, brand_id_or_404())
 
 
 @bp.route("/scan", methods=["GET", "POST"])
