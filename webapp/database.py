@@ -85,7 +85,10 @@ def roll_back_only_open_transactions(engine):
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
     def _ended(connection):
-        connection.info["transaction_open"] = False
+        # A connection lost mid-transaction is invalidated: its record goes, mark and all
+        # (reading `info` there would raise while the session rolls back).
+        if not connection.invalidated:
+            connection.info["transaction_open"] = False
 
     @event.listens_for(engine, "reset")
     def _roll_back_if_open(dbapi_connection, connection_record, reset_state):

@@ -16,13 +16,9 @@ from webapp.extensions import db
 def bench_app(app):
     """A second app on the test database, as `make bench` starts it."""
     application = create_app(
-        app_config(
-            app.config["SQLALCHEMY_DATABASE_URI"],
-            BENCH_ENDPOINTS=True,
-            # the opt-in engine options of webapp/database.py: ping idle connections only,
-            # roll back on return only an open transaction
-            SQLALCHEMY_ENGINE_OPTIONS={"pool_recycle": 3600, "pool_reset_on_return": None},
-        )
+        # the default engine options: ping idle connections only, roll back on return only
+        # an open transaction (webapp/database.py)
+        app_config(app.config["SQLALCHEMY_DATABASE_URI"], BENCH_ENDPOINTS=True)
     )
     yield application
     with application.app_context():
