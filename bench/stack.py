@@ -287,10 +287,13 @@ def run(args):
             results = {}
             for label in labels:
                 spec = scenario_for(label, port, members, codes, user_ids, args)
-                results[label] = driver.drive(spec, args.seconds, args.concurrency)
-                print(
-                    f"  {label}: {results[label]['requests'] / args.seconds:,.0f} req/s", flush=True
+                results[label] = result = driver.drive(spec, args.seconds, args.concurrency)
+                ran_out = (
+                    f" (its finite load ran out after {result['seconds']:.1f} s)"
+                    if result["ran_out"]
+                    else ""
                 )
+                print(f"  {label}: {result['requests'] / result['seconds']:,.0f} req/s{ran_out}")
             with app.app_context():
                 applied_in = checks.wait_webhooks_applied(timeout=120)
                 delivered_in = checks.wait_outbox_delivered(timeout=300)
