@@ -244,3 +244,31 @@ def test_a_burst_committed_while_its_job_gathers_goes_in_one_request(app, cio, m
     names = sorted(e["name"] for e in cio.events())
     assert names == ["goal_set", "user_registered", "wishlist_added"]
     assert all(row.status == "sent" for row in rows())
+
+
+def test_a_batch_is_marked_sent_in_one_statement_however_many_rows(cio, make):
+    brand, user = make.brand(), make.user()
+
+    def delivered(count):
+        """The round trips of delivering `count` new events: PyMySQL sends an executemany
+        other than an INSERT as one statement per parameter set."""
+        for n in range(count):
+            record_event(user, "goal_set", brand_id=brand.id, context={"n": n})
+        db.session.commit()
+        statements = []
+
+        def note(_conn, _cursor, statement, parameters, _context, executemany):
+            many = executemany and not statement.startswith("INSERT")
+            statements.extend([statement] * (len(parameters) if many else 1))
+
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            assert deliver_outbox(brand.id) == count
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+        return statements
+
+    few, many = delivered(3), delivered(60)
+    assert len(many) == len(few), many
+    assert all(row.status == "sent" and row.processed_at is not None for row in rows())
+    assert len({e["id"] for e in cio.events()}) == 63

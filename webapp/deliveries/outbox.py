@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.customerio.client import (
     PayloadRejected,
@@ -150,14 +151,22 @@ def send_single(client, row, operation):
     )
 
 
-def mark_sent(row):
-    """The row reached Customer.io."""
-    row.status, row.processed_at, row.error_message, row.next_attempt_at = (
-        "sent",
-        utcnow(),
-        None,
-        None,
+def mark_sent(rows):
+    """The rows reached Customer.io: one UPDATE for all of them (the unit of work would send
+    one per row, a hundred round trips a batch), their loaded state set to match."""
+    if not rows:
+        return
+    values = {"status": "sent", "processed_at": utcnow(), "error_message": None}
+    values["next_attempt_at"] = None
+    db.session.execute(
+        update(Outbox)
+        .where(Outbox.id.in_([row.id for row in rows]))
+        .values(**values)
+        .execution_options(synchronize_session=False)
     )
+    for row in rows:
+        for key, value in values.items():
+            set_committed_value(row, key, value)
 
 
 def mark_failed(row, reason):
@@ -195,16 +204,17 @@ def mark_for_retry(row, result):
 
 def apply_result(rows, result):
     """Record one request's outcome on the rows it carried; returns the retry delay if any."""
-    delays = []
+    delays, sent = [], []
     for index, row in enumerate(rows):
         if result.ok and index in result.rejected:
             mark_failed(row, f"Customer.io rejected it: {result.rejected[index]}")
         elif result.ok:
-            mark_sent(row)
+            sent.append(row)
         elif result.permanent:
             mark_failed(row, result.error or f"HTTP {result.status}")
         else:
             delays.append(mark_for_retry(row, result))
+    mark_sent(sent)
     return min((d for d in delays if d is not None), default=None)
 
 
