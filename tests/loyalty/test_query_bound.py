@@ -151,9 +151,9 @@ def test_one_or_two_hundred_achievements_cost_the_same(make):
 def test_every_type_and_targeting_add_a_fixed_few(make):
     six = measured_scan(make, every_type_configs(6))
     many = measured_scan(make, every_type_configs(200))
-    # + the brand's AI profile and the platform's (the brand has none), the referral
-    # aggregate and the wishlist aggregate
-    assert len(six) == len(many) == EXPECTED_SCAN_STATEMENTS + 4, "\n".join(many)
+    # + the AI profile (the brand's, else the platform's: one read), the referral aggregate
+    # and the wishlist aggregate
+    assert len(six) == len(many) == EXPECTED_SCAN_STATEMENTS + 3, "\n".join(many)
 
 
 def test_history_does_not_add_statements(make):

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import MemberAiProfile, UserAiProfile
+from webapp.models import MemberAiProfile, User, UserAiProfile
 from webapp.translation_marks import N_
 
 NEXT_BEST_ACTIONS = {
@@ -34,10 +34,26 @@ NEXT_BEST_ACTIONS = {
 def ai_profile_for(user_id, brand_id):
     """The predictions the brand's workspace sent about its member, else the platform
     workspace's (never another brand's); None when no prediction arrived yet."""
-    profile = db.session.get(MemberAiProfile, (user_id, brand_id))
-    if profile is not None:
-        return profile
-    return db.session.scalar(select(UserAiProfile).where(UserAiProfile.user_id == user_id))
+    held = db.session.identity_map.get(
+        db.session.identity_key(MemberAiProfile, (user_id, brand_id))
+    )
+    if held is not None:
+        return held
+    # Both in one read: the brand's row when there is one, else the platform's.
+    found = db.session.execute(
+        select(MemberAiProfile, UserAiProfile)
+        .select_from(User)
+        .outerjoin(
+            MemberAiProfile,
+            (MemberAiProfile.user_id == User.id) & (MemberAiProfile.brand_id == brand_id),
+        )
+        .outerjoin(UserAiProfile, UserAiProfile.user_id == User.id)
+        .where(User.id == user_id)
+    ).first()
+    if found is None:
+        return None
+    brand_profile, platform_profile = found
+    return brand_profile if brand_profile is not None else platform_profile
 
 
 def next_best_action(user_id, brand_id):
