@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event, select, update
 
 from tests.customerio.conftest import API_KEY, SITE_ID, override_config, restore_config, run_jobs
+from tests.loyalty.test_query_bound import statements_of
 from webapp.customerio.credentials import store_brand_credentials
 from webapp.deliveries.outbox import deliver_outbox
 from webapp.events.outbox import record_event, record_identify
@@ -187,16 +188,9 @@ def _deliver_identifies(make, brand, count):
         record_identify(person, brand_id=brand.id)
         people.append(person)
     db.session.commit()
-    statements = []
-
-    def note(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        assert deliver_outbox(brand.id) == count
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
+    delivered = []
+    statements = statements_of(lambda: delivered.append(deliver_outbox(brand.id)))
+    assert delivered == [count]
     return people, statements
 
 

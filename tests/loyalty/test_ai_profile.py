@@ -2,8 +2,8 @@
 brand's; read in one statement."""
 
 import pytest
-from sqlalchemy import event
 
+from tests.loyalty.test_query_bound import statements_of
 from webapp.extensions import db
 from webapp.loyalty.personalisation import ai_profile_for
 from webapp.models import MemberAiProfile, UserAiProfile
@@ -15,17 +15,9 @@ def read(user_id, brand_id):
     """(the profile, the statements its read sent), from a fresh session."""
     db.session.expire_all()
     db.session.expunge_all()
-    statements = []
-
-    def note(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        profile = ai_profile_for(user_id, brand_id)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
-    return profile, [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    found = []
+    statements = statements_of(lambda: found.append(ai_profile_for(user_id, brand_id)))
+    return found[0], [s for s in statements if s.lstrip().upper().startswith("SELECT")]
 
 
 def test_the_brands_profile_else_the_platforms_else_none_in_one_read(make):

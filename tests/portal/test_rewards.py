@@ -4,8 +4,9 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
+from tests.loyalty.test_query_bound import statements_of
 from webapp.extensions import db
 from webapp.loyalty.achievements import create_achievement, grant_custom_achievement
 from webapp.loyalty.redemption import NotAReward, cancel_redemption, fulfil_redemption, redeem
@@ -119,15 +120,9 @@ def test_the_closest_reward_is_the_catalogues_choice_without_profile_or_wishlist
 
 def counted(statements, call):
     """`call()`, with the statements it sent appended to `statements`."""
-
-    def note(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        return call()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
+    result = []
+    statements.extend(statements_of(lambda: result.append(call())))
+    return result[0]
 
 
 def test_reward_page_shows_the_shipping_form(client, make, brand, member):
