@@ -25,8 +25,9 @@ HEALTHY_RUN_SECONDS = 60
 
 
 class AppWorker(SimpleWorker):
-    """A worker that runs each job in its own process, inside an app context, on the pooled
-    database connections (no work horse forked per job: docs/decisions.md, "Worker")."""
+    """A worker that runs every job in the worker's own process, inside an app context, on
+    its pooled database connections (no work horse forked per job: docs/decisions.md,
+    "Worker")."""
 
     stop_requested = False
 
@@ -59,7 +60,7 @@ def run_scheduler():
 
 
 def start_scheduler():
-    """Fork the scheduler process before the work loop opens any connection or thread."""
+    """Fork the scheduler process (it drops the inherited pool and opens its own connections)."""
     process = multiprocessing.get_context("fork").Process(
         target=run_scheduler, name="scheduler", daemon=True
     )

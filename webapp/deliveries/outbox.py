@@ -156,8 +156,12 @@ def mark_sent(rows):
     one per row, a hundred round trips a batch), their loaded state set to match."""
     if not rows:
         return
-    values = {"status": "sent", "processed_at": utcnow(), "error_message": None}
-    values["next_attempt_at"] = None
+    values = {
+        "status": "sent",
+        "processed_at": utcnow(),
+        "error_message": None,
+        "next_attempt_at": None,
+    }
     db.session.execute(
         update(Outbox)
         .where(Outbox.id.in_([row.id for row in rows]))
