@@ -119,7 +119,7 @@ def test_a_burst_of_changes_is_one_identify_with_the_synced_attributes(cio, make
         wallet.points_balance = wallet.lifetime_points = points
         record_identify(user, brand_id=brand.id)
         db.session.commit()
-    assert len(rows()) == 1
+    assert len(rows()) == 100  # one a change, never looked up
     run_jobs()
 
     [identify] = cio.identifies()
@@ -133,7 +133,7 @@ def test_a_burst_of_changes_is_one_identify_with_the_synced_attributes(cio, make
     assert attributes["marketing_consent"] is False and attributes["is_guest"] is False
     assert isinstance(attributes["created_at"], int)
     assert attributes["custom_favourite"] == "Indica"
-    assert rows()[0].status == "sent"
+    assert {row.status for row in rows()} == {"sent"}  # the other 99 went with the first
 
 
 @pytest.mark.sqlite_ok

@@ -1,11 +1,13 @@
 """Item 6: a balance change while delivery sends the member's pending identify still reaches
-Customer.io: the coalesced identify never drops the last state."""
+Customer.io: the change's own identify waits for its commit, so the last state is never
+dropped."""
 
 import threading
 
 from sqlalchemy import select
 
 from tests.loyalty.test_concurrency import run_together
+from tests.loyalty.test_query_bound import statements_of
 from webapp.deliveries.outbox import claim_due_rows
 from webapp.events.identify import identify_attributes
 from webapp.events.outbox import record_identify
@@ -43,56 +45,51 @@ def test_an_identify_claimed_while_the_balance_changes_leaves_one_with_the_new_b
             CustomerIoEventQueue.status == "pending",
         )
     ).all()
-    assert waiting or sent[-1:] == [500]  # the new balance is sent, or waits to be
+    assert sent == [0]  # the waiting row went with the committed balance
+    assert len(waiting) == 1  # and the change's own row, committed after, waits to send 500
     assert identify_attributes(user.id, brand.id)["points_balance"] == 500
-    assert sent == []  # delivery skipped the row the action held
 
 
-def test_a_transaction_looks_for_the_pending_identify_once(app, make, monkeypatch):
-    """A scan's several grants (its points, a campaign bonus, achievement rewards) change one
-    pending identify row: the look-up and its lock run once per transaction, and again in the
-    next one; a rolled-back savepoint that queued the row makes the next change queue it anew."""
-    from webapp.events import outbox
-
+def test_a_transaction_queues_one_identify_however_many_changes(app, make):
+    """A scan's several grants (its points, a campaign bonus, achievement rewards) queue one
+    identify row, and look for none; the next transaction queues its own; a rolled-back
+    savepoint that queued the row makes the next change queue it anew."""
     brand = make.brand()
     user = make.user()
-    looked = []
-    real = outbox._hold_pending_identify
-    monkeypatch.setattr(
-        outbox, "_hold_pending_identify", lambda *key: looked.append(key) or real(*key)
-    )
-    member = lock_member(user.id, brand.id)
-    for _ in range(3):
-        grant(member, 10, "points_adjusted")
-    assert looked == [(user.id, brand.id)]
-    db.session.commit()
-    member = lock_member(user.id, brand.id)
-    with db.session.begin_nested():  # a savepoint kept (released), as a rank's entry reward
-        grant(member, 10, "points_adjusted")
-    grant(member, 10, "points_adjusted")
-    assert len(looked) == 2  # a new transaction looks again, once: the savepoint held it
-    db.session.commit()
 
-    def pending_identifies():
+    def identify_rows():
         db.session.expire_all()
         return db.session.scalars(
             select(CustomerIoEventQueue.id).where(
                 CustomerIoEventQueue.user_id == user.id,
                 CustomerIoEventQueue.event_type == "identify",
-                CustomerIoEventQueue.status == "pending",
             )
         ).all()
 
-    db.session.execute(
-        CustomerIoEventQueue.__table__.update()
-        .where(CustomerIoEventQueue.user_id == user.id)
-        .values(status="sent")
-    )
+    before = len(identify_rows())
+    member = lock_member(user.id, brand.id)
+
+    def three_grants():
+        for _ in range(3):
+            grant(member, 10, "points_adjusted")
+        db.session.flush()
+
+    looked = statements_of(three_grants)
     db.session.commit()
+    assert len(identify_rows()) == before + 1
+    assert not [s for s in looked if s.startswith("SELECT") and "customer_io_event_queue" in s]
+
+    member = lock_member(user.id, brand.id)
+    with db.session.begin_nested():  # a savepoint kept (released), as a rank's entry reward
+        grant(member, 10, "points_adjusted")
+    grant(member, 10, "points_adjusted")
+    db.session.commit()
+    assert len(identify_rows()) == before + 2  # a new transaction queues its own, once
+
     lock_member(user.id, brand.id)
     with db.session.begin_nested() as savepoint:
         record_identify(user, brand_id=brand.id)  # queues a new row in the savepoint
         savepoint.rollback()
     record_identify(user, brand_id=brand.id)
     db.session.commit()
-    assert len(pending_identifies()) == 1
+    assert len(identify_rows()) == before + 3

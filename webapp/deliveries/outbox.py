@@ -237,11 +237,20 @@ def identified_members(rows):
 
 
 def prepare(rows):
-    """Split claimed rows into batchable (row, operation) pairs and rows to send alone."""
-    batchable, alone = [], []
+    """Split claimed rows into batchable (row, operation) pairs and rows to send alone.
+
+    A member's identify goes once per claim, with the first of their identify rows: it reads
+    the attributes now, so the others (changes queued since) would send the same; they are
+    marked sent with it."""
+    batchable, alone, identified_once, coalesced = [], [], set(), []
     gone = deleted_members(rows)
     identified = identified_members(rows)
     for row in rows:
+        if row.event_type == "identify":
+            if (row.user_id, row.brand_id) in identified_once:
+                coalesced.append(row)
+                continue
+            identified_once.add((row.user_id, row.brand_id))
         if row.event_type == "event" and row.user_id in gone:
             mark_failed(row, MEMBER_GONE)  # back from a retry after the delete: never sent
             continue
@@ -262,6 +271,7 @@ def prepare(rows):
             mark_failed(row, MEMBER_GONE)
         else:
             batchable.append((row, operation))
+    mark_sent(coalesced)
     return batchable, alone
 
 

@@ -38,9 +38,9 @@ LINK_EVENTS = (
 )
 DELIVERY_JOB = "webapp.deliveries.outbox.deliver_outbox"
 
-# session.info key: {(user id, brand id): the transaction or savepoint that holds (or queued)
-# that member's pending identify}.
-IDENTIFIES_HELD = "identifies_held"
+# session.info key: {(user id, brand id): the transaction or savepoint that queued that
+# member's identify}.
+IDENTIFIES_QUEUED = "identifies_queued"
 
 # Sent with (name, brand_id, context) for each event row added: Customer.io's side listens.
 event_recorded = Namespace().signal("event-recorded")
@@ -152,74 +152,41 @@ def record_event(user, name, *, brand_id, product=None, context=None, priority=N
 def record_identify(user, *, brand_id):
     """Ask for an identify of `user` in `brand_id`'s workspace after commit.
 
-    Attributes are read when the row is delivered, so one pending row per member is enough:
-    a burst of changes collapses into a single identify. The pending row is locked until the
-    caller's transaction ends (delivery skips locked rows), so it cannot be sent with the
-    attributes from before this change; a row delivery has already claimed is not reused.
-    Only members are identified.
+    Attributes are read when the row is delivered, and a delivery sends one identify per
+    member however many of their rows its claim holds (`deliveries.outbox.prepare`): a burst
+    of changes is one identify. A transaction queues one row per member (a scan's several
+    grants add one) and never looks for a waiting one: its row is invisible to delivery until
+    it commits, so it is always sent with the attributes from after this change. Only
+    members are identified.
     """
     if wallet_of(user.id, brand_id) is None:
         return
     session = db.session()
-    held = session.info.setdefault(IDENTIFIES_HELD, {})
-    if (user.id, brand_id) not in held:
-        # Once per transaction: a scan's several grants all change the one pending row.
-        if not _hold_pending_identify(user.id, brand_id):
-            _queue_call(user, brand_id, "identify", IDENTIFY_PRIORITY)
-        held[(user.id, brand_id)] = session.get_nested_transaction() or session.get_transaction()
+    queued = session.info.setdefault(IDENTIFIES_QUEUED, {})
+    if (user.id, brand_id) not in queued:
+        _queue_call(user, brand_id, "identify", IDENTIFY_PRIORITY)
+        queued[(user.id, brand_id)] = session.get_nested_transaction() or session.get_transaction()
     enqueue_after_commit(DELIVERY_JOB, brand_id, queue="high", once=True)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_rolled_back_identifies(session, previous_transaction):
-    """A rolled-back savepoint may have dropped the row it queued: what it held is looked for
-    again by the next change (as `enqueue_after_commit` forgets its jobs)."""
-    held = session.info.get(IDENTIFIES_HELD)
-    if held:
-        session.info[IDENTIFIES_HELD] = {
+    """A rolled-back savepoint dropped the row it queued: the next change queues it anew (as
+    `enqueue_after_commit` forgets its jobs)."""
+    queued = session.info.get(IDENTIFIES_QUEUED)
+    if queued:
+        session.info[IDENTIFIES_QUEUED] = {
             member: holder
-            for member, holder in held.items()
+            for member, holder in queued.items()
             if not inside_transaction(holder, previous_transaction)
         }
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _forget_held_identifies(session, transaction):
-    """The outermost transaction's end (a commit, a rollback, a close) ends what it held."""
+def _forget_queued_identifies(session, transaction):
+    """The outermost transaction's end (a commit, a rollback, a close) ends what it queued."""
     if transaction.parent is None:
-        session.info.pop(IDENTIFIES_HELD, None)
-
-
-def _hold_pending_identify(user_id, brand_id):
-    """Lock the member's pending identify row at the brand; False when there is none (any
-    more: a delivery that claimed it first has made it `processing`).
-
-    Nothing pending in the session is flushed for it: a row this transaction queued is held
-    already, and the rest (a scan's ledger rows and totals) waits for the scan's one flush."""
-    with db.session.no_autoflush:
-        return _lock_pending_identify(user_id, brand_id)
-
-
-def _lock_pending_identify(user_id, brand_id):
-    candidate = db.session.scalar(
-        select(CustomerIoEventQueue.id)
-        .where(
-            CustomerIoEventQueue.user_id == user_id,
-            CustomerIoEventQueue.brand_id == brand_id,
-            CustomerIoEventQueue.event_type == "identify",
-            CustomerIoEventQueue.status == "pending",
-        )
-        .order_by(CustomerIoEventQueue.id.desc())
-        .limit(1)
-    )
-    if candidate is None:
-        return False
-    held = db.session.scalar(
-        select(CustomerIoEventQueue.id)
-        .where(CustomerIoEventQueue.id == candidate, CustomerIoEventQueue.status == "pending")
-        .with_for_update()
-    )
-    return held is not None
+        session.info.pop(IDENTIFIES_QUEUED, None)
 
 
 def record_delete(user, *, brand_id):
