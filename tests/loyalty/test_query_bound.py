@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlalchemy import event, insert
 
 from webapp.extensions import db
+from webapp.loyalty.achievement_metrics import scan_aggregate_for
 from webapp.loyalty.achievements import create_achievement
 from webapp.loyalty.referral_codes import ensure_referral_code
 from webapp.loyalty.referrals import attach_referral
@@ -233,3 +234,18 @@ def test_a_scan_that_unlocks_nothing_writes_only_progress_one_branch_per_value(m
     )
     # 24h: the history of hours 0 to 24 and the two scans; 7d and all time: all 48 and the two
     assert sorted(stored.values()) == [27] * 3 + [50] * 6
+
+
+def test_the_scan_aggregate_is_built_once_for_a_brands_metrics(make):
+    brand = make.brand()
+    product = make.product(brand, tags=["limited"])
+    create_configs(brand, scan_based_configs(20))
+    first = scan_code(make.user().id, make.scan_code(product).code, brand_id=brand.id)
+    assert first.outcome == "awarded"
+    built = scan_aggregate_for.cache_info()
+    for _ in range(3):
+        result = scan_code(make.user().id, make.scan_code(product).code, brand_id=brand.id)
+        assert result.outcome == "awarded"
+    reused = scan_aggregate_for.cache_info()
+    assert reused.misses == built.misses  # no statement built again
+    assert reused.hits >= built.hits + 3
