@@ -112,7 +112,8 @@ class CustomerIoEventQueue(db.Model):
         Index("idx_user_id", "user_id"),
         Index("idx_brand_due", "brand_id", "status", "next_attempt_at"),
         Index("idx_event_uid", "event_uid"),
-        # Migration 0015: the identify look-up of each scan, and the purge of sent rows.
+        # Migration 0015: the identify look-up scans made until the identify was coalesced
+        # at delivery (kept: the contract lists it), and the purge of sent rows.
         Index("idx_user_brand_waiting", "user_id", "brand_id", "event_type", "status"),
         Index("idx_status_processed", "status", "processed_at"),
     )
