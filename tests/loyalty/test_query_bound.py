@@ -14,14 +14,14 @@ from webapp.loyalty.scan import scan_code
 from webapp.models import UserActionLog, UserActionLogArchive
 from webapp.timeutil import utcnow
 
-# What the scan of a warm process runs: lock the person and their wallet at the brand, claim,
-# product, progress rows, log row, wallet and totals updates, goals, one aggregate over scans,
-# progress insert, the product_scanned event and an identify (queued, never looked up: the
-# delivery sends one per member and claim), and the savepoint around the claim and award
-# (SAVEPOINT, RELEASE: a code that is another brand's or passes the points limit undoes the
-# claim alone). The log row and both outbox rows go in the scan's one flush. A person nobody
-# referred has no pending referral to look up (a referred one has: see the referral test).
-EXPECTED_SCAN_STATEMENTS = 14
+# What the scan view of a warm process runs: lock the person and their wallet at the brand
+# (one statement), the code's product, claim, progress rows, log row, wallet and totals
+# updates, goals, one aggregate over scans, progress insert, the product_scanned event and an
+# identify (queued, never looked up: the delivery sends one per member and claim). The log
+# row and both outbox rows go in the scan's one flush. A person nobody referred has no
+# pending referral to look up (a referred one has: see the referral test). The views' scan is
+# their whole transaction (`alone`): no savepoint, a refusal rolls it all back.
+EXPECTED_SCAN_STATEMENTS = 11
 
 TIMEFRAMES = ("all_time", "24h", "7d", "30d", "90d", "365d")
 FILTERS = (
@@ -113,9 +113,10 @@ def add_history(user, product, rows):
     db.session.commit()
 
 
-def measured_scan(make, configs, history=0, referred=False):
+def measured_scan(make, configs, history=0, referred=False, alone=True):
     """Statements of one member's scan in a warm process (caches filled by a first scan);
-    `referred`: the member signed up with a friend's referral code (still pending)."""
+    `referred`: the member signed up with a friend's referral code (still pending); `alone`
+    as `scan_code` takes it (the views' scan)."""
     brand = make.brand()
     product = make.product(brand, tags=["limited"])
     create_configs(brand, configs)
@@ -128,7 +129,9 @@ def measured_scan(make, configs, history=0, referred=False):
     add_history(user, product, history)
     code = make.scan_code(product).code
     result = []
-    sent = statements_of(lambda: result.append(scan_code(user.id, code, brand_id=brand.id)))
+    sent = statements_of(
+        lambda: result.append(scan_code(user.id, code, brand_id=brand.id, alone=alone))
+    )
     assert result[0].outcome == "awarded" and result[0].unlocked == []
     return sent
 
@@ -155,6 +158,14 @@ def test_every_type_and_targeting_add_a_fixed_few(make):
     # + the AI profile (the brand's, else the platform's: one read), the referral aggregate
     # and the wishlist aggregate
     assert len(six) == len(many) == EXPECTED_SCAN_STATEMENTS + 3, "\n".join(many)
+
+
+def test_a_scan_inside_a_larger_transaction_keeps_it_with_a_savepoint(make):
+    alone = measured_scan(make, scan_based_configs(1))
+    inside = measured_scan(make, scan_based_configs(1), alone=False)
+    assert not [s for s in alone if "SAVEPOINT" in s]
+    assert len(inside) == len(alone) + 2  # SAVEPOINT, RELEASE SAVEPOINT
+    assert inside[1].startswith("SAVEPOINT") and inside[-1].startswith("RELEASE SAVEPOINT")
 
 
 def test_history_does_not_add_statements(make):

@@ -2,15 +2,19 @@
 lock order: the person before the referral), and a deadlock still hit is retried once."""
 
 import threading
+import time
 
 import pymysql
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from tests.loyalty.test_concurrency import run_together
 from webapp.db_retry import retry_once_on_deadlock
 from webapp.extensions import db
 from webapp.loyalty import referrals, scan
+from webapp.loyalty.ledger import lock_member
+from webapp.loyalty.membership import NotAMember
 from webapp.loyalty.referral_codes import ensure_referral_code
 from webapp.loyalty.referrals import ReferralError, attach_referral, nudge_referral
 from webapp.models import Referral, User
@@ -85,3 +89,49 @@ def test_a_deadlock_victim_runs_once_more_and_a_second_deadlock_is_raised(app):
     with pytest.raises(OperationalError):
         flaky(2)
     assert len(calls) == 2
+
+
+def test_the_one_statement_that_locks_a_member_takes_the_person_before_the_wallet(app, make):
+    """`lock_member` locks both rows in one `SELECT ... FOR UPDATE`: while it waits on a
+    wallet another transaction holds, it already holds the person (the order every other
+    path takes), so it cannot deadlock with a path that holds the person and wants the
+    wallet."""
+    brand = make.brand()
+    user = make.user(signup_brand_id=brand.id)
+    db.session.commit()
+    holder = db.engine.connect()
+    holder.execute(
+        text("SELECT * FROM member_wallets WHERE user_id = :u AND brand_id = :b FOR UPDATE"),
+        {"u": user.id, "b": brand.id},
+    )
+    locked = threading.Event()
+
+    def lock_it():
+        with app.app_context():
+            locked.set()
+            member = lock_member(user.id, brand.id)
+            db.session.rollback()
+            db.session.remove()
+            return member
+
+    waiter = threading.Thread(target=lock_it)
+    waiter.start()
+    locked.wait(timeout=5)
+    time.sleep(0.3)  # the waiter's statement is now queued on the wallet
+    try:
+        with db.engine.connect() as probe, pytest.raises(OperationalError):  # 1205: held
+            probe.execute(text("SET SESSION innodb_lock_wait_timeout = 1"))
+            probe.execute(text("SELECT id FROM users WHERE id = :u FOR UPDATE"), {"u": user.id})
+    finally:
+        holder.rollback()
+        holder.close()
+    waiter.join(timeout=10)
+    assert not waiter.is_alive()
+
+
+def test_a_person_who_never_joined_the_brand_is_not_a_member(make):
+    brand, other = make.brand(), make.brand()
+    user = make.user(signup_brand_id=other.id)
+    db.session.commit()
+    with pytest.raises(NotAMember):
+        lock_member(user.id, brand.id)

@@ -113,9 +113,26 @@ def test_the_closest_reward_is_the_catalogues_choice_without_profile_or_wishlist
         quick = counted(closest, lambda: closest_reward(member, brand.id))
     assert quick is not None and quick.product.id == chosen.product.id
     assert quick.points_short == chosen.points_short
-    # the AI profile's read and the wishlist's, which never change the choice
-    assert len(closest) == len(full) - 2, (full, closest)
+    # the AI profile's read and the wishlist's, which never change the choice, and the
+    # catalogue's own (the brand's active rewards are cached)
+    assert len(closest) == len(full) - 3, (full, closest)
     assert not [s for s in closest if "ai_profiles" in s or "wishlists" in s]
+    assert not [s for s in closest if "FROM products" in s]
+
+
+def test_the_closest_reward_follows_a_change_to_the_catalogue(app, make, brand, member):
+    cheap = make.product(brand, name="Cheap Tee", points_cost=100)
+    make.product(brand, name="Battery", points_cost=900)
+    db.session.get(MemberWallet, (member.id, brand.id)).points_balance = 500
+    db.session.commit()
+    with app.test_request_context():
+        assert closest_reward(member, brand.id).product.name == "Cheap Tee"
+        cheap.is_active = False  # an admin retires it: the cached catalogue forgets it
+        db.session.commit()
+        assert closest_reward(member, brand.id).product.name == "Battery"
+        make.product(brand, name="Sticker", points_cost=400)
+        db.session.commit()
+        assert closest_reward(member, brand.id).product.name == "Sticker"
 
 
 def counted(statements, call):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.loyalty.achievement_helpers import achievement
-from tests.portal.member_world import HTMX, balance_of, new_code, new_program
+from tests.portal.member_world import HTMX, balance_of, new_code, new_program, set_wallet
 from webapp.extensions import db
 from webapp.loyalty.scan import MESSAGES
 from webapp.loyalty.scan_limits import bad_codes_allowed, record_bad_code
@@ -317,3 +317,31 @@ def test_a_campaign_scan_says_what_the_campaign_added(client, auth, make, progra
     assert balance_of(program.email) == 300
     history = client.get("/history").get_data(as_text=True)
     assert "Campaign bonus" in history
+
+
+@pytest.mark.parametrize("url", ["/scan", "/s/{code}"])
+def test_a_scan_refused_at_the_points_limit_over_http_keeps_nothing(
+    client, auth, make, program, url
+):
+    """The views' scan is their whole transaction: a refusal rolls all of it back (no
+    savepoint), so the code stays unclaimed and the balance and ledger are as they were."""
+    from webapp.loyalty.ledger import MAX_POINTS
+    from webapp.models import ScanCode, UserActionLog
+
+    wallet = set_wallet(program, points_balance=MAX_POINTS - 100, lifetime_points=MAX_POINTS - 100)
+    assert wallet.points_balance == MAX_POINTS - 100
+    auth.login(program.email)
+    code = new_code(make, program)
+    form = {"code": code} if url == "/scan" else {}
+    response = client.post(url.format(code=code), data=form, headers=HTMX)
+    assert response.status_code == 422
+    assert "most points an account can hold" in response.get_data(as_text=True)
+    db.session.expire_all()
+    claimed_by = select(ScanCode.claimed_by_user_id).where(ScanCode.code == code)
+    assert db.session.scalar(claimed_by) is None
+    assert balance_of(program.email) == MAX_POINTS - 100
+    logged = select(UserActionLog.action_type).where(UserActionLog.user_id == program.member.id)
+    assert "product_scanned" not in db.session.scalars(logged).all()
+    # and the next scan of a code that fits is refused the same way, not broken
+    second = client.post("/scan", data={"code": new_code(make, program)}, headers=HTMX)
+    assert second.status_code == 422

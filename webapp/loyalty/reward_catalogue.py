@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.loyalty.achievements import has_exclusive_access
+from webapp.loyalty.config_cache import ConfigCache, invalidate_on_write
 from webapp.loyalty.membership import wallet_of
 from webapp.loyalty.personalisation import order_by_affinity
 from webapp.loyalty.qualifying import held_rank, tier_policy, unlocked_reward_ids
@@ -33,6 +34,45 @@ class RewardOffer:
     def redeemable(self):
         """Nothing stops the member from redeeming it now."""
         return self.affordable and self.rank_needed is None and not self.exclusive_locked
+
+
+@dataclass(frozen=True)
+class RewardCard:
+    """What the scan result, the dashboard and the landing page show of an active reward:
+    the columns they read, detached from any session, so it can be cached."""
+
+    id: int
+    name: str
+    points_cost: int
+    required_rank_key: str | None
+    is_limited: bool
+    is_featured: bool
+    image_url: str | None
+    product_form: str | None
+    strain_type: str | None
+
+
+def _load_reward_cards(brand_id):
+    return tuple(
+        RewardCard(
+            p.id,
+            p.name,
+            p.points_cost,
+            p.required_rank_key,
+            bool(p.is_limited),
+            bool(p.is_featured),
+            p.image_url,
+            p.product_form,
+            p.strain_type,
+        )
+        for p in _active_rewards(brand_id)
+    )
+
+
+# The brand's active rewards, cheapest first, for the scan's answer and the dashboard (which
+# choose one of them): no read of the catalogue per scan.
+_reward_cards = ConfigCache(_load_reward_cards)
+invalidate_on_write(Product, _reward_cards)
 
 
 def _active_rewards(brand_id, product_id=None):
@@ -89,9 +129,10 @@ def reward_catalogue(user, brand_id):
 
 
 def closest_reward(user, brand_id):
-    """`next_reward` of the member's catalogue, without what does not change the choice (the
-    affinity order, the wishlist): two statements fewer for the dashboard and every scan."""
-    return next_reward(_offers(user, brand_id, _active_rewards(brand_id), with_wishlist=False))
+    """`next_reward` of the member's catalogue (its product a cached RewardCard), without what
+    does not change the choice (the affinity order, the wishlist): no statement for the
+    dashboard and every scan when no reward is limited."""
+    return next_reward(_offers(user, brand_id, _reward_cards.get(brand_id), with_wishlist=False))
 
 
 def reward_offer(user, product_id, brand_id):
@@ -111,8 +152,8 @@ def member_redemptions(user_id, brand_id):
 
 
 def showcase_rewards(brand_id, limit=3):
-    """The rewards a visitor sees first: featured ones, then the cheapest."""
-    products = _active_rewards(brand_id)
+    """The rewards a visitor sees first: featured ones, then the cheapest (RewardCards)."""
+    products = _reward_cards.get(brand_id)
     return sorted(products, key=lambda p: (not p.is_featured, p.points_cost, p.id))[:limit]
 
 

@@ -26,14 +26,16 @@ def brand_id_or_404():
     return brand.id
 
 
-def claim_for(user_id, code):
-    """Claim `code` for the member in this request's brand, from this request's IP and browser."""
+def claim_for(user_id, code, *, alone=False):
+    """Claim `code` for the member in this request's brand, from this request's IP and browser;
+    `alone`: the claim is the whole of the request's transaction (`scan_code`)."""
     return scan_code(
         user_id,
         code[:MAX_CODE_LENGTH],
         brand_id=brand_id_or_404(),
         ip_address=request.remote_addr,
         user_agent=request.user_agent.string,
+        alone=alone,
     )
 
 
