@@ -531,6 +531,10 @@ EXPECTED = {
             "idx_created_at": (("created_at",), False),
             "idx_product_id": (("product_id",), False),
             "idx_user_action": (("user_id", "action_type"), False),
+            "idx_user_scans": (
+                ("user_id", "action_type", "created_at", "brand_id", "product_id"),
+                False,
+            ),
             "PRIMARY": (("id",), True),
         },
         "foreign_keys": {
@@ -560,6 +564,10 @@ EXPECTED = {
         "indexes": {
             "idx_archive_created_at": (("created_at",), False),
             "idx_archive_user_action": (("user_id", "action_type"), False),
+            "idx_archive_user_scans": (
+                ("user_id", "action_type", "created_at", "brand_id", "product_id"),
+                False,
+            ),
             "PRIMARY": (("id",), True),
         },
         "foreign_keys": {},
@@ -893,6 +901,17 @@ EXPECTED = {
             "brand_id": ("brands", "id", "CASCADE"),
             "user_id": ("users", "id", "CASCADE"),
         },
+    },
+    "member_scan_days": {
+        "columns": {
+            "user_id": ("bigint(20) unsigned", False, None, ""),
+            "day": ("date", False, None, ""),
+            "brand_id": ("bigint(20) unsigned", False, None, ""),
+            "product_id": ("bigint(20) unsigned", False, None, ""),
+            "scans": ("int(11)", False, "0", ""),
+        },
+        "indexes": {"PRIMARY": (("user_id", "day", "brand_id", "product_id"), True)},
+        "foreign_keys": {},
     },
     "points_expiry_reminders": {
         "columns": {

@@ -78,8 +78,9 @@ def register_extensions(app):
     @login_manager.user_loader
     def load_user(identity):
         from webapp.loyalty.account_sessions import user_for_identity
+        from webapp.portal.pending_scan import brand_claimed_at
 
-        return user_for_identity(identity)
+        return user_for_identity(identity, lock_at=brand_claimed_at())
 
 
 def register_benchmark(app):

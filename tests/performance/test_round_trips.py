@@ -2,6 +2,8 @@
 every exchange with MariaDB; the pool neither pings a busy connection nor rolls back one whose
 transaction already ended."""
 
+import time
+
 import pytest
 from sqlalchemy import event, text
 
@@ -10,6 +12,7 @@ from tests.portal.member_world import new_program
 from webapp import create_app
 from webapp.benchmark import LABEL_HEADER
 from webapp.extensions import db
+from webapp.loyalty.config_cache import STAMP_CHECK_SECONDS
 
 
 @pytest.fixture
@@ -136,3 +139,51 @@ def test_a_busy_connection_is_not_pinged_an_idle_one_is(bench_app):
         assert pings == [1]
     finally:
         del engine.dialect.do_ping
+
+
+def test_a_scan_request_locks_its_member_once_as_it_signs_them_in(bench_app, app, make):
+    """A scan's request loads its member locked (person and wallet, one statement) and the
+    scan reuses those rows: no plain user load, no second lock; then the scan's statements
+    and its commit."""
+    from tests.loyalty.test_query_bound import (
+        EXPECTED_SCAN_STATEMENTS,
+        create_configs,
+        scan_based_configs,
+    )
+    from tests.portal.member_world import HTMX, new_code
+
+    with app.app_context():
+        program = new_program(make)
+        create_configs(program.brand, scan_based_configs(5))
+        codes = [new_code(make, program) for _ in range(3)]
+    client = bench_app.test_client()
+    sign_in(client, program.email)
+    for code in codes[:2]:  # warm: the caches filled after the stamp check saw the setup
+        assert client.post("/scan", data={"code": code}, headers=HTMX).status_code == 200
+        time.sleep(STAMP_CHECK_SECONDS + 0.1)
+    counter = bench_app.extensions["bench_round_trips"]
+    answers = []
+    sent, _ = sent_by(
+        engine_of(bench_app),
+        lambda: answers.append(
+            client.post("/scan", data={"code": codes[2]}, headers={**HTMX, LABEL_HEADER: "scan"})
+        ),
+    )
+    assert answers[0].status_code == 200, answers[0].get_data(as_text=True)
+    stamp_checks = [s for s in sent if "config_stamps" in s]  # at most one each 0.5 s
+    sent = [s for s in sent if s not in stamp_checks]
+    locks = [s for s in sent if "FROM users" in s]
+    assert len(locks) == 1 and "JOIN member_wallets" in locks[0] and "FOR UPDATE" in locks[0]
+    assert sent[0] == locks[0]
+    assert len(sent) == EXPECTED_SCAN_STATEMENTS, "\n".join(sent)
+    trips = EXPECTED_SCAN_STATEMENTS + 1 + len(stamp_checks)  # and the COMMIT
+    assert counter.snapshot()["scan"]["round_trips"] == trips
+
+
+def test_other_requests_load_their_member_without_a_lock(bench_app, app, make):
+    with app.app_context():
+        email = new_program(make).email
+    client = bench_app.test_client()
+    sign_in(client, email)
+    sent, _ = sent_by(engine_of(bench_app), lambda: client.get("/scan"))
+    assert [s for s in sent if "FROM users" in s] and not [s for s in sent if "FOR UPDATE" in s]

@@ -72,6 +72,7 @@ def _emptied_after(app):
 def load_million_row_ledger():
     """10,000 members of one brand, 1,000,000 ledger rows over 405 days, balances to match."""
     brand = factories.brand()
+    product = factories.product(brand)
     run(
         "INSERT INTO users (email, password_hash, points_balance, lifetime_points) "
         "SELECT CONCAT('big', seq, '@example.com'), 'x', 0, 0 FROM seq_1_to_10000"
@@ -83,13 +84,15 @@ def load_million_row_ledger():
         brand=brand.id,
     )
     run(
-        "INSERT INTO user_action_log (user_id, action_type, points_awarded, brand_id, created_at) "
+        "INSERT INTO user_action_log (user_id, action_type, points_awarded, brand_id, "
+        "product_id, created_at) "
         "SELECT :first + seq % :people, IF(seq % 7 = 0, 'reward_redeemed', 'product_scanned'), "
-        "IF(seq % 7 = 0, -5, 1 + seq % 50), :brand, "
+        "IF(seq % 7 = 0, -5, 1 + seq % 50), :brand, :product, "
         "FROM_UNIXTIME(UNIX_TIMESTAMP(UTC_TIMESTAMP()) - seq * :apart) FROM seq_1_to_1000000",
         first=first,
         people=PEOPLE,
         brand=brand.id,
+        product=product.id,
         apart=SECONDS_APART,
     )
     run(
@@ -114,7 +117,8 @@ def partition_tables(app, *args):
 def test_partitioning_a_million_row_ledger_keeps_every_row_and_invariant(own_app):
     load_million_row_ledger()
     before = ledger_fingerprint()
-    assert before[0] == LEDGER_ROWS
+    days_before = scan_days()
+    assert sum(days_before.values()) == LEDGER_ROWS - LEDGER_ROWS // 7  # every scan, once
     assert invariant_breaks() == (0, 0)
 
     partition_tables(own_app)
@@ -131,6 +135,7 @@ def test_partitioning_a_million_row_ledger_keeps_every_row_and_invariant(own_app
     assert run("SELECT COUNT(*) FROM user_action_log WHERE created_at < :c", c=cutoff)[0][0] == 0
     assert run("SELECT COUNT(*) FROM user_action_log_archive")[0][0] == due
     assert ledger_fingerprint() == before
+    assert scan_days() == days_before
     assert invariant_breaks() == (0, 0)
     oldest_partition_end = month_partitions("user_action_log")[0][1]
     assert oldest_partition_end > cutoff.timestamp()  # whole old months left by exchange
@@ -139,6 +144,7 @@ def test_partitioning_a_million_row_ledger_keeps_every_row_and_invariant(own_app
 def old_and_new_ledger_rows(now):
     """A member's ledger rows 400, 380, 40 and 10 days old (two would be archived)."""
     brand = factories.brand()
+    product = factories.product(brand)
     member = factories.user(brands=[brand])
     for days in (400, 380, 40, 10):
         db.session.add(
@@ -147,6 +153,7 @@ def old_and_new_ledger_rows(now):
                 action_type="product_scanned",
                 points_awarded=days,
                 brand_id=brand.id,
+                product_id=product.id,
                 action_data={"days": days},
                 created_at=now - timedelta(days=days),
             )
@@ -172,12 +179,23 @@ def test_the_archive_job_works_on_both_shapes(shared_apps, partitioned):
 
 
 def archive_old_rows_of_one_member():
-    """Two of four rows are over a year old: they move, with their data, once."""
+    """Two of four rows are over a year old: they move, with their data, once; the member's
+    scan days count each scan once before and after (a dropped partition fires no trigger)."""
     now = utcnow()
     old_and_new_ledger_rows(now)
+    days = scan_days()
+    assert sorted(days.values()) == [1, 1, 1, 1]
     assert run_archive(now=now)["user_action_log"] == 2
     assert archived_days() == ([380, 400], [10, 40])
+    assert scan_days() == days
     assert run_archive(now=now)["user_action_log"] == 0  # nothing twice
+    assert scan_days() == days
+
+
+def scan_days():
+    """{day: scans} of every member's `member_scan_days` with any scans."""
+    rows = run("SELECT day, SUM(scans) FROM member_scan_days GROUP BY day HAVING SUM(scans) <> 0")
+    return {day: int(scans) for day, scans in rows}
 
 
 def test_dry_run_prints_the_ddl_and_changes_nothing(plain_app):

@@ -8,10 +8,12 @@ of statements does not grow with the number of achievements or with the member's
 import functools
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import (
+    Date,
+    DateTime,
     String,
     and_,
     bindparam,
@@ -19,6 +21,8 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    null,
+    or_,
     select,
     true,
     union_all,
@@ -26,7 +30,14 @@ from sqlalchemy import (
 
 from webapp.extensions import db
 from webapp.loyalty.achievement_schemas import Filters
-from webapp.models import Product, Referral, UserActionLog, UserActionLogArchive, Wishlist
+from webapp.models import (
+    MemberScanDay,
+    Product,
+    Referral,
+    UserActionLog,
+    UserActionLogArchive,
+    Wishlist,
+)
 
 TIMEFRAMES = {
     "all_time": None,
@@ -37,6 +48,7 @@ TIMEFRAMES = {
     "365d": timedelta(days=365),
 }
 SCAN_METRICS = ("scan_count", "purchase_amount")
+SCAN_TABLES = (UserActionLog, UserActionLogArchive)
 
 
 @dataclass(frozen=True)
@@ -94,45 +106,108 @@ def _metric_totals(specs, statement, parameters=None):
     return {spec: Decimal(row[i] or 0) for i, spec in enumerate(specs)}
 
 
-def _scan_log(user_id):
-    """The member's scans, archive included (a year-old scan still counts for all time)."""
-    live = select(UserActionLog.created_at, UserActionLog.product_id, UserActionLog.brand_id).where(
-        UserActionLog.user_id == user_id, UserActionLog.action_type == "product_scanned"
+def _scan_rows(user_id, timeframes):
+    """The member's scans, archive included (a year-old scan still counts for all time), as
+    rows of `n` scans: their days (`MemberScanDay`, `created_at` NULL), and, for each window
+    of `timeframes`, the scans themselves on the day it starts (`day` NULL), which counts
+    only from the window's first moment. So the aggregate reads the member's days and two
+    partial days, never their whole history."""
+    days = select(
+        MemberScanDay.day.label("day"),
+        cast(null(), DateTime).label("created_at"),
+        MemberScanDay.brand_id.label("brand_id"),
+        MemberScanDay.product_id.label("product_id"),
+        MemberScanDay.scans.label("n"),
+    ).where(MemberScanDay.user_id == user_id)
+    if not timeframes:
+        return days.subquery("scans")
+    edges = [_edge_scans(table, user_id, timeframes) for table in SCAN_TABLES]
+    return union_all(days, *edges).subquery("scans")
+
+
+def _edge_scans(table, user_id, timeframes):
+    """The scans in `table` on the first day of each window (`idx_user_scans`: the index
+    alone), as `MemberScanDay` counts them (with a brand and a product)."""
+    on_first_days = or_(
+        *(
+            and_(
+                table.created_at >= _since(timeframe), table.created_at < _first_day_end(timeframe)
+            )
+            for timeframe in timeframes
+        )
     )
-    archived = select(
-        UserActionLogArchive.created_at,
-        UserActionLogArchive.product_id,
-        UserActionLogArchive.brand_id,
+    return select(
+        cast(null(), Date).label("day"),
+        table.created_at.label("created_at"),
+        table.brand_id.label("brand_id"),
+        table.product_id.label("product_id"),
+        literal(1).label("n"),
     ).where(
-        UserActionLogArchive.user_id == user_id,
-        UserActionLogArchive.action_type == "product_scanned",
+        table.user_id == user_id,
+        table.action_type == "product_scanned",
+        table.brand_id.is_not(None),
+        table.product_id.is_not(None),
+        on_first_days,
     )
-    return union_all(live, archived).subquery("scans")
+
+
+def _since(timeframe):
+    return bindparam(f"since_{timeframe}", type_=DateTime)
+
+
+def _whole_days_from(timeframe):
+    return bindparam(f"days_from_{timeframe}", type_=Date)
+
+
+def _first_day_end(timeframe):
+    return bindparam(f"first_day_end_{timeframe}", type_=DateTime)
+
+
+def _in_window(scans, timeframe):
+    """A row of `_scan_rows` inside the window: a whole day after its first, or a scan on
+    that first day from the window's first moment."""
+    return or_(
+        scans.c.day >= _whole_days_from(timeframe),
+        and_(
+            scans.c.created_at >= _since(timeframe),
+            scans.c.created_at < _first_day_end(timeframe),
+        ),
+    )
+
+
+def window_parameters(timeframe, now):
+    """The bound values of a window (`_scan_rows`, `_in_window`) ending at `now`."""
+    since = now - TIMEFRAMES[timeframe]
+    days_from = since.date() + timedelta(days=1)
+    return {
+        f"since_{timeframe}": since,
+        f"days_from_{timeframe}": days_from,
+        f"first_day_end_{timeframe}": datetime.combine(days_from, time()),
+    }
 
 
 def _measure_scans(user_id, specs, now):
     ordered, statement = scan_aggregate_for(frozenset(specs))
     parameters = {"scan_user_id": user_id}
-    for spec in ordered:
-        since = spec.since(now)
-        if since is not None:
-            parameters[f"since_{spec.timeframe}"] = since
+    for timeframe in {spec.timeframe for spec in ordered if TIMEFRAMES[spec.timeframe]}:
+        parameters.update(window_parameters(timeframe, now))
     return _metric_totals(ordered, statement, parameters)
 
 
 @functools.lru_cache(maxsize=512)
 def scan_aggregate_for(specs):
     """(the specs in column order, the aggregate over a member's scans) for a set of specs,
-    built once: the member and the windows' starts are bound when it runs, so every scan of
+    built once: the member and the windows' bounds are bound when it runs, so every scan of
     a brand reuses one statement (building it, with 50 achievements, cost ~1 ms a scan)."""
     ordered = tuple(sorted(specs, key=repr))
-    scans = _scan_log(bindparam("scan_user_id"))
+    timeframes = sorted({spec.timeframe for spec in ordered if TIMEFRAMES[spec.timeframe]})
+    scans = _scan_rows(bindparam("scan_user_id"), timeframes)
     columns = []
     for spec in ordered:
         windowed = TIMEFRAMES[spec.timeframe] is not None
-        since = bindparam(f"since_{spec.timeframe}") if windowed else None
-        condition = _condition(spec, since, scans.c.created_at, scans.c.brand_id)
-        amount = literal(1) if spec.metric == "scan_count" else Product.msrp
+        window = _in_window(scans, spec.timeframe) if windowed else scans.c.day.is_not(None)
+        condition = and_(window, _condition(spec, None, None, scans.c.brand_id))
+        amount = scans.c.n if spec.metric == "scan_count" else scans.c.n * Product.msrp
         columns.append(_sum_when(condition, amount))
     statement = select(*columns).select_from(
         scans.outerjoin(Product, Product.id == scans.c.product_id)

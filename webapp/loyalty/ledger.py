@@ -35,6 +35,9 @@ from webapp.timeutil import utcnow
 MAX_POINTS = 2**32 - 1
 # INT: the most one ledger row (`user_action_log.points_awarded`) holds, either way.
 MAX_ENTRY = 2**31 - 1
+# session.info key: (the transaction holding a member's locks, (user id, brand id),
+# (user, wallet)): the member last locked.
+LOCKED_MEMBERS = "locked_members"
 
 
 class InsufficientPoints(Exception):
@@ -107,7 +110,14 @@ def lock_user(user_id):
 def lock_member(user_id, brand_id):
     """The person and their wallet at `brand_id`, both locked in one statement (person first:
     InnoDB locks the rows in the join's order, `STRAIGHT_JOIN` keeps it); NotAMember when
-    they never joined the brand."""
+    they never joined the brand.
+
+    Locked once per transaction: asked again in the same one (the sign-in of a scan request
+    locked them, then the scan asks), the rows it holds are returned without a statement."""
+    session = db.session()
+    held = session.info.get(LOCKED_MEMBERS)
+    if held is not None and held[:2] == (session.get_transaction(), (user_id, brand_id)):
+        return Member(*held[2])
     row = db.session.execute(
         select(User, MemberWallet)
         .prefix_with("STRAIGHT_JOIN", dialect="mysql")
@@ -123,6 +133,9 @@ def lock_member(user_id, brand_id):
     if row is None:
         lock_user(user_id)  # NoResultFound when there is no such person
         raise NotAMember(brand_id)
+    # With the transaction that holds the locks (a later one locks anew), and the rows
+    # themselves: the session's identity map keeps only what something else refers to.
+    session.info[LOCKED_MEMBERS] = (session.get_transaction(), (user_id, brand_id), tuple(row))
     return Member(*row)
 
 

@@ -21,6 +21,7 @@ from webapp.models.economy import Product, Rank
 from webapp.models.events import (
     ACTION_TYPES,
     CustomerIoEventQueue,
+    MemberScanDay,
     UserActionLog,
     UserActionLogArchive,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "CustomerIoWebhookLogArchive",
     "MemberAiProfile",
     "MemberEarningCount",
+    "MemberScanDay",
     "MemberWallet",
     "PointsExpiryReminder",
     "Product",

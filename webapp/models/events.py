@@ -1,8 +1,8 @@
 """Event and interaction tables (schema section 4): the points ledger and the outbox."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import TIMESTAMP, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import TIMESTAMP, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
@@ -51,6 +51,9 @@ class UserActionLog(db.Model):
         Index("idx_created_at", "created_at"),
         Index("idx_product_id", "product_id"),
         # Covering for the dashboard: per-brand figures read the index only.
+        # A member's scans in a time window, read from the index alone (the scan aggregate's
+        # edges of its windows; `MemberScanDay` holds the days between).
+        Index("idx_user_scans", "user_id", "action_type", "created_at", "brand_id", "product_id"),
         Index(
             "idx_brand_created",
             "brand_id",
@@ -87,6 +90,14 @@ class UserActionLogArchive(db.Model):
     __table_args__ = (
         Index("idx_archive_user_action", "user_id", "action_type"),
         Index("idx_archive_created_at", "created_at"),
+        Index(
+            "idx_archive_user_scans",
+            "user_id",
+            "action_type",
+            "created_at",
+            "brand_id",
+            "product_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
@@ -142,3 +153,20 @@ class CustomerIoEventQueue(db.Model):
     error_message: Mapped[str | None] = mapped_column(Text)
     # Addition: the end of the retry window after a manual retry (else created_at + window).
     retry_until: Mapped[datetime | None] = mapped_column(TIMESTAMP, nullable=True)
+
+
+class MemberScanDay(db.Model):
+    """How many `product_scanned` rows one member has of one product at one brand on one UTC
+    day, over the ledger and its archive. Kept by database triggers on both tables (insert,
+    update, delete: every way a row arrives, moves or leaves, bulk loads included), never
+    by the application; the achievement aggregate reads these days instead of every scan.
+    No foreign keys, like the archive it counts (its rows may outlive the person's).
+    """
+
+    __tablename__ = "member_scan_days"
+
+    user_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    brand_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    product_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    scans: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")

@@ -6,7 +6,7 @@ the landing's buttons or any other way) sends Flask-Login's `user_logged_in`, on
 member arrives back on /s/<code> with the points in the balance.
 """
 
-from flask import abort, flash, request, session
+from flask import abort, flash, has_request_context, request, session
 from flask_login import user_logged_in
 
 from webapp.auth import PENDING_SCAN_KEY
@@ -24,6 +24,21 @@ def brand_id_or_404():
     if brand is None:
         abort(404)
     return brand.id
+
+
+# The views whose POST is a scan that is the whole of its request's transaction.
+CLAIM_ENDPOINTS = ("portal.scan", "portal.claim_now")
+
+
+def brand_claimed_at():
+    """The brand id a scan view's POST claims a code at (its member is loaded locked), else
+    None."""
+    if not has_request_context() or request.method != "POST":
+        return None
+    if request.endpoint not in CLAIM_ENDPOINTS:
+        return None
+    brand = current_brand()
+    return brand.id if brand is not None else None
 
 
 def claim_for(user_id, code, *, alone=False):
