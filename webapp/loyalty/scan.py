@@ -81,6 +81,8 @@ class ScanResult:
     campaign_points: int = 0
     # Why the brand's earning caps trimmed the scan (a Phrase), or None.
     cap_note: str | None = None
+    # A scan `alone` in its transaction that must keep nothing: its caller rolls it back.
+    discard: bool = False
 
 
 @dataclass
@@ -100,9 +102,9 @@ def scan_code(
     `now` (a naive UTC datetime, default: the clock) decides campaigns and capped days.
 
     `alone`: the scan is all the caller's transaction holds (the scan views), so a scan
-    refused at the points limit rolls the transaction back instead of undoing a savepoint:
-    two round trips fewer per scan. Otherwise (a scan inside a sign-in) a savepoint keeps
-    what came before."""
+    refused at the points limit says `discard` (its caller rolls the transaction back)
+    instead of undoing a savepoint: two round trips fewer per scan. Otherwise (a scan inside
+    a sign-in) a savepoint keeps what came before."""
     code = normalize_code(raw_code)
     if not bad_codes_allowed(brand_id, user_id, ip_address):
         return ScanResult("rate_limited", message=MESSAGES["rate_limited"])
@@ -188,9 +190,7 @@ def _claim_and_award(member, code, where, no_earning=None, now=None, alone=False
                 return _record_without_points(member, code, product, no_earning, *where)
             return _award(member, code, product, *where, now)
     except PointsLimitExceeded:  # the claim is undone too: nothing of this scan is kept
-        if alone:
-            db.session.rollback()
-        return ScanResult("points_limit", message=MESSAGES["points_limit"])
+        return ScanResult("points_limit", message=MESSAGES["points_limit"], discard=alone)
     except _NothingClaimed:
         return None
 

@@ -76,12 +76,20 @@ def scan():
         return render_template("portal/scan.html", result=None)
     code = request.form.get("code", "").strip()
     result = claim_for(current_user.id, code, alone=True) if code else _missing_code()
-    db.session.commit()
+    _end_transaction(result)
     return _scan_answer(
         result,
         url_for("portal.scan"),
         lambda result: render_template("portal/scan.html", result=result),
     )
+
+
+def _end_transaction(result):
+    """Commit the scan, or roll it back when it must keep nothing (`ScanResult.discard`)."""
+    if result.discard:
+        db.session.rollback()
+    else:
+        db.session.commit()
 
 
 def _missing_code():
@@ -131,7 +139,7 @@ def claim(code):
 def claim_now(code):
     """One tap: claim the code for the signed-in member."""
     result = claim_for(current_user.id, code, alone=True)
-    db.session.commit()
+    _end_transaction(result)
     page_url = (
         url_for("portal.index")
         if result.outcome == "awarded"
