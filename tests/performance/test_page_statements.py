@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import insert
 
 from tests.loyalty.test_query_bound import statements_of
-from tests.performance.test_round_trips import sign_in
-from tests.portal.member_world import new_program
+from tests.performance.test_round_trips import engine_of, sent_by, sign_in
+from tests.portal.member_world import new_program, set_wallet
 from webapp.extensions import db
 from webapp.models import UserActionLog
 from webapp.timeutil import utcnow
@@ -52,3 +52,21 @@ def test_member_pages_send_the_same_statements_with_10_or_3000_rows_of_history(c
     short = page_statements(client, program.email, path)
     long = page_statements(client, veteran.email, path)
     assert len(short) == len(long), "\n".join(long)
+
+
+@pytest.mark.parametrize("expiry", [None, {"policy": "rolling", "months": 12}])
+def test_the_dashboard_reads_the_members_wallet_once(bench_app, app, make, expiry):
+    """A request of its own (a fresh session, as in production): the page's wallet is read
+    once, and the next expiry uses it (nothing at all where points never expire)."""
+    with app.app_context():
+        program = new_program(make, **({"points_expiry": expiry} if expiry else {}))
+        add_history(program, program.member, 5)
+        set_wallet(program, points_balance=500, lifetime_points=500)
+    client = bench_app.test_client()
+    sign_in(client, program.email)
+    assert client.get("/").status_code == 200  # warm
+    answers = []
+    sent, _ = sent_by(engine_of(bench_app), lambda: answers.append(client.get("/")))
+    assert answers[0].status_code == 200
+    wallet_reads = [s for s in sent if "FROM member_wallets" in s]
+    assert len(wallet_reads) == 1, "\n".join(wallet_reads)

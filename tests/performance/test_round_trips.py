@@ -4,28 +4,12 @@ transaction already ended."""
 
 import time
 
-import pytest
 from sqlalchemy import event, text
 
-from tests.conftest import app_config
 from tests.portal.member_world import new_program
-from webapp import create_app
 from webapp.benchmark import LABEL_HEADER
 from webapp.extensions import db
 from webapp.loyalty.config_cache import STAMP_CHECK_SECONDS
-
-
-@pytest.fixture
-def bench_app(app):
-    """A second app on the test database, as `make bench` starts it."""
-    application = create_app(
-        # the default engine options: ping idle connections only, roll back on return only
-        # an open transaction (webapp/database.py)
-        app_config(app.config["SQLALCHEMY_DATABASE_URI"], BENCH_ENDPOINTS=True)
-    )
-    yield application
-    with application.app_context():
-        db.engine.dispose()
 
 
 def sign_in(client, email):

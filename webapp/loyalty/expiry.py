@@ -235,12 +235,12 @@ def _rolling_plans(brand, after, balances, user_ids, until):
 
 
 def next_expiry(brand, user_id, today):
-    """The member's next points to expire (Expiring) from `today` on, or None."""
-    wallet = db.session.scalar(
-        select(MemberWallet).where(
-            MemberWallet.user_id == user_id, MemberWallet.brand_id == brand.id
-        )
-    )
+    """The member's next points to expire (Expiring) from `today` on, or None; nothing read
+    where points never expire, and the wallet from the session when it holds it (a page's
+    member)."""
+    if policy_of(brand).policy == NONE:
+        return None
+    wallet = db.session.get(MemberWallet, (user_id, brand.id))
     if wallet is None or wallet.points_balance <= 0:
         return None
     plan = upcoming(brand, today - timedelta(days=1), {user_id: wallet.points_balance})
