@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -77,10 +77,19 @@ def register_extensions(app):
 
     @login_manager.user_loader
     def load_user(identity):
-        from webapp.loyalty.account_sessions import user_for_identity
+        from webapp.loyalty.account_sessions import member_for_identity
         from webapp.portal.pending_scan import brand_claimed_at
+        from webapp.tenancy import current_brand, remember_wallet
 
-        return user_for_identity(identity, lock_at=brand_claimed_at())
+        brand = current_brand() if has_request_context() else None
+        lock = brand_claimed_at() is not None
+        found = member_for_identity(identity, brand.id if brand else None, lock=lock)
+        if found is None:
+            return None
+        user, wallet = found
+        if wallet is not None:
+            remember_wallet(wallet)
+        return user
 
 
 def register_benchmark(app):

@@ -67,6 +67,11 @@ def current_wallet():
     return g.wallet
 
 
+def remember_wallet(wallet):
+    """Keep `wallet` (loaded with the signed-in person) as this request's `current_wallet`."""
+    g.wallet_key, g.wallet = (wallet.user_id, wallet.brand_id), wallet
+
+
 def _refuse_unclaimed_hosts():
     """Production: a host no brand owns (and no DEFAULT_BRAND) is not a page of ours."""
     if current_app.config.get("APP_ENV") != "production":

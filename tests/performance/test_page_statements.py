@@ -57,7 +57,8 @@ def test_member_pages_send_the_same_statements_with_10_or_3000_rows_of_history(c
 @pytest.mark.parametrize("expiry", [None, {"policy": "rolling", "months": 12}])
 def test_the_dashboard_reads_the_members_wallet_once(bench_app, app, make, expiry):
     """A request of its own (a fresh session, as in production): the page's wallet is read
-    once, and the next expiry uses it (nothing at all where points never expire)."""
+    once, with the person, and the next expiry uses it (nothing at all where points never
+    expire)."""
     with app.app_context():
         program = new_program(make, **({"points_expiry": expiry} if expiry else {}))
         add_history(program, program.member, 5)
@@ -68,5 +69,8 @@ def test_the_dashboard_reads_the_members_wallet_once(bench_app, app, make, expir
     answers = []
     sent, _ = sent_by(engine_of(bench_app), lambda: answers.append(client.get("/")))
     assert answers[0].status_code == 200
-    wallet_reads = [s for s in sent if "FROM member_wallets" in s]
+    wallet_reads = [s for s in sent if "member_wallets" in s]
     assert len(wallet_reads) == 1, "\n".join(wallet_reads)
+    # with the person, in the sign-in's one statement
+    assert "FROM users LEFT OUTER JOIN member_wallets" in wallet_reads[0]
+    assert not [s for s in sent if s.startswith("SELECT users.") and s not in wallet_reads]

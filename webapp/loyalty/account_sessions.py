@@ -1,36 +1,51 @@
 """Session identities that die with sign-out and new passwords (a per-account version)."""
 
-from sqlalchemy import update
+from sqlalchemy import and_, select, update
 from sqlalchemy.exc import NoResultFound
+from sqlalchemy.orm.util import identity_key
 
 from webapp.extensions import db
 from webapp.loyalty.ledger import lock_member
 from webapp.loyalty.membership import NotAMember
-from webapp.models import User
+from webapp.models import MemberWallet, User
 
 
-def user_for_identity(identity, lock_at=None):
-    """The active account an identity `"<id>:<version>"` names while its version is current.
+def member_for_identity(identity, brand_id=None, *, lock=False):
+    """(the active account an identity `"<id>:<version>"` names while its version is current,
+    its wallet at `brand_id` or None), or None.
 
-    `lock_at` (a brand id): the request is about to change the member's points there, so
-    the person and that wallet are loaded locked (`ledger.lock_member`) in the one statement
-    the scan would send anyway; a person who is no member there is loaded as usual."""
+    The person and the wallet come in one statement (a page of the brand needs both); `lock`:
+    the request is about to change the member's points there, so both are locked
+    (`ledger.lock_member`, the statement the scan would send anyway)."""
     user_id, _, version = str(identity or "").partition(":")
     if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 20 or len(version) > 10:
         return None
-    user = _locked(int(user_id), lock_at) if lock_at is not None else None
-    if user is None:
-        user = db.session.get(User, int(user_id))
+    user, wallet = _load(int(user_id), brand_id, lock)
     if user is None or not user.is_active or (user.session_version or 0) != int(version):
         return None
-    return user
+    return user, wallet
 
 
-def _locked(user_id, brand_id):
-    try:
-        return lock_member(user_id, brand_id).user
-    except (NotAMember, NoResultFound):
-        return None
+def _load(user_id, brand_id, lock):
+    if brand_id is None:
+        return db.session.get(User, user_id), None
+    if lock:
+        try:
+            member = lock_member(user_id, brand_id)
+        except (NotAMember, NoResultFound):
+            return db.session.get(User, user_id), None
+        return member.user, member.wallet
+    if identity_key(User, user_id) in db.session.identity_map:  # loaded: no statement
+        return db.session.get(User, user_id), None
+    row = db.session.execute(
+        select(User, MemberWallet)
+        .outerjoin(
+            MemberWallet,
+            and_(MemberWallet.user_id == User.id, MemberWallet.brand_id == brand_id),
+        )
+        .where(User.id == user_id)
+    ).one_or_none()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def end_every_session(user):
