@@ -160,6 +160,18 @@ def test_every_type_and_targeting_add_a_fixed_few(make):
     assert len(six) == len(many) == EXPECTED_SCAN_STATEMENTS + 3, "\n".join(many)
 
 
+def test_a_scan_writes_its_rows_with_one_statement_each(make):
+    """The ledger rows in one INSERT, the person's and the wallet's points and rank in one
+    prebuilt UPDATE each (Core, not the ORM's flush, which writes only the outbox rows)."""
+    sent = measured_scan(make, scan_based_configs(1))
+    writes = [s.split(" (")[0].split(" SET")[0] for s in sent if s.startswith(("INSERT", "UPDATE"))]
+    assert writes.count("INSERT INTO user_action_log") == 1
+    assert writes.count("UPDATE users") == writes.count("UPDATE member_wallets") == 1
+    (person,) = [s for s in sent if s.startswith("UPDATE users")]
+    assert "key_id" in person  # the prebuilt statement's primary key parameter
+    assert sent.index(person) < [i for i, s in enumerate(sent) if "scan_days" in s][0]
+
+
 def test_a_scan_inside_a_larger_transaction_keeps_it_with_a_savepoint(make):
     alone = measured_scan(make, scan_based_configs(1))
     inside = measured_scan(make, scan_based_configs(1), alone=False)

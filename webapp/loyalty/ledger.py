@@ -11,10 +11,11 @@ action (a view, job or command) commits once, so the whole action is one transac
 """
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.events.outbox import record_event, record_identify
 from webapp.extensions import db
@@ -68,8 +69,10 @@ class Member:
 
     user: User
     wallet: MemberWallet
-    # Inside `settled_once`: the changes leave their flush and the goals to its end.
+    # Inside `settled_once`: the changes leave their writes and the goals to its end, the
+    # ledger rows waiting here (`write_settled`).
     settle_later: bool = False
+    pending: list = field(default_factory=list)
 
     @property
     def id(self):
@@ -285,7 +288,7 @@ class LogDetails:
     user_agent: str | None = None
 
 
-def _log_row(user, action_type, points, details):
+def _log_row(user, action_type, points, details, *, add=True):
     row = UserActionLog(
         user_id=user.id,
         action_type=action_type,
@@ -296,12 +299,15 @@ def _log_row(user, action_type, points, details):
         ip_address=details.ip_address,
         user_agent=details.user_agent,
     )
-    db.session.add(row)
+    if add:
+        db.session.add(row)
     return row
 
 
 def _record(member, points, action_type, details):
-    row = _log_row(member.user, action_type, points, details)
+    row = _log_row(member.user, action_type, points, details, add=not member.settle_later)
+    if member.settle_later:
+        member.pending.append(row)
     member.wallet.last_activity_at = utcnow()
     old_rank_key, new_rank_key = _update_rank(member, row)
     record_identify(member.user, brand_id=member.brand_id)  # balance (and maybe rank) changed
@@ -473,16 +479,87 @@ def _pay_entry_reward(member, step, points):
 
 @contextmanager
 def settled_once(member):
-    """The changes of points inside are flushed together and move the member's goals once, at
-    the end: a scan and its bonuses write the person and the wallet once and read the goals
-    once. An exception leaves the goals unmoved, with the rest of the transaction."""
+    """The changes of points inside are written together and move the member's goals once,
+    at the end: a scan and its bonuses write the person and the wallet once and read the
+    goals once. An exception leaves the goals unmoved and the waiting rows unwritten, with
+    the rest of the transaction."""
     member.settle_later = True
     try:
         yield member
     finally:
         member.settle_later = False
+    write_settled(member)
     sync_goals(member)
     db.session.flush()
+
+
+def write_settled(member):
+    """Write what the member's settled changes hold so far with prebuilt Core statements
+    instead of the ORM's unit of work (the scan's hot path): the waiting ledger rows in one
+    INSERT, then the person's and the wallet's points and rank, each one UPDATE, which their
+    objects then hold as committed. A scan calls it before its achievements measure the
+    ledger."""
+    connection = db.session.connection()
+    rows, member.pending = member.pending, []
+    if rows:
+        connection.execute(_LOG_INSERT, [_log_values(row) for row in rows])
+    now = utcnow()
+    for instance, statement, columns in (
+        (member.user, _USER_UPDATE, _USER_COLUMNS),
+        (member.wallet, _WALLET_UPDATE, _WALLET_COLUMNS),
+    ):
+        state = inspect(instance)
+        if not any(column in state.committed_state for column in columns):
+            continue
+        if any(column not in state.dict for column in columns):
+            continue  # something expired: the ORM's flush writes what changed
+        values = {column: state.dict.get(column) for column in columns}
+        keys = {
+            f"key_{column.key}": value
+            for column, value in zip(state.mapper.primary_key, state.identity, strict=True)
+        }
+        connection.execute(statement, {**values, **keys, "updated_at": now})
+        for column, value in {**values, "updated_at": now}.items():
+            set_committed_value(instance, column, value)
+
+
+def _prebuilt_update(model, columns):
+    table = model.__table__
+    key = [column == bindparam(f"key_{column.key}") for column in table.primary_key.columns]
+    changes = {column: bindparam(column) for column in (*columns, "updated_at")}
+    return update(table).where(*key).values(changes)
+
+
+_LOG_INSERT = insert(UserActionLog.__table__)
+LOG_COLUMNS = (
+    "user_id",
+    "action_type",
+    "action_data",
+    "product_id",
+    "points_awarded",
+    "ip_address",
+    "user_agent",
+    "created_at",
+    "brand_id",
+)
+# What a grant changes on the person and on the wallet (`grant`, `_record`, `_update_rank`).
+_USER_COLUMNS = ("points_balance", "lifetime_points", "current_rank_key")
+_WALLET_COLUMNS = (
+    "points_balance",
+    "lifetime_points",
+    "current_rank_key",
+    "last_activity_at",
+    "tier_grace_started_on",
+    "tier_grace_ends_on",
+)
+_USER_UPDATE = _prebuilt_update(User, _USER_COLUMNS)
+_WALLET_UPDATE = _prebuilt_update(MemberWallet, _WALLET_COLUMNS)
+
+
+def _log_values(row):
+    if row.created_at is None:
+        row.created_at = utcnow()
+    return {column: getattr(row, column) for column in LOG_COLUMNS}
 
 
 def sync_goals(member):

@@ -28,6 +28,7 @@ from webapp.loyalty.ledger import (
     lock_member,
     log_action,
     settled_once,
+    write_settled,
 )
 from webapp.loyalty.membership import NotAMember
 from webapp.loyalty.ranks import MEMBER_RANK_KEY, ladder, stored_rank
@@ -261,6 +262,7 @@ def _award(member, code, product, ip_address, user_agent, now):
                     cap, scans_capped, points + bonus, withheld, action_data
                 )
         convert_on_first_scan(member)
+        write_settled(member)  # the ledger as the achievements measure it
         unlocks = evaluate_achievements(member, state=state, now=now)
     # The ledger kept the wallet's rank current through every grant of this scan.
     rank_key_after = wallet.current_rank_key or MEMBER_RANK_KEY
