@@ -92,7 +92,7 @@ def create_configs(brand, configs):
 
 
 def add_history(user, product, rows):
-    """`rows` past scans, half of them in the archive."""
+    """`rows` past scans, half of them in the archive, back from the time returned."""
     now = utcnow()
     values = [
         {
@@ -111,6 +111,7 @@ def add_history(user, product, rows):
         archived = [{**v, "id": 10_000_000 + n} for n, v in enumerate(values[half:])]
         db.session.execute(insert(UserActionLogArchive), archived)
     db.session.commit()
+    return now
 
 
 def measured_scan(make, configs, history=0, referred=False, alone=True):
@@ -239,11 +240,12 @@ def test_a_scan_that_unlocks_nothing_writes_only_progress_one_branch_per_value(m
                                                          "operator": ">="}, {})
                            for tf in windows for n in range(3)])  # fmt: skip
     user = make.user()
-    add_history(user, product, 48)  # one scan an hour, back from now
-    scan_code(user.id, make.scan_code(product).code, brand_id=brand.id)
+    # one scan an hour, back from `now`; the windows end there (a second may pass meanwhile)
+    now = add_history(user, product, 48)
+    scan_code(user.id, make.scan_code(product).code, brand_id=brand.id, now=now)
     db.session.commit()
     code = make.scan_code(product).code
-    sent = statements_of(lambda: scan_code(user.id, code, brand_id=brand.id))
+    sent = statements_of(lambda: scan_code(user.id, code, brand_id=brand.id, now=now))
     db.session.commit()
     (written,) = [s for s in sent if s.startswith("UPDATE user_achievements")]
     assert "completed" not in written and "boost" not in written

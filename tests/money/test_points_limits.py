@@ -97,3 +97,35 @@ def test_staff_adding_past_the_balance_range_read_why_and_nothing_changes(app, o
         assert db.session.get(MemberWallet, (member_id, world.brand_a.id)).points_balance == (
             4_290_000_000
         )
+
+
+def test_a_settled_blocks_rows_follow_its_savepoints(make):
+    """Inside `settled_once` a member's ledger rows wait for the block's writes; one made in a
+    savepoint that is rolled back is dropped with it, the others are written in order."""
+    from webapp.loyalty.ledger import grant, lock_member, log_action, settled_once
+    from webapp.models import UserActionLog
+
+    brand = make.brand()
+    user = make.user(brands=[brand])
+    db.session.commit()
+    member = lock_member(user.id, brand.id)
+    with settled_once(member):
+        grant(member, 10, "points_adjusted", action_data={"reason": "first"})
+        try:
+            with db.session.begin_nested():
+                log_action(user, "goal_set", brand_id=brand.id)
+                raise RuntimeError("undone")
+        except RuntimeError:
+            pass
+        grant(member, 5, "points_adjusted", action_data={"reason": "second"})
+    db.session.commit()
+    db.session.expire_all()
+    rows = db.session.scalars(
+        select(UserActionLog).where(UserActionLog.user_id == user.id).order_by(UserActionLog.id)
+    ).all()
+    assert [(r.action_type, r.points_awarded) for r in rows] == [
+        ("points_adjusted", 10),
+        ("points_adjusted", 5),
+    ]
+    assert db.session.get(MemberWallet, (user.id, brand.id)).points_balance == 15
+    assert db.session.get(User, user.id).points_balance == 15

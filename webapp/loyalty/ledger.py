@@ -13,12 +13,14 @@ action (a view, job or command) commits once, so the whole action is one transac
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, bindparam, insert, inspect, select, update
+from sqlalchemy import and_, bindparam, event, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.events.outbox import record_event, record_identify
 from webapp.extensions import db
+from webapp.jobs import inside_transaction
 from webapp.loyalty.membership import NotAMember
 from webapp.loyalty.qualifying import QUALIFYING_ACTIONS, period_points, tier_policy
 from webapp.loyalty.ranks import MEMBER_RANK_KEY, ladder, position_of, rank_for
@@ -39,6 +41,8 @@ MAX_ENTRY = 2**31 - 1
 # session.info key: (the transaction holding a member's locks, (user id, brand id),
 # (user, wallet)): the member last locked.
 LOCKED_MEMBERS = "locked_members"
+# session.info key: the Member inside `settled_once`, whose ledger rows wait for its writes.
+SETTLING = "settling_member"
 
 
 class InsufficientPoints(Exception):
@@ -70,7 +74,8 @@ class Member:
     user: User
     wallet: MemberWallet
     # Inside `settled_once`: the changes leave their writes and the goals to its end, the
-    # ledger rows waiting here (`write_settled`).
+    # member's ledger rows waiting here with the transaction that made them
+    # (`write_settled`).
     settle_later: bool = False
     pending: list = field(default_factory=list)
 
@@ -288,7 +293,7 @@ class LogDetails:
     user_agent: str | None = None
 
 
-def _log_row(user, action_type, points, details, *, add=True):
+def _log_row(user, action_type, points, details):
     row = UserActionLog(
         user_id=user.id,
         action_type=action_type,
@@ -299,15 +304,31 @@ def _log_row(user, action_type, points, details, *, add=True):
         ip_address=details.ip_address,
         user_agent=details.user_agent,
     )
-    if add:
-        db.session.add(row)
+    session = db.session()
+    settling = session.info.get(SETTLING)
+    if settling is not None and (settling.id, settling.brand_id) == (user.id, details.brand_id):
+        # in creation order with the settled grants' rows, written with them
+        holder = session.get_nested_transaction() or session.get_transaction()
+        settling.pending.append((row, holder))
+    else:
+        session.add(row)
     return row
 
 
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back_rows(session, previous_transaction):
+    """A savepoint rolled back inside a settled block takes the rows it made with it."""
+    settling = session.info.get(SETTLING)
+    if settling is not None and settling.pending:
+        settling.pending = [
+            (row, holder)
+            for row, holder in settling.pending
+            if not inside_transaction(holder, previous_transaction)
+        ]
+
+
 def _record(member, points, action_type, details):
-    row = _log_row(member.user, action_type, points, details, add=not member.settle_later)
-    if member.settle_later:
-        member.pending.append(row)
+    row = _log_row(member.user, action_type, points, details)
     member.wallet.last_activity_at = utcnow()
     old_rank_key, new_rank_key = _update_rank(member, row)
     record_identify(member.user, brand_id=member.brand_id)  # balance (and maybe rank) changed
@@ -484,10 +505,12 @@ def settled_once(member):
     goals once. An exception leaves the goals unmoved and the waiting rows unwritten, with
     the rest of the transaction."""
     member.settle_later = True
+    db.session.info[SETTLING] = member
     try:
         yield member
     finally:
         member.settle_later = False
+        db.session.info.pop(SETTLING, None)
     write_settled(member)
     sync_goals(member)
     db.session.flush()
@@ -502,7 +525,7 @@ def write_settled(member):
     connection = db.session.connection()
     rows, member.pending = member.pending, []
     if rows:
-        connection.execute(_LOG_INSERT, [_log_values(row) for row in rows])
+        connection.execute(_LOG_INSERT, [_log_values(row) for row, _holder in rows])
     now = utcnow()
     for instance, statement, columns in (
         (member.user, _USER_UPDATE, _USER_COLUMNS),
