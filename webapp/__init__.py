@@ -78,12 +78,12 @@ def register_extensions(app):
     @login_manager.user_loader
     def load_user(identity):
         from webapp.loyalty.account_sessions import member_for_identity
-        from webapp.portal.pending_scan import brand_claimed_at
+        from webapp.portal.pending_scan import is_claim_request
         from webapp.tenancy import current_brand, remember_wallet
 
         brand = current_brand() if has_request_context() else None
-        lock = brand_claimed_at() is not None
-        found = member_for_identity(identity, brand.id if brand else None, lock=lock)
+        brand_id = brand.id if brand else None
+        found = member_for_identity(identity, brand_id, lock=is_claim_request())
         if found is None:
             return None
         user, wallet = found

@@ -60,7 +60,7 @@ def _mysql_take(row):
 # `@scan_days_paused` (set by the archive while it copies a whole partition it then drops,
 # which fires no delete trigger) leaves the days as they are.
 def _mysql_triggers(table):
-    moved = " OR ".join(f"NOT (OLD.{c} <=> NEW.{c})" for c in ("user_id", *INDEX_COLUMNS[1:]))
+    moved = " OR ".join(f"NOT (OLD.{c} <=> NEW.{c})" for c in INDEX_COLUMNS)
     return [
         f"CREATE TRIGGER {table}_scan_days_insert AFTER INSERT ON {table} FOR EACH ROW "
         f"BEGIN IF @scan_days_paused IS NULL AND {_counted('NEW')} THEN {_mysql_add('NEW')} "

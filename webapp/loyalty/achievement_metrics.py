@@ -175,7 +175,12 @@ def _in_window(scans, timeframe):
     )
 
 
-def window_parameters(timeframe, now):
+def _windows(specs):
+    """The timeframes of `specs` that are windows (not all time), in a fixed order."""
+    return sorted({spec.timeframe for spec in specs if TIMEFRAMES[spec.timeframe]})
+
+
+def _window_parameters(timeframe, now):
     """The bound values of a window (`_scan_rows`, `_in_window`) ending at `now`."""
     since = now - TIMEFRAMES[timeframe]
     days_from = since.date() + timedelta(days=1)
@@ -189,8 +194,8 @@ def window_parameters(timeframe, now):
 def _measure_scans(user_id, specs, now):
     ordered, statement = scan_aggregate_for(frozenset(specs))
     parameters = {"scan_user_id": user_id}
-    for timeframe in {spec.timeframe for spec in ordered if TIMEFRAMES[spec.timeframe]}:
-        parameters.update(window_parameters(timeframe, now))
+    for timeframe in _windows(ordered):
+        parameters.update(_window_parameters(timeframe, now))
     return _metric_totals(ordered, statement, parameters)
 
 
@@ -200,8 +205,7 @@ def scan_aggregate_for(specs):
     built once: the member and the windows' bounds are bound when it runs, so every scan of
     a brand reuses one statement (building it, with 50 achievements, cost ~1 ms a scan)."""
     ordered = tuple(sorted(specs, key=repr))
-    timeframes = sorted({spec.timeframe for spec in ordered if TIMEFRAMES[spec.timeframe]})
-    scans = _scan_rows(bindparam("scan_user_id"), timeframes)
+    scans = _scan_rows(bindparam("scan_user_id"), _windows(ordered))
     columns = []
     for spec in ordered:
         windowed = TIMEFRAMES[spec.timeframe] is not None

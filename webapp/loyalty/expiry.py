@@ -36,6 +36,7 @@ from webapp.brand_settings import settings_of
 from webapp.events.outbox import record_event
 from webapp.extensions import db
 from webapp.loyalty.ledger import expire, lock_member
+from webapp.loyalty.membership import wallet_of
 from webapp.loyalty.program_day import DailyStep, day_start, local_time
 from webapp.models import MemberWallet, PointsExpiryReminder, UserActionLog, UserActionLogArchive
 from webapp.timeutil import utcnow
@@ -240,7 +241,7 @@ def next_expiry(brand, user_id, today):
     member)."""
     if policy_of(brand).policy == NONE:
         return None
-    wallet = db.session.get(MemberWallet, (user_id, brand.id))
+    wallet = wallet_of(user_id, brand.id)
     if wallet is None or wallet.points_balance <= 0:
         return None
     plan = upcoming(brand, today - timedelta(days=1), {user_id: wallet.points_balance})

@@ -50,10 +50,10 @@ class UserActionLog(db.Model):
         Index("idx_user_action", "user_id", "action_type"),
         Index("idx_created_at", "created_at"),
         Index("idx_product_id", "product_id"),
-        # Covering for the dashboard: per-brand figures read the index only.
         # A member's scans in a time window, read from the index alone (the scan aggregate's
         # edges of its windows; `MemberScanDay` holds the days between).
         Index("idx_user_scans", "user_id", "action_type", "created_at", "brand_id", "product_id"),
+        # Covering for the dashboard: per-brand figures read the index only.
         Index(
             "idx_brand_created",
             "brand_id",

@@ -30,27 +30,24 @@ def brand_id_or_404():
 CLAIM_ENDPOINTS = ("portal.scan", "portal.claim_now")
 
 
-def brand_claimed_at():
-    """The brand id a scan view's POST claims a code at (its member is loaded locked), else
-    None."""
-    if not has_request_context() or request.method != "POST":
-        return None
-    if request.endpoint not in CLAIM_ENDPOINTS:
-        return None
-    brand = current_brand()
-    return brand.id if brand is not None else None
+def is_claim_request():
+    """True for a scan view's POST: its claim is the whole of its transaction (`scan_code`'s
+    `alone`), and its member is loaded locked."""
+    return (
+        has_request_context() and request.method == "POST" and request.endpoint in CLAIM_ENDPOINTS
+    )
 
 
-def claim_for(user_id, code, *, alone=False):
-    """Claim `code` for the member in this request's brand, from this request's IP and browser;
-    `alone`: the claim is the whole of the request's transaction (`scan_code`)."""
+def claim_for(user_id, code):
+    """Claim `code` for the member in this request's brand, from this request's IP and browser
+    (alone in the transaction when the request is a scan view's, `is_claim_request`)."""
     return scan_code(
         user_id,
         code[:MAX_CODE_LENGTH],
         brand_id=brand_id_or_404(),
         ip_address=request.remote_addr,
         user_agent=request.user_agent.string,
-        alone=alone,
+        alone=is_claim_request(),
     )
 
 

@@ -75,7 +75,7 @@ def scan():
     if request.method == "GET":
         return render_template("portal/scan.html", result=None)
     code = request.form.get("code", "").strip()
-    result = claim_for(current_user.id, code, alone=True) if code else _missing_code()
+    result = claim_for(current_user.id, code) if code else _missing_code()
     _end_transaction(result)
     return _scan_answer(
         result,
@@ -138,7 +138,7 @@ def claim(code):
 @login_required
 def claim_now(code):
     """One tap: claim the code for the signed-in member."""
-    result = claim_for(current_user.id, code, alone=True)
+    result = claim_for(current_user.id, code)
     _end_transaction(result)
     page_url = (
         url_for("portal.index")
